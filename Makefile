@@ -1,0 +1,79 @@
+# PhysioMassage Academy — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# The first Python >= 3.12 found: $PYTHON, python3.13/3.12 on PATH, then pyenv's versions.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python 2>/dev/null | sort -rV); do \
+	  p=$$(command -v $$c 2>/dev/null) || continue; \
+	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
+	done)
+
+.PHONY: help run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush
+
+help: ## Show this help
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "No Python >= 3.12 found. Install one (e.g. 'pyenv install 3.12' or 'apt-get install python3.12 python3.12-venv') or run 'make PYTHON=/path/to/python3.12 ...'." >&2; \
+	  exit 1; fi
+	@[ -x $(PY) ] || { echo "Creating $(VENV) with $(PYTHON)"; $(PYTHON) -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	@touch $(STAMP)
+
+install: $(STAMP) ## Create the virtualenv and install everything
+
+run: install ## Set up and serve the demo site on http://127.0.0.1:8000
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@$(PY) manage.py demo_credentials
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: install e2e-browser ## Set up and run the whole test suite (SQLite, or DATABASE_URL/REDIS_URL)
+	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+e2e-browser: ## Install Debian's Chromium for browser tests when it is missing
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "Installing chromium for browser tests"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "Could not install chromium: browser tests will be skipped."; \
+	  else echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped."; fi; \
+	fi
+
+lint: install ## Ruff lint and format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install ## Format and fix imports
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check: lint ## Lint, Django system checks and the migration check
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+migrate: install ## Apply migrations
+	$(PY) manage.py migrate
+
+demo: install ## Seed (or refresh) the demo content
+	$(PY) manage.py seed_demo
+
+worker: install ## Run a Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A config worker -l info
+
+beat: install ## Run Celery beat (needs REDIS_URL)
+	$(BIN)/celery -A config beat -l info
+
+clean: ## Remove the virtualenv, the SQLite database and test artefacts
+	rm -rf $(VENV) db.sqlite3 tmp test-artifacts staticfiles

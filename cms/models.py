@@ -1,0 +1,207 @@
+"""Public site content: Wagtail page types and site-wide settings.
+
+Pages are marketing content with drafts and revisions. Transactional data (sessions,
+tickets, registrations) lives in ``courses`` and ``payments`` and is only read here.
+"""
+
+import math
+
+from django.core.paginator import Paginator
+from django.db import models
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Page
+from wagtail.search import index
+
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+
+from .blocks import BodyBlock
+
+WORDS_PER_MINUTE = 220
+
+
+class SeoMixin(models.Model):
+    """Open Graph image and text for link previews; title/description come from Wagtail."""
+
+    social_image = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown when the page is shared. Falls back to the hero image.",
+    )
+
+    promote_panels = [
+        *Page.promote_panels,
+        FieldPanel("social_image"),
+    ]
+
+    og_type = "website"
+
+    class Meta:
+        abstract = True
+
+    def get_og_image(self):
+        return self.social_image or getattr(self, "hero_image", None)
+
+    def get_meta_description(self) -> str:
+        if self.search_description:
+            return self.search_description
+        intro = getattr(self, "intro", "") or getattr(self, "summary", "")
+        return Truncator(strip_tags(str(intro))).chars(160)
+
+
+class HomePage(SeoMixin, Page):
+    hero_title = models.CharField(max_length=120)
+    hero_text = models.TextField(blank=True)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    hero_cta_text = models.CharField(max_length=40, blank=True)
+    hero_cta_page = models.ForeignKey(
+        "wagtailcore.Page", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        MultiFieldPanel(
+            [
+                FieldPanel("hero_title"),
+                FieldPanel("hero_text"),
+                FieldPanel("hero_image"),
+                FieldPanel("hero_cta_text"),
+                FieldPanel("hero_cta_page"),
+            ],
+            heading="Hero",
+        ),
+        FieldPanel("body"),
+    ]
+    max_count = 1
+    parent_page_types = ["wagtailcore.Page"]
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["latest_articles"] = (
+            ArticlePage.objects.live().public().order_by("-date").select_related("hero_image")[:3]
+        )
+        return context
+
+
+class StandardPage(SeoMixin, Page):
+    intro = models.TextField(blank=True)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock(), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+
+
+class ArticleIndexPage(SeoMixin, Page):
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["cms.ArticlePage"]
+    max_count = 1
+    page_size = 9
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        articles = (
+            ArticlePage.objects.child_of(self)
+            .live()
+            .public()
+            .order_by("-date", "-pk")
+            .select_related("hero_image")
+        )
+        tag = request.GET.get("tag", "").strip()
+        if tag:
+            articles = articles.filter(tags__slug=tag)
+        context["tag"] = tag
+        context["articles"] = Paginator(articles, self.page_size).get_page(request.GET.get("page"))
+        return context
+
+
+class ArticlePageTag(TaggedItemBase):
+    content_object = ParentalKey(
+        "cms.ArticlePage", related_name="tagged_items", on_delete=models.CASCADE
+    )
+
+
+class ArticlePage(SeoMixin, Page):
+    intro = models.TextField(help_text="One or two sentences shown in listings and previews.")
+    author = models.CharField(max_length=120)
+    date = models.DateField("publication date", default=timezone.localdate)
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock())
+    tags = ClusterTaggableManager(through=ArticlePageTag, blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel([FieldPanel("author"), FieldPanel("date"), FieldPanel("tags")], "About"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+        index.FilterField("date"),
+    ]
+    parent_page_types = ["cms.ArticleIndexPage"]
+    subpage_types: list[str] = []
+    og_type = "article"
+
+    @property
+    def reading_time(self) -> int:
+        """Minutes to read the body, rounded up; at least one."""
+        words = len(strip_tags(self.body.render_as_block()).split()) + len(self.intro.split())
+        return max(1, math.ceil(words / WORDS_PER_MINUTE))
+
+
+@register_setting(icon="site")
+class SiteSettings(BaseSiteSetting):
+    """Contact details and footer text editors change without a deploy."""
+
+    contact_phone = models.CharField(max_length=30, blank=True)
+    booking_email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    instagram_url = models.URLField(blank=True)
+    facebook_url = models.URLField(blank=True)
+    youtube_url = models.URLField(blank=True)
+    footer_text = models.TextField(
+        blank=True, help_text="A sentence or two about the business, shown in the footer."
+    )
+
+    panels = [
+        MultiFieldPanel(
+            [FieldPanel("contact_phone"), FieldPanel("booking_email"), FieldPanel("address")],
+            "Contact",
+        ),
+        MultiFieldPanel(
+            [FieldPanel("instagram_url"), FieldPanel("facebook_url"), FieldPanel("youtube_url")],
+            "Social links",
+        ),
+        FieldPanel("footer_text"),
+    ]
+
+    class Meta:
+        verbose_name = "site settings"

@@ -1,0 +1,69 @@
+"""A visitor reads an article, signs up, verifies the e-mail, logs in and out."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from tests.e2e.conftest import Shots
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def test_visitor_signs_up_verifies_logs_in_and_out(page, shots, live_server, demo_site):
+    page.goto(live_server.url + "/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Hands-on training")
+    shots("home")
+
+    page.get_by_role("link", name=re.compile("Manual therapy plus exercise")).first.click()
+    page.wait_for_url("**/journal/**")
+    assert "Musculoskeletal Science and Practice" in page.content()
+    shots("article")
+
+    page.get_by_role("link", name="Sign up").click()
+    page.get_by_label("Email").fill("ana.torres@example.com")
+    page.get_by_label("Password", exact=True).fill("Kneading-Wisely-88")
+    page.get_by_label("Password (again)").fill("Kneading-Wisely-88")
+    shots("signup")
+    page.get_by_role("button", name="Sign Up").click()
+
+    page.wait_for_url("**/accounts/confirm-email/**")
+    shots("enter-code")
+    body = mail.outbox[-1].body
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", body, re.M).group(1)
+    page.get_by_label("Code").fill(code)
+    page.get_by_role("button", name="Confirm").click()
+
+    page.wait_for_url("**/account/")
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    shots("my-account-after-verify")
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("link", name="Log in").is_visible()
+
+    page.get_by_role("link", name="Log in").click()
+    page.get_by_label("Email").fill("ana.torres@example.com")
+    page.get_by_label("Password").fill("Kneading-Wisely-88")
+    shots("login")
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/account/")
+    assert page.get_by_role("link", name="My account").is_visible()
+    shots("my-account")
+
+    page.get_by_role("button", name="Log out").click()
+    page.wait_for_url(live_server.url + "/")
+    assert page.get_by_role("link", name="Sign up").is_visible()
+
+
+def test_phone_layout_has_working_menu(phone_page, live_server, demo_site, request):
+    shots = Shots(phone_page, request.node.name)
+    phone_page.goto(live_server.url + "/")
+    nav_link = phone_page.get_by_role("link", name="Journal")
+    assert not nav_link.is_visible()
+    shots("home-phone")
+    phone_page.get_by_role("button", name="Menu").click()
+    assert nav_link.is_visible()
+    shots("menu-open")
+    phone_page.goto(live_server.url + "/journal/five-questions-new-client-neck-pain/")
+    shots("article-phone")
