@@ -7,6 +7,11 @@ DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
 DATABASES = {"default": env.db_url("DATABASE_URL")}
+if (
+    "django.contrib.postgres" not in INSTALLED_APPS
+    and "postgresql" in DATABASES["default"]["ENGINE"]
+):  # noqa: F405
+    INSTALLED_APPS.append("django.contrib.postgres")  # noqa: F405
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")

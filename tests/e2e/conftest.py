@@ -70,6 +70,13 @@ def _new_page(browser, request, viewport: dict):
 
 
 @pytest.fixture
+def live(live_server):
+    """The running site. Transactional: Django flushes the database after each test, so
+    journeys build what they need with seed_demo (which also restores Wagtail's roots)."""
+    return live_server
+
+
+@pytest.fixture
 def page(browser, request):
     context, page = _new_page(browser, request, {"width": 1280, "height": 900})
     yield page

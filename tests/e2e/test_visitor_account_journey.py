@@ -7,11 +7,9 @@ from django.core import mail
 
 from tests.e2e.conftest import Shots
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
-
-def test_visitor_signs_up_verifies_logs_in_and_out(page, shots, live_server, demo_site):
-    page.goto(live_server.url + "/")
+def test_visitor_signs_up_verifies_logs_in_and_out(page, shots, live, demo_site):
+    page.goto(live.url + "/")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Hands-on training")
     shots("home")
 
@@ -39,7 +37,7 @@ def test_visitor_signs_up_verifies_logs_in_and_out(page, shots, live_server, dem
     shots("my-account-after-verify")
 
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(live.url + "/")
     assert page.get_by_role("link", name="Log in").is_visible()
 
     page.get_by_role("link", name="Log in").click()
@@ -52,18 +50,18 @@ def test_visitor_signs_up_verifies_logs_in_and_out(page, shots, live_server, dem
     shots("my-account")
 
     page.get_by_role("button", name="Log out").click()
-    page.wait_for_url(live_server.url + "/")
+    page.wait_for_url(live.url + "/")
     assert page.get_by_role("link", name="Sign up").is_visible()
 
 
-def test_phone_layout_has_working_menu(phone_page, live_server, demo_site, request):
+def test_phone_layout_has_working_menu(phone_page, live, demo_site, request):
     shots = Shots(phone_page, request.node.name)
-    phone_page.goto(live_server.url + "/")
+    phone_page.goto(live.url + "/")
     nav_link = phone_page.get_by_role("link", name="Journal")
     assert not nav_link.is_visible()
     shots("home-phone")
     phone_page.get_by_role("button", name="Menu").click()
     assert nav_link.is_visible()
     shots("menu-open")
-    phone_page.goto(live_server.url + "/journal/five-questions-new-client-neck-pain/")
+    phone_page.goto(live.url + "/journal/five-questions-new-client-neck-pain/")
     shots("article-phone")

@@ -3,7 +3,9 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.conf import settings
 from django.contrib.auth.models import Group
+from django.contrib.sites.models import Site as DjangoSite
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -12,6 +14,7 @@ from wagtail.models import Page, Site
 from allauth.account.models import EmailAddress
 
 from cms.demo import content
+from cms.demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
 from cms.demo.images import demo_image
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
 
@@ -25,17 +28,19 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        ensure_tree_roots()
         home = self.seed_home()
         self.seed_about(home)
         self.seed_articles(home)
         self.seed_settings(home)
+        ensure_editors_group(home)
         self.seed_accounts()
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
 
     def seed_home(self) -> HomePage:
         home = HomePage.objects.first()
         if home is None:
-            root = Page.get_first_root_node()
+            root = Page.objects.get(depth=1)
             home = HomePage(
                 **{k: v for k, v in content.HOME.items() if k != "title"},
                 title=content.HOME["title"],
@@ -108,12 +113,17 @@ class Command(BaseCommand):
     def seed_settings(self, home: HomePage) -> None:
         site = Site.objects.get(root_page=home)
         SiteSettings.objects.update_or_create(site=site, defaults=content.SITE_SETTINGS)
+        # allauth signs its e-mails with django.contrib.sites' name.
+        DjangoSite.objects.update_or_create(
+            pk=settings.SITE_ID,
+            defaults={"domain": "physiomassage.example", "name": "PhysioMassage Academy"},
+        )
 
     def seed_accounts(self) -> None:
         user_model = get_user_model()
         accounts = [
             (content.ADMIN_EMAIL, content.ADMIN_PASSWORD, "Site Admin", {"is_superuser": True}, []),
-            (content.EDITOR_EMAIL, content.EDITOR_PASSWORD, "Erin Editor", {}, ["Editors"]),
+            (content.EDITOR_EMAIL, content.EDITOR_PASSWORD, "Erin Editor", {}, [EDITORS]),
         ]
         for email, password, name, flags, groups in accounts:
             user, created = user_model.objects.get_or_create(
