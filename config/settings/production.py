@@ -10,8 +10,8 @@ DATABASES = {"default": env.db_url("DATABASE_URL")}
 if (
     "django.contrib.postgres" not in INSTALLED_APPS
     and "postgresql" in DATABASES["default"]["ENGINE"]
-):  # noqa: F405
-    INSTALLED_APPS.append("django.contrib.postgres")  # noqa: F405
+):
+    INSTALLED_APPS.append("django.contrib.postgres")
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")

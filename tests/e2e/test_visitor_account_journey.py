@@ -2,7 +2,6 @@
 
 import re
 
-import pytest
 from django.core import mail
 
 from tests.e2e.conftest import Shots

@@ -2,8 +2,8 @@
 
 import datetime
 
-from django.contrib.auth import get_user_model
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.management.base import BaseCommand
