@@ -1,0 +1,366 @@
+"""Courses: the approved course records and everything that is sold and attended.
+
+Workshops, sessions and ticket types are live data edited in admin views that save at
+once; registrations are the seats. Seats taken = confirmed registrations + held
+registrations whose hold has not expired (see ``selectors.session_seats_taken``), so an
+expired hold stops counting the moment it expires, without waiting for a job.
+"""
+
+import secrets
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from wagtail.fields import RichTextField
+from wagtail.search import index
+
+TIME_ZONE_CHOICES = [
+    (name, name.replace("_", " "))
+    for name in sorted(zoneinfo.available_timezones())
+    if name.startswith(("America/", "Europe/", "Australia/", "Pacific/", "Asia/"))
+]
+
+
+def new_ticket_code() -> str:
+    """Unguessable ticket code (~100 bits); printed as a QR code and used for check-in."""
+    return secrets.token_urlsafe(16)
+
+
+class Instructor(index.Indexed, models.Model):
+    name = models.CharField(max_length=120)
+    credentials = models.CharField(
+        max_length=120, blank=True, help_text="Letters after the name, e.g. PT, DPT, LMT."
+    )
+    photo = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    bio = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    search_fields = [index.SearchField("name"), index.AutocompleteField("name")]
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.credentials}" if self.credentials else self.name
+
+
+class Venue(index.Indexed, models.Model):
+    name = models.CharField(max_length=120)
+    address = models.TextField(help_text="Street address, one line per line.")
+    city = models.CharField(max_length=80)
+    region = models.CharField("state or region", max_length=80, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text="ISO country code.")
+    postal_code = models.CharField(max_length=20, blank=True)
+    time_zone = models.CharField(
+        max_length=64, choices=TIME_ZONE_CHOICES, default="America/Los_Angeles"
+    )
+    directions = models.TextField(blank=True, help_text="Parking, entrance, public transport.")
+
+    search_fields = [index.SearchField("name"), index.SearchField("city")]
+
+    class Meta:
+        ordering = ["city", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.city}"
+
+    @property
+    def map_url(self) -> str:
+        from urllib.parse import quote_plus
+
+        query = ", ".join(p for p in [self.name, self.address.replace("\n", ", "), self.city] if p)
+        return f"https://www.openstreetmap.org/search?query={quote_plus(query)}"
+
+
+class CourseType(models.TextChoices):
+    HANDS_ON = "hands_on", "Live, hands-on"
+    LIVE = "live", "Live, lecture"
+    ONLINE_LIVE = "online_live", "Live online"
+
+
+class Workshop(models.Model):
+    """The approved course record: what a CE certificate names."""
+
+    title = models.CharField(max_length=200, help_text="Internal and listing name.")
+    ce_title = models.CharField(
+        "CE course title",
+        max_length=255,
+        help_text="Exactly as approved by the CE provider board; printed on certificates.",
+    )
+    ce_hours = models.DecimalField(
+        "CE hours", max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
+    )
+    course_type = models.CharField(
+        max_length=20, choices=CourseType.choices, default=CourseType.HANDS_ON
+    )
+    provider_approval_number = models.CharField(max_length=60, blank=True)
+    prerequisites = models.TextField(blank=True)
+    refund_full_days = models.PositiveSmallIntegerField(
+        "full refund until (days before)",
+        default=14,
+        help_text="Cancellations this many days or more before the start get a full refund.",
+    )
+    refund_partial_days = models.PositiveSmallIntegerField(
+        "partial refund until (days before)",
+        null=True,
+        blank=True,
+        help_text="Optional: a partial refund between this and the full-refund deadline.",
+    )
+    refund_partial_percent = models.PositiveSmallIntegerField(
+        default=50, validators=[MaxValueValidator(100)]
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ce_hours__gte=0), name="workshop_ce_hours_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_partial_percent__lte=100), name="workshop_partial_percent_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_partial_days__isnull=True)
+                | Q(refund_partial_days__lt=F("refund_full_days")),
+                name="workshop_partial_refund_after_full",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def refund_policy_text(self) -> str:
+        text = f"Full refund until {self.refund_full_days} days before the start"
+        if self.refund_partial_days is not None:
+            text += (
+                f"; {self.refund_partial_percent} % refund until "
+                f"{self.refund_partial_days} days before"
+            )
+        return text + "; no refund after that. You can always transfer your seat to a colleague."
+
+
+class SessionStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Session(models.Model):
+    """One dated run of a workshop, possibly over several days."""
+
+    workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="sessions")
+    label = models.CharField(
+        max_length=120, blank=True, help_text="Optional, e.g. “Weekend cohort”."
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    venue = models.ForeignKey(Venue, on_delete=models.PROTECT, related_name="sessions")
+    time_zone = models.CharField(
+        max_length=64,
+        choices=TIME_ZONE_CHOICES,
+        blank=True,
+        help_text="Leave blank to use the venue's time zone.",
+    )
+    capacity = models.PositiveIntegerField()
+    instructors = models.ManyToManyField(Instructor, blank=True, related_name="sessions")
+    registration_opens_at = models.DateTimeField(null=True, blank=True)
+    registration_closes_at = models.DateTimeField(
+        null=True, blank=True, help_text="Defaults to the start of the session."
+    )
+    status = models.CharField(
+        max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "pk"]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(capacity__gte=0), name="session_capacity_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_opens_at__isnull=True)
+                | Q(registration_closes_at__isnull=True)
+                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="session_registration_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        local = self.local_starts_at
+        return f"{self.workshop.title} — {local:%d %b %Y}, {self.venue.city}"
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone or self.venue.time_zone)
+
+    @property
+    def local_starts_at(self):
+        return timezone.localtime(self.starts_at, self.tz)
+
+    @property
+    def local_ends_at(self):
+        return timezone.localtime(self.ends_at, self.tz)
+
+    @property
+    def is_multi_day(self) -> bool:
+        return self.local_starts_at.date() != self.local_ends_at.date()
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def effective_registration_closes_at(self):
+        return self.registration_closes_at or self.starts_at
+
+    def registration_is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        if self.is_cancelled:
+            return False
+        if self.registration_opens_at and at < self.registration_opens_at:
+            return False
+        return at < self.effective_registration_closes_at
+
+
+class TicketType(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="ticket_types")
+    name = models.CharField(max_length=80, help_text="E.g. Early bird, Standard, Student.")
+    description = models.CharField(max_length=255, blank=True)
+    price_amount = models.PositiveIntegerField(
+        "price (cents)", help_text="In cents: 34900 is $349.00. 0 makes the ticket free."
+    )
+    currency = models.CharField(max_length=3, default="usd")
+    members_price_amount = models.PositiveIntegerField(
+        "members' price (cents)", null=True, blank=True
+    )
+    sales_start = models.DateTimeField(null=True, blank=True)
+    sales_end = models.DateTimeField(
+        null=True, blank=True, help_text="E.g. the early-bird deadline."
+    )
+    quantity_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Optional cap for this ticket type within the session."
+    )
+    min_per_order = models.PositiveSmallIntegerField(default=1)
+    max_per_order = models.PositiveSmallIntegerField(default=6)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["sort_order", "price_amount", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_amount__gte=0), name="ticket_price_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_per_order__gte=1), name="ticket_min_at_least_one"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_per_order__gte=F("min_per_order")), name="ticket_max_not_below_min"
+            ),
+            models.CheckConstraint(
+                condition=Q(sales_start__isnull=True)
+                | Q(sales_end__isnull=True)
+                | Q(sales_end__gt=F("sales_start")),
+                name="ticket_sales_window_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.session})"
+
+    @property
+    def is_free(self) -> bool:
+        return self.price_amount == 0
+
+    def on_sale(self, at=None) -> bool:
+        at = at or timezone.now()
+        if self.sales_start and at < self.sales_start:
+            return False
+        return not (self.sales_end and at >= self.sales_end)
+
+
+class RegistrationStatus(models.TextChoices):
+    HELD = "held", "Held (awaiting payment)"
+    CONFIRMED = "confirmed", "Confirmed"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class Registration(models.Model):
+    """One seat for one attendee. Held seats count until ``hold_expires_at``."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="registrations")
+    ticket_type = models.ForeignKey(
+        TicketType, on_delete=models.PROTECT, related_name="registrations"
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="purchased_registrations",
+    )
+    attendee_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+        help_text="The attendee's own account, when the attendee e-mail has one.",
+    )
+    reservation = models.UUIDField(
+        db_index=True, help_text="Groups the seats reserved together (one order)."
+    )
+    attendee_name = models.CharField(max_length=150)
+    attendee_email = models.EmailField()
+    licence_number = models.CharField(max_length=50, blank=True)
+    status = models.CharField(
+        max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.HELD
+    )
+    hold_expires_at = models.DateTimeField(null=True, blank=True)
+    price_amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    code = models.CharField(max_length=32, unique=True, default=new_ticket_code, editable=False)
+    complimentary = models.BooleanField(default=False)
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(fields=["session", "status", "hold_expires_at"]),
+            models.Index(fields=["ticket_type", "status", "hold_expires_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=RegistrationStatus.HELD) | Q(hold_expires_at__isnull=False),
+                name="registration_hold_has_expiry",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attendee_name} — {self.session}"
+
+    @property
+    def is_active_hold(self) -> bool:
+        return (
+            self.status == RegistrationStatus.HELD
+            and self.hold_expires_at is not None
+            and self.hold_expires_at > timezone.now()
+        )

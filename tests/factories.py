@@ -1,9 +1,24 @@
 """Typed factory_boy factories shared by the whole suite."""
 
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.utils import timezone
+
 import factory
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
+from courses.models import (
+    Instructor,
+    Registration,
+    RegistrationStatus,
+    Session,
+    TicketType,
+    Venue,
+    Workshop,
+)
 
 DEFAULT_PASSWORD = "a-strong-test-password-42"
 
@@ -24,3 +39,72 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
         if create:
             obj.save()
+
+
+class VenueFactory(factory.django.DjangoModelFactory[Venue]):
+    class Meta:
+        model = Venue
+
+    name = "Wilshire Training Studio"
+    address = "1200 Wilshire Blvd, Suite 300"
+    city = "Los Angeles"
+    region = "CA"
+    postal_code = "90017"
+    time_zone = "America/Los_Angeles"
+    directions = "Parking in the building garage, entrance on 12th Street."
+
+
+class InstructorFactory(factory.django.DjangoModelFactory[Instructor]):
+    class Meta:
+        model = Instructor
+
+    name = factory.Faker("name")
+    credentials = "PT, DPT"
+
+
+class WorkshopFactory(factory.django.DjangoModelFactory[Workshop]):
+    class Meta:
+        model = Workshop
+
+    title = factory.Sequence(lambda n: f"PhysioMassage Training {n}")
+    ce_title = factory.LazyAttribute(lambda o: f"{o.title}: Manual Therapy and Exercise")
+    ce_hours = Decimal("14.0")
+    provider_approval_number = "CAMTC-1234"
+
+
+class SessionFactory(factory.django.DjangoModelFactory[Session]):
+    class Meta:
+        model = Session
+
+    workshop = factory.SubFactory(WorkshopFactory)
+    venue = factory.SubFactory(VenueFactory)
+    starts_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=60))
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + datetime.timedelta(hours=32))
+    capacity = 20
+
+
+class TicketTypeFactory(factory.django.DjangoModelFactory[TicketType]):
+    class Meta:
+        model = TicketType
+
+    session = factory.SubFactory(SessionFactory)
+    name = "Standard"
+    price_amount = 34900
+    currency = "usd"
+
+
+class RegistrationFactory(factory.django.DjangoModelFactory[Registration]):
+    """A confirmed seat unless told otherwise (status=HELD needs hold_expires_at)."""
+
+    class Meta:
+        model = Registration
+
+    ticket_type = factory.SubFactory(TicketTypeFactory)
+    session = factory.LazyAttribute(lambda o: o.ticket_type.session)
+    reservation = factory.LazyFunction(uuid.uuid4)
+    attendee_name = factory.Faker("name")
+    attendee_email = factory.Sequence(lambda n: f"attendee{n}@example.com")
+    status = RegistrationStatus.CONFIRMED
+    price_amount = factory.LazyAttribute(lambda o: o.ticket_type.price_amount)
+    currency = factory.LazyAttribute(lambda o: o.ticket_type.currency)
+    confirmed_at = factory.LazyFunction(timezone.now)

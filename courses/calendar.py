@@ -1,0 +1,42 @@
+"""iCalendar (.ics) files for sessions, shared by the download view and e-mails."""
+
+from django.conf import settings
+from django.utils import timezone
+
+from icalendar import Calendar, Event, vText
+
+from .models import Session
+
+PRODID = "-//PhysioMassage Academy//Workshops//EN"
+
+
+def session_ics(*, session: Session, url: str = "") -> bytes:
+    """One VEVENT in the venue's time zone (TZID plus a VTIMEZONE), so calendars show the
+    local start time even when the attendee's device is elsewhere."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = Event()
+    event.add("uid", f"session-{session.pk}@{settings.SITE_URL.split('://')[-1]}")
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", session.local_starts_at)
+    event.add("dtend", session.local_ends_at)
+    event.add("summary", session.workshop.title)
+    venue = session.venue
+    location = ", ".join(
+        part for part in [venue.name, venue.address.replace("\n", ", "), venue.city] if part
+    )
+    event["location"] = vText(location)
+    description = [session.workshop.ce_title, f"{session.workshop.ce_hours} CE hours"]
+    if venue.directions:
+        description.append(venue.directions)
+    if url:
+        description.append(url)
+        event.add("url", url)
+    event.add("description", "\n".join(description))
+    if session.is_cancelled:
+        event.add("status", "CANCELLED")
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,77 @@
+"""Reads. Seat counts are computed at query time, so an expired hold stops counting the
+instant it expires and no periodic job is needed for availability to be right."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from .models import Registration, RegistrationStatus, Session, SessionStatus, TicketType
+
+FEW_SEATS_THRESHOLD = 5
+
+
+def _seat_taking_q(now, prefix: str = "") -> Q:
+    """Registrations that occupy a seat: confirmed, or held and not yet expired."""
+    return Q(**{f"{prefix}status": RegistrationStatus.CONFIRMED}) | Q(
+        **{f"{prefix}status": RegistrationStatus.HELD, f"{prefix}hold_expires_at__gt": now}
+    )
+
+
+def registrations_taking_seats(*, now=None) -> QuerySet[Registration]:
+    return Registration.objects.filter(_seat_taking_q(now or timezone.now()))
+
+
+def session_seats_taken(*, session: Session, now=None) -> int:
+    return registrations_taking_seats(now=now).filter(session=session).count()
+
+
+def session_seats_available(*, session: Session, now=None) -> int:
+    return max(0, session.capacity - session_seats_taken(session=session, now=now))
+
+
+def ticket_type_seats_taken(*, ticket_type: TicketType, now=None) -> int:
+    return registrations_taking_seats(now=now).filter(ticket_type=ticket_type).count()
+
+
+@dataclass(frozen=True)
+class Availability:
+    capacity: int
+    taken: int
+
+    @property
+    def left(self) -> int:
+        return max(0, self.capacity - self.taken)
+
+    @property
+    def sold_out(self) -> bool:
+        return self.left == 0
+
+    @property
+    def few_left(self) -> bool:
+        return 0 < self.left <= FEW_SEATS_THRESHOLD
+
+
+def sessions_with_seats(queryset: QuerySet[Session], *, now=None) -> QuerySet[Session]:
+    """Annotate ``seats_taken`` on each session: one query for a whole listing."""
+    now = now or timezone.now()
+    return queryset.annotate(
+        seats_taken=Count("registrations", filter=_seat_taking_q(now, "registrations__"))
+    )
+
+
+def session_availability(sessions: Iterable[Session]) -> dict[int, Availability]:
+    """Availability per session id, from sessions annotated by ``sessions_with_seats``."""
+    return {s.pk: Availability(capacity=s.capacity, taken=s.seats_taken) for s in sessions}
+
+
+def upcoming_sessions(*, now=None) -> QuerySet[Session]:
+    """Scheduled sessions that have not ended, with seats taken, venue and workshop."""
+    now = now or timezone.now()
+    return sessions_with_seats(
+        Session.objects.filter(status=SessionStatus.SCHEDULED, ends_at__gt=now)
+        .select_related("workshop", "venue")
+        .order_by("starts_at", "pk"),
+        now=now,
+    )

@@ -1,0 +1,55 @@
+import datetime
+
+from django.utils import timezone
+
+import pytest
+
+from courses import selectors
+from courses.models import RegistrationStatus, Session
+from tests.factories import RegistrationFactory, SessionFactory, TicketTypeFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seats_left_counts_confirmed_and_unexpired_holds_only():
+    ticket = TicketTypeFactory(session__capacity=10)
+    session = ticket.session
+    RegistrationFactory.create_batch(3, ticket_type=ticket)
+    RegistrationFactory(
+        ticket_type=ticket,
+        status=RegistrationStatus.HELD,
+        hold_expires_at=timezone.now() + datetime.timedelta(minutes=30),
+    )
+    RegistrationFactory(
+        ticket_type=ticket,
+        status=RegistrationStatus.HELD,
+        hold_expires_at=timezone.now() - datetime.timedelta(seconds=1),
+    )
+    RegistrationFactory(ticket_type=ticket, status=RegistrationStatus.CANCELLED)
+    assert selectors.session_seats_taken(session=session) == 4
+    assert selectors.session_seats_available(session=session) == 6
+
+
+def test_expired_hold_stops_counting_without_any_job():
+    ticket = TicketTypeFactory(session__capacity=1)
+    expires = timezone.now() + datetime.timedelta(minutes=30)
+    RegistrationFactory(ticket_type=ticket, status=RegistrationStatus.HELD, hold_expires_at=expires)
+    assert selectors.session_seats_available(session=ticket.session) == 0
+    later = expires + datetime.timedelta(seconds=1)
+    assert selectors.session_seats_available(session=ticket.session, now=later) == 1
+
+
+def test_listing_availability_in_one_query_whatever_the_number_of_sessions(
+    django_assert_num_queries,
+):
+    for capacity in (5, 8, 12):
+        ticket = TicketTypeFactory(session__capacity=capacity)
+        RegistrationFactory.create_batch(2, ticket_type=ticket)
+    with django_assert_num_queries(1):
+        availability = selectors.session_availability(selectors.upcoming_sessions())
+    assert sorted(a.left for a in availability.values()) == [3, 6, 10]
+    for _ in range(5):
+        SessionFactory()
+    with django_assert_num_queries(1):
+        assert len(selectors.session_availability(selectors.upcoming_sessions())) == 8
+    assert Session.objects.count() == 8
