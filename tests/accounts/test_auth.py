@@ -146,3 +146,9 @@ def test_user_manager_normalises_email():
     user = User.objects.create_user("Mixed@Example.COM", "pw-123456789")
     assert user.email == "mixed@example.com"
     assert str(user) == "mixed@example.com"
+
+
+def test_wagtail_login_url_redirects_to_allauth(client):
+    response = client.get("/admin/login/?next=/admin/pages/")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("account_login") + "?next=/admin/pages/"
