@@ -152,3 +152,15 @@ def test_wagtail_login_url_redirects_to_allauth(client):
     response = client.get("/admin/login/?next=/admin/pages/")
     assert response.status_code == 302
     assert response["Location"] == reverse("account_login") + "?next=/admin/pages/"
+
+
+def test_login_by_emailed_code(client, user):
+    response = client.post(reverse("account_request_login_code"), {"email": user.email})
+    assert response.status_code == 302
+    code = re.search(r"^\s*([A-Z0-9]{4}-[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.M).group(1)
+    response = client.post(reverse("account_confirm_login_code"), {"code": "WRONG-CODE"})
+    assert response.status_code == 200
+    assert "Incorrect code." in response.content.decode()
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert response.status_code == 302
+    assert client.get(reverse("accounts:dashboard")).status_code == 200
