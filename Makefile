@@ -6,6 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
+TYPED := $(wildcard */services.py */selectors.py */gateway.py)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -51,9 +52,10 @@ e2e-browser: ## Install Debian's Chromium for browser tests when it is missing
 	  else echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped."; fi; \
 	fi
 
-lint: install ## Ruff lint and format check
+lint: install ## Ruff lint and format check, mypy on services and selectors
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(TYPED)
 
 format: install ## Format and fix imports
 	$(BIN)/ruff check --fix .
