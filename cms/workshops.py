@@ -189,6 +189,16 @@ class SessionDetail:
         return time_range(self.session.local_starts_at, self.session.local_ends_at)
 
     @property
+    def opens_later(self) -> bool:
+        opens = self.session.registration_opens_at
+        return bool(opens and opens > timezone.now())
+
+    @property
+    def opens_text(self) -> str:
+        opens = timezone.localtime(self.session.registration_opens_at, self.session.tz)
+        return f"{opens.day} {opens:%B %Y}"
+
+    @property
     def can_register(self) -> bool:
         return (
             self.registration_open
