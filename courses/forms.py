@@ -10,12 +10,22 @@ class SessionAdminForm(WagtailAdminModelForm):
     """A session with its ticket types inline; saved at once, validated as a whole."""
 
     def _post_clean(self):
+        # The service explains the same rules the database constraints enforce, in words
+        # an editor understands; the constraints are checked after it as a backstop.
+        check_constraints, self._validate_constraints = self._validate_constraints, False
         super()._post_clean()
-        formset = self.formsets.get("ticket_types") if hasattr(self, "formsets") else None
+        self._validate_constraints = check_constraints
+        if self._session_rules_hold() and check_constraints:
+            self.validate_constraints()
+
+    def _session_rules_hold(self) -> bool:
+        if self.errors:
+            return False
+        formset = getattr(self, "formsets", {}).get("ticket_types")
         tickets = []
         if formset is not None:
             if not formset.is_valid():
-                return
+                return False
             for form in formset.forms:
                 if formset.can_delete and formset._should_delete_form(form):
                     try:
@@ -26,10 +36,12 @@ class SessionAdminForm(WagtailAdminModelForm):
                 if form.instance.pk or form.has_changed():
                     tickets.append(form.instance)
         if self.errors:
-            return
+            return False
         try:
             services.session_validate(session=self.instance, ticket_types=tickets)
         except SessionInvalid as invalid:
             for field, messages in invalid.errors.items():
                 for message in messages:
                     self.add_error(field if field in self.fields else None, message)
+            return False
+        return True

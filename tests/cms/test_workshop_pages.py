@@ -110,7 +110,7 @@ def test_sold_out_session_shows_sold_out_and_no_register_button(client, demo_sit
 
 
 def test_closed_registration_says_so(client, demo_site):
-    page, session = add_workshop_page(
+    page, _ = add_workshop_page(
         "Closed Clinic", registration_closes_at=timezone.now() - datetime.timedelta(hours=1)
     )
     html = client.get(page.url).content.decode()
