@@ -5,8 +5,9 @@ import datetime
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-import pytest
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
+
+import pytest
 
 from cms.demo.groups import EVENT_STAFF
 from cms.models import WorkshopIndexPage, WorkshopPage
