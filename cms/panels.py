@@ -1,5 +1,7 @@
 """Admin panels for pages that show live ``courses`` data next to page content."""
 
+from urllib.parse import quote
+
 from django.urls import NoReverseMatch, reverse
 
 from wagtail.admin.panels import Panel
@@ -22,6 +24,9 @@ class SessionsPanel(Panel):
         def get_context_data(self, parent_context=None):
             context = super().get_context_data(parent_context)
             workshop_id = getattr(self.instance, "workshop_id", None)
+            back = ""
+            if self.instance.pk:
+                back = "next=" + quote(reverse("wagtailadmin_pages:edit", args=[self.instance.pk]))
             rows = []
             add_url = ""
             if workshop_id:
@@ -32,12 +37,13 @@ class SessionsPanel(Panel):
                         {
                             "session": session,
                             "availability": availability[session.pk],
-                            "edit_url": _admin_url("edit", session.pk),
+                            "edit_url": _admin_url("edit", session.pk)
+                            + (f"?{back}" if back else ""),
                         }
                     )
                 add_url = _admin_url("add")
                 if add_url:
-                    add_url += f"?workshop={workshop_id}"
+                    add_url += f"?workshop={workshop_id}" + (f"&{back}" if back else "")
             context.update(
                 {
                     "workshop_id": workshop_id,

@@ -1,6 +1,9 @@
 """Admin for the courses domain: snippets for the records editors curate, and a
 session editor (with inline ticket types) that saves at once, outside page revisions."""
 
+from urllib.parse import urlencode
+
+from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -8,6 +11,7 @@ from django.urls import reverse
 from wagtail import hooks
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
@@ -81,13 +85,37 @@ class SessionIndexView(generic.IndexView):
         )
 
 
-class SessionCreateView(generic.CreateView):
+class ReturnToNextMixin:
+    """Go back where the editor came from (the workshop page's editor) after saving."""
+
+    def _next(self) -> str:
+        return get_valid_next_url_from_request(self.request)
+
+    def _with_next(self, url: str) -> str:
+        next_url = self._next()
+        if not next_url:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}{urlencode({'next': next_url})}"
+
+    def get_success_url(self):
+        return self._next() or super().get_success_url()
+
+
+class SessionCreateView(ReturnToNextMixin, generic.CreateView):
+    def get_add_url(self):
+        return self._with_next(super().get_add_url())
+
     def get_initial(self):
         initial = super().get_initial()
         workshop = self.request.GET.get("workshop", "")
         if workshop.isdigit() and Workshop.objects.filter(pk=workshop).exists():
             initial["workshop"] = int(workshop)
         return initial
+
+
+class SessionEditView(ReturnToNextMixin, generic.EditView):
+    def get_edit_url(self):
+        return self._with_next(super().get_edit_url())
 
 
 class SessionDeleteView(generic.DeleteView):
@@ -115,6 +143,7 @@ class SessionViewSet(ModelViewSet):
     copy_view_enabled = False
     index_view_class = SessionIndexView
     add_view_class = SessionCreateView
+    edit_view_class = SessionEditView
     delete_view_class = SessionDeleteView
     list_display = [
         "workshop",
@@ -133,7 +162,7 @@ class SessionViewSet(ModelViewSet):
             FieldPanel("label"),
             FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading="When"),
             FieldRowPanel([FieldPanel("venue"), FieldPanel("time_zone")], heading="Where"),
-            FieldPanel("instructors"),
+            FieldPanel("instructors", widget=forms.CheckboxSelectMultiple),
             FieldRowPanel([FieldPanel("capacity"), FieldPanel("status")]),
             FieldRowPanel(
                 [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")],

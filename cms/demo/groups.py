@@ -70,7 +70,9 @@ EDITOR_COURSES_PERMISSIONS = {
         for model in ("workshop", "venue", "instructor")
         for action in ("add", "change", "delete", "view")
     ]
-    + ["view_session"],
+    # Editors publish a workshop with its dates; deleting dates and registrations is
+    # event staff's call.
+    + [f"{a}_{m}" for m in ("session", "tickettype") for a in ("add", "change", "view")],
 }
 EVENT_STAFF_PERMISSIONS = {
     "wagtailadmin": ["access_admin"],
