@@ -6,6 +6,7 @@ tickets, registrations) lives in ``courses`` and ``payments`` and is only read h
 
 import math
 
+from django import forms
 from django.core.paginator import Paginator
 from django.db import models
 from django.utils import timezone
@@ -19,10 +20,11 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from modelcluster.contrib.taggit import ClusterTaggableManager
-from modelcluster.fields import ParentalKey
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 
 from .blocks import BodyBlock
+from .panels import SessionsPanel
 
 WORDS_PER_MINUTE = 220
 
@@ -93,6 +95,10 @@ class HomePage(SeoMixin, Page):
         context["latest_articles"] = (
             ArticlePage.objects.live().public().order_by("-date").select_related("hero_image")[:3]
         )
+        from . import workshops
+
+        context["upcoming_workshops"] = workshops.session_listing().cards[:3]
+        context["workshop_index"] = WorkshopIndexPage.objects.live().public().first()
         return context
 
 
@@ -205,3 +211,87 @@ class SiteSettings(BaseSiteSetting):
 
     class Meta:
         verbose_name = "site settings"
+
+
+class WorkshopIndexPage(SeoMixin, Page):
+    """Every upcoming session of every workshop, in date order, with filters."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["cms.WorkshopPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from . import workshops
+
+        context = super().get_context(request, *args, **kwargs)
+        listing = workshops.session_listing(
+            month=request.GET.get("month", ""), city=request.GET.get("city", "")
+        )
+        context["listing"] = listing
+        context["past_cards"] = workshops.past_listing()
+        return context
+
+
+class WorkshopPage(SeoMixin, Page):
+    """Marketing content for one approved workshop. Its dated sessions and tickets are
+    live data in ``courses`` (edited in the Sessions admin), shown here read-only."""
+
+    workshop = models.ForeignKey(
+        "courses.Workshop",
+        on_delete=models.PROTECT,
+        related_name="pages",
+        help_text="The approved course record: CE hours, refund policy and sessions.",
+    )
+    summary = models.TextField(help_text="Two or three sentences for listings and previews.")
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = StreamField(BodyBlock(), blank=True)
+    instructors = ParentalManyToManyField("courses.Instructor", blank=True, related_name="+")
+    what_to_bring = RichTextField(blank=True, features=["bold", "italic", "ul", "link"])
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("workshop"),
+        FieldPanel("summary"),
+        FieldPanel("hero_image"),
+        FieldPanel("body"),
+        FieldPanel("instructors", widget=forms.CheckboxSelectMultiple),
+        FieldPanel("what_to_bring"),
+        SessionsPanel(heading="Dates and tickets"),
+    ]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("body"),
+    ]
+    parent_page_types = ["cms.WorkshopIndexPage"]
+    subpage_types: list[str] = []
+    og_type = "website"
+
+    def get_context(self, request, *args, **kwargs):
+        from . import workshops
+
+        context = super().get_context(request, *args, **kwargs)
+        details = workshops.workshop_sessions(workshop_id=self.workshop_id)
+        page_url = self.get_full_url(request) or ""
+        image_url = ""
+        if self.hero_image_id:
+            rendition = self.hero_image.get_rendition("fill-1200x630")
+            image_url = request.build_absolute_uri(rendition.url)
+        context["sessions"] = details
+        context["event_json_ld"] = workshops.event_json_ld(
+            page=self, details=details, page_url=page_url, image_url=image_url
+        )
+        context["page_instructors"] = self.instructors.all() or _session_instructors(details)
+        return context
+
+
+def _session_instructors(details) -> list:
+    seen = {}
+    for detail in details:
+        for instructor in detail.session.instructors.all():
+            seen.setdefault(instructor.pk, instructor)
+    return list(seen.values())

@@ -19,6 +19,9 @@ from django.utils import timezone
 from wagtail.fields import RichTextField
 from wagtail.search import index
 
+from modelcluster.fields import ParentalKey
+from modelcluster.models import ClusterableModel
+
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " "))
     for name in sorted(zoneinfo.available_timezones())
@@ -152,8 +155,12 @@ class SessionStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class Session(models.Model):
-    """One dated run of a workshop, possibly over several days."""
+class Session(ClusterableModel):
+    """One dated run of a workshop, possibly over several days.
+
+    Clusterable only so its ticket types are edited inline in the same admin form; the
+    form saves at once (no revisions), and no page ever owns a session.
+    """
 
     workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="sessions")
     label = models.CharField(
@@ -236,7 +243,7 @@ class Session(models.Model):
 
 
 class TicketType(models.Model):
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="ticket_types")
+    session = ParentalKey(Session, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(max_length=80, help_text="E.g. Early bird, Standard, Student.")
     description = models.CharField(max_length=255, blank=True)
     price_amount = models.PositiveIntegerField(

@@ -61,3 +61,37 @@ def ensure_editors_group(home: Page, extra: dict[str, list[str]] | None = None) 
             group=group, page=home, permission=Permission.objects.get(codename=codename)
         )
     return group
+
+
+# Editors curate course content; event staff run dates, tickets and registrations.
+EDITOR_COURSES_PERMISSIONS = {
+    "courses": [
+        f"{action}_{model}"
+        for model in ("workshop", "venue", "instructor")
+        for action in ("add", "change", "delete", "view")
+    ]
+    # Editors publish a workshop with its dates; deleting dates and registrations is
+    # event staff's call.
+    + [f"{a}_{m}" for m in ("session", "tickettype") for a in ("add", "change", "view")],
+}
+EVENT_STAFF_PERMISSIONS = {
+    "wagtailadmin": ["access_admin"],
+    "courses": [
+        *(
+            f"{action}_{model}"
+            for model in ("session", "tickettype", "registration")
+            for action in ("add", "change", "delete", "view")
+        ),
+        "view_workshop",
+        "view_venue",
+        "view_instructor",
+    ],
+}
+
+
+def ensure_event_staff_group() -> Group:
+    """Event staff: sessions, ticket types and registrations; no page editing."""
+    group, _ = Group.objects.get_or_create(name=EVENT_STAFF)
+    for app_label, codenames in EVENT_STAFF_PERMISSIONS.items():
+        group.permissions.add(*_permissions(app_label, codenames))
+    return group

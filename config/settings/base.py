@@ -227,7 +227,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Scheduled publishing ("go live at" on pages) needs this; run exactly one beat.
+    "publish-scheduled-pages": {
+        "task": "cms.tasks.publish_scheduled_pages",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
+}
 
 # Wagtail's own background jobs (search index, reference index) use Django's tasks.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

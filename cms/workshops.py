@@ -1,0 +1,306 @@
+"""What the workshop pages show, assembled from ``courses`` selectors.
+
+Kept out of ``models.py`` so page classes stay declarative and this logic is testable
+without a page tree.
+"""
+
+import datetime
+import re
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+
+from courses import selectors
+from courses.models import Session
+
+MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+
+
+def date_range(start: datetime.datetime, end: datetime.datetime) -> str:
+    """A day or a span, with an en dash as in print: "21-22 February 2027",
+    "28 February - 1 March 2027" (times already in the venue's zone)."""
+    if start.date() == end.date():
+        return f"{start.day} {start:%B %Y}"
+    if (start.year, start.month) == (end.year, end.month):
+        return f"{start.day}–{end.day} {end:%B %Y}"
+    if start.year == end.year:
+        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
+    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
+
+
+def time_range(start: datetime.datetime, end: datetime.datetime) -> str:
+    """Daily hours such as "9:00-17:00 PST" (en dash in the output)."""
+    return f"{start:%-H:%M}–{end:%-H:%M} {end:%Z}"
+
+
+def money(amount: int | None, currency: str = "usd") -> str:
+    if amount is None:
+        return ""
+    if amount == 0:
+        return "Free"
+    symbol = "$" if currency.lower() == "usd" else f"{currency.upper()} "
+    whole, cents = divmod(amount, 100)
+    return f"{symbol}{whole:,}" if cents == 0 else f"{symbol}{whole:,}.{cents:02d}"
+
+
+@dataclass
+class SessionCard:
+    session: Session
+    page: object
+    availability: selectors.Availability
+    price_from: int | None = None
+    currency: str = "usd"
+
+    @property
+    def dates(self) -> str:
+        return date_range(self.session.local_starts_at, self.session.local_ends_at)
+
+    @property
+    def times(self) -> str:
+        return time_range(self.session.local_starts_at, self.session.local_ends_at)
+
+    @property
+    def price_from_text(self) -> str:
+        return money(self.price_from, self.currency)
+
+    @property
+    def month_key(self) -> str:
+        return f"{self.session.local_starts_at:%Y-%m}"
+
+
+@dataclass
+class Listing:
+    cards: list[SessionCard]
+    months: list[tuple[str, str]]
+    cities: list[str]
+    month: str = ""
+    city: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.month or self.city)
+
+    @property
+    def month_label(self) -> str:
+        return dict(self.months).get(self.month, "")
+
+
+def _pages_by_workshop(workshop_ids: set[int]) -> dict[int, object]:
+    from cms.models import WorkshopPage
+
+    pages = (
+        WorkshopPage.objects.live()
+        .public()
+        .filter(workshop_id__in=workshop_ids)
+        .select_related("hero_image")
+        .order_by("pk")
+    )
+    found: dict[int, object] = {}
+    for page in pages:
+        found.setdefault(page.workshop_id, page)
+    return found
+
+
+def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
+    """Upcoming sessions that have a live workshop page, filtered by month and city.
+
+    Filters are applied in Python on the local (venue) date so a session starting at
+    23:00 on 31 January in Los Angeles is a January session. Two queries in all.
+    """
+    now = now or timezone.now()
+    sessions = list(selectors.listing_sessions(now=now))
+    pages = _pages_by_workshop({s.workshop_id for s in sessions})
+    cards = [
+        SessionCard(
+            session=s,
+            page=pages[s.workshop_id],
+            availability=selectors.Availability(capacity=s.capacity, taken=s.seats_taken),
+            price_from=s.price_from,
+            currency=s.price_currency or "usd",
+        )
+        for s in sessions
+        if s.workshop_id in pages
+    ]
+    months = sorted({c.month_key: f"{c.session.local_starts_at:%B %Y}" for c in cards}.items())
+    cities = sorted({c.session.venue.city for c in cards})
+    listing = Listing(cards=cards, months=months, cities=cities)
+    month, city = (month or "").strip()[:20], (city or "").strip()[:80]
+    if month:
+        if MONTH_RE.match(month):
+            listing.month = month
+        else:
+            listing.problems.append(
+                "We could not read that month, so we are showing every month. "
+                "Please pick one from the list."
+            )
+    if city:
+        known = {c.lower(): c for c in cities}
+        listing.city = known.get(city.lower(), city)
+    listing.cards = [
+        c
+        for c in cards
+        if (not listing.month or c.month_key == listing.month)
+        and (not listing.city or c.session.venue.city == listing.city)
+    ]
+    return listing
+
+
+def past_listing(*, now=None, limit: int = 6) -> list[SessionCard]:
+    sessions = list(selectors.past_sessions(now=now, limit=limit))
+    pages = _pages_by_workshop({s.workshop_id for s in sessions})
+    return [
+        SessionCard(
+            session=s,
+            page=pages[s.workshop_id],
+            availability=selectors.Availability(capacity=s.capacity, taken=0),
+        )
+        for s in sessions
+        if s.workshop_id in pages
+    ]
+
+
+@dataclass
+class TicketRow:
+    name: str
+    description: str
+    price: str
+    sales_end_text: str
+    on_sale: bool
+    upcoming: bool
+    sold_out: bool
+    price_amount: int
+    currency: str
+
+
+@dataclass
+class SessionDetail:
+    session: Session
+    availability: selectors.Availability
+    tickets: list[TicketRow]
+    registration_open: bool
+
+    @property
+    def dates(self) -> str:
+        return date_range(self.session.local_starts_at, self.session.local_ends_at)
+
+    @property
+    def times(self) -> str:
+        return time_range(self.session.local_starts_at, self.session.local_ends_at)
+
+    @property
+    def opens_later(self) -> bool:
+        opens = self.session.registration_opens_at
+        return bool(opens and opens > timezone.now())
+
+    @property
+    def opens_text(self) -> str:
+        opens = timezone.localtime(self.session.registration_opens_at, self.session.tz)
+        return f"{opens.day} {opens:%B %Y}"
+
+    @property
+    def can_register(self) -> bool:
+        return (
+            self.registration_open
+            and not self.availability.sold_out
+            and any(t.on_sale and not t.sold_out for t in self.tickets)
+        )
+
+
+def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
+    now = now or timezone.now()
+    details = []
+    for s in selectors.workshop_upcoming_sessions(workshop_id=workshop_id, now=now):
+        tickets = []
+        for t in s.ticket_types.all():
+            ends = timezone.localtime(t.sales_end, s.tz) if t.sales_end else None
+            on_sale = t.on_sale(now)
+            upcoming = bool(t.sales_start and now < t.sales_start)
+            if ends and on_sale:
+                sales_end_text = f"Until {ends.day} {ends:%B %Y}"
+            elif upcoming:
+                starts = timezone.localtime(t.sales_start, s.tz)
+                sales_end_text = f"On sale from {starts.day} {starts:%B %Y}"
+            elif not on_sale:
+                sales_end_text = "No longer available"
+            else:
+                sales_end_text = ""
+            tickets.append(
+                TicketRow(
+                    name=t.name,
+                    description=t.description,
+                    price=money(t.price_amount, t.currency),
+                    sales_end_text=sales_end_text,
+                    on_sale=on_sale,
+                    upcoming=upcoming,
+                    sold_out=t.quantity_limit is not None and t.seats_taken >= t.quantity_limit,
+                    price_amount=t.price_amount,
+                    currency=t.currency,
+                )
+            )
+        details.append(
+            SessionDetail(
+                session=s,
+                availability=selectors.Availability(capacity=s.capacity, taken=s.seats_taken),
+                tickets=tickets,
+                registration_open=s.registration_is_open(now),
+            )
+        )
+    return details
+
+
+def event_json_ld(
+    *, page, details: list[SessionDetail], page_url: str, image_url: str = ""
+) -> list:
+    """schema.org Event per upcoming session, for search engines' event listings."""
+    events = []
+    for d in details:
+        s, venue = d.session, d.session.venue
+        offers = [
+            {
+                "@type": "Offer",
+                "name": t.name,
+                "price": f"{t.price_amount / 100:.2f}",
+                "priceCurrency": t.currency.upper(),
+                "availability": "https://schema.org/SoldOut"
+                if d.availability.sold_out or t.sold_out
+                else "https://schema.org/InStock",
+                "url": page_url,
+            }
+            for t in d.tickets
+            if t.on_sale or t.upcoming
+        ]
+        event = {
+            "@context": "https://schema.org",
+            "@type": "Event",
+            "name": page.title,
+            "description": page.summary,
+            "startDate": s.local_starts_at.isoformat(),
+            "endDate": s.local_ends_at.isoformat(),
+            "eventStatus": "https://schema.org/EventCancelled"
+            if s.is_cancelled
+            else "https://schema.org/EventScheduled",
+            "eventAttendanceMode": "https://schema.org/OfflineEventAttendanceMode",
+            "location": {
+                "@type": "Place",
+                "name": venue.name,
+                "address": {
+                    "@type": "PostalAddress",
+                    "streetAddress": venue.address.replace("\n", ", "),
+                    "addressLocality": venue.city,
+                    "addressRegion": venue.region,
+                    "postalCode": venue.postal_code,
+                    "addressCountry": venue.country,
+                },
+            },
+            "organizer": {"@type": "Organization", "name": "PhysioMassage Academy"},
+            "offers": offers,
+            "url": page_url,
+        }
+        instructors = list(s.instructors.all())
+        if instructors:
+            event["performer"] = [{"@type": "Person", "name": i.name} for i in instructors]
+        if image_url:
+            event["image"] = [image_url]
+        events.append(event)
+    return events

@@ -1,0 +1,21 @@
+"""One error base for the courses domain, so callers can catch every rule we enforce."""
+
+
+class CoursesError(Exception):
+    """A domain rule refused the operation; ``str(error)`` is fit to show to a person."""
+
+
+class SessionInvalid(CoursesError):
+    """A session (with its ticket types) breaks a scheduling rule.
+
+    ``errors`` maps a field name (``None`` for the whole session) to messages, so a form
+    can show each message next to the field it is about.
+    """
+
+    def __init__(self, errors: dict[str | None, list[str]]) -> None:
+        self.errors = errors
+        super().__init__(" ".join(m for messages in errors.values() for m in messages))
+
+
+class SessionHasRegistrations(CoursesError):
+    """Sessions with registrations are never deleted: cancel them instead."""

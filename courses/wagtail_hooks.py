@@ -1,0 +1,204 @@
+"""Admin for the courses domain: snippets for the records editors curate, and a
+session editor (with inline ticket types) that saves at once, outside page revisions."""
+
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from wagtail import hooks
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.utils import get_valid_next_url_from_request
+from wagtail.admin.views import generic
+from wagtail.admin.viewsets.base import ViewSetGroup
+from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from . import selectors, services
+from .errors import CoursesError
+from .forms import SessionAdminForm
+from .models import Instructor, Session, Venue, Workshop
+
+
+class VenueViewSet(SnippetViewSet):
+    model = Venue
+    icon = "site"
+    menu_label = "Venues"
+    list_display = ["name", "city", "region", "time_zone"]
+    list_filter = ["city"]
+    search_fields = ["name", "city"]
+    panels = [
+        FieldPanel("name"),
+        FieldPanel("address"),
+        FieldRowPanel([FieldPanel("city"), FieldPanel("region"), FieldPanel("postal_code")]),
+        FieldRowPanel([FieldPanel("country"), FieldPanel("time_zone")]),
+        FieldPanel("directions"),
+    ]
+
+
+class InstructorViewSet(SnippetViewSet):
+    model = Instructor
+    icon = "user"
+    menu_label = "Instructors"
+    list_display = ["name", "credentials"]
+    search_fields = ["name"]
+    panels = [FieldPanel("name"), FieldPanel("credentials"), FieldPanel("photo"), FieldPanel("bio")]
+
+
+class WorkshopViewSet(SnippetViewSet):
+    model = Workshop
+    icon = "doc-full"
+    menu_label = "Course records"
+    list_display = ["title", "ce_hours", "course_type", "provider_approval_number"]
+    list_filter = ["course_type"]
+    search_fields = ["title", "ce_title"]
+    panels = [
+        FieldPanel("title"),
+        MultiFieldPanel(
+            [
+                FieldPanel("ce_title"),
+                FieldRowPanel([FieldPanel("ce_hours"), FieldPanel("course_type")]),
+                FieldPanel("provider_approval_number"),
+            ],
+            heading="Continuing education",
+        ),
+        FieldPanel("prerequisites"),
+        MultiFieldPanel(
+            [
+                FieldPanel("refund_full_days"),
+                FieldRowPanel(
+                    [FieldPanel("refund_partial_days"), FieldPanel("refund_partial_percent")]
+                ),
+            ],
+            heading="Refund policy",
+        ),
+    ]
+
+
+class SessionIndexView(generic.IndexView):
+    def get_base_queryset(self):
+        return selectors.sessions_with_seats(
+            super().get_base_queryset().select_related("workshop", "venue")
+        )
+
+
+class ReturnToNextMixin:
+    """Go back where the editor came from (the workshop page's editor) after saving."""
+
+    def _next(self) -> str:
+        return get_valid_next_url_from_request(self.request)
+
+    def _with_next(self, url: str) -> str:
+        next_url = self._next()
+        if not next_url:
+            return url
+        return f"{url}{'&' if '?' in url else '?'}{urlencode({'next': next_url})}"
+
+    def get_success_url(self):
+        return self._next() or super().get_success_url()
+
+
+class SessionCreateView(ReturnToNextMixin, generic.CreateView):
+    def get_add_url(self):
+        return self._with_next(super().get_add_url())
+
+    def get_initial(self):
+        initial = super().get_initial()
+        workshop = self.request.GET.get("workshop", "")
+        if workshop.isdigit() and Workshop.objects.filter(pk=workshop).exists():
+            initial["workshop"] = int(workshop)
+        return initial
+
+
+class SessionEditView(ReturnToNextMixin, generic.EditView):
+    def get_edit_url(self):
+        return self._with_next(super().get_edit_url())
+
+
+class SessionDeleteView(generic.DeleteView):
+    """Refuses (with a message) to delete a session that has registrations."""
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            services.session_delete_check(session=self.object)
+        except CoursesError as error:
+            messages.error(request, str(error))
+            return redirect(reverse("workshop_sessions:edit", args=[self.object.pk]))
+        return super().dispatch(request, *args, **kwargs)
+
+    def delete_action(self):
+        services.session_delete(session=self.object)
+
+
+class SessionViewSet(ModelViewSet):
+    model = Session
+    name = "workshop_sessions"
+    url_prefix = "workshop-sessions"
+    icon = "date"
+    menu_label = "Dates & tickets"
+    add_to_admin_menu = False
+    copy_view_enabled = False
+    index_view_class = SessionIndexView
+    add_view_class = SessionCreateView
+    edit_view_class = SessionEditView
+    delete_view_class = SessionDeleteView
+    list_display = [
+        "workshop",
+        Column("starts_at", label="Starts", sort_key="starts_at"),
+        "venue",
+        Column("seats_taken", label="Seats taken"),
+        "capacity",
+        "status",
+    ]
+    list_filter = ["status", "workshop", "venue"]
+    search_fields = ["workshop__title", "venue__city", "label"]
+    ordering = ["-starts_at"]
+    edit_handler = ObjectList(
+        [
+            FieldPanel("workshop"),
+            FieldPanel("label"),
+            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading="When"),
+            FieldRowPanel([FieldPanel("venue"), FieldPanel("time_zone")], heading="Where"),
+            FieldPanel("instructors", widget=forms.CheckboxSelectMultiple),
+            FieldRowPanel([FieldPanel("capacity"), FieldPanel("status")]),
+            FieldRowPanel(
+                [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")],
+                heading="Registration",
+            ),
+            InlinePanel(
+                "ticket_types",
+                heading="Ticket types",
+                label="Ticket type",
+                min_num=0,
+                panels=[
+                    FieldRowPanel([FieldPanel("name"), FieldPanel("price_amount")]),
+                    FieldPanel("description"),
+                    FieldRowPanel([FieldPanel("sales_start"), FieldPanel("sales_end")]),
+                    FieldRowPanel(
+                        [
+                            FieldPanel("quantity_limit"),
+                            FieldPanel("min_per_order"),
+                            FieldPanel("max_per_order"),
+                        ]
+                    ),
+                    FieldRowPanel([FieldPanel("members_price_amount"), FieldPanel("currency")]),
+                ],
+            ),
+        ],
+        base_form_class=SessionAdminForm,
+    )
+
+
+class WorkshopsGroup(ViewSetGroup):
+    menu_label = "Workshops"
+    menu_icon = "date"
+    menu_order = 200
+    items = (SessionViewSet, WorkshopViewSet, VenueViewSet, InstructorViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_workshops_viewsets():
+    return WorkshopsGroup()

@@ -1,0 +1,213 @@
+import datetime
+import json
+import re
+import zoneinfo
+
+from django.utils import timezone
+
+import pytest
+
+from cms.models import HomePage, WorkshopIndexPage, WorkshopPage
+from cms.workshops import date_range, money
+from courses.models import Session, SessionStatus
+from tests.factories import (
+    RegistrationFactory,
+    SessionFactory,
+    TicketTypeFactory,
+    VenueFactory,
+    WorkshopFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+LA = zoneinfo.ZoneInfo("America/Los_Angeles")
+NY = zoneinfo.ZoneInfo("America/New_York")
+
+
+def add_workshop_page(title: str, **session_kwargs) -> tuple[WorkshopPage, Session]:
+    index = WorkshopIndexPage.objects.get()
+    workshop = WorkshopFactory(title=title)
+    page = WorkshopPage(title=title, workshop=workshop, summary=f"About {title}.")
+    index.add_child(instance=page)
+    page.save_revision().publish()
+    session = SessionFactory(workshop=workshop, **session_kwargs)
+    TicketTypeFactory(session=session, price_amount=19900)
+    return page, session
+
+
+def json_ld(html: str) -> list:
+    match = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    assert match, "no JSON-LD script"
+    return json.loads(match.group(1))
+
+
+def test_date_range_formats():
+    start = datetime.datetime(2027, 2, 21, 9, tzinfo=LA)
+    assert date_range(start, start.replace(hour=17)) == "21 February 2027"
+    assert date_range(start, start.replace(day=22)) == "21–22 February 2027"
+    assert date_range(start.replace(day=28), start.replace(month=3, day=1)) == (
+        "28 February – 1 March 2027"
+    )
+    assert date_range(
+        start.replace(year=2026, month=12, day=30), start.replace(month=1, day=2)
+    ) == ("30 December 2026 – 2 January 2027")
+    assert money(34900) == "$349" and money(34950) == "$349.50" and money(0) == "Free"
+
+
+def test_listing_shows_demo_workshops_in_date_order_with_states(client, demo_site):
+    response = client.get("/workshops/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    titles = re.findall(r'class="card__title"><a href="[^"]+">([^<]+)</a>', html)
+    assert titles[:3] == [
+        "Free Introductory Evening: Clinical Reasoning for Massage Therapists",
+        "PhysioMassage Training: Low Back and Neck Pain",
+        "Myofascial Release for the Shoulder Girdle",
+    ]
+    assert "21–22 February 2027" in html
+    assert "9:00–17:00 PST each day" in html
+    assert "Only 2 seats left" in html
+    assert "From <strong>$349</strong>" in html
+    assert "Free" in html
+    assert "Past workshops" in html and "17 October 2026" in html
+
+
+def test_listing_filters_by_month_and_city(client, demo_site):
+    html = client.get("/workshops/", {"month": "2027-02"}).content.decode()
+    assert "21–22 February 2027" in html
+    assert "13 March 2027" not in html
+    assert "Workshops in February 2027" in html
+    html = client.get("/workshops/", {"city": "pasadena"}).content.decode()
+    assert "13 March 2027" in html and "21–22 February 2027" not in html
+    html = client.get("/workshops/", {"month": "2027-02", "city": "San Diego"}).content.decode()
+    assert "No workshops match these filters" in html
+    assert "Show all upcoming workshops" in html
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"month": "2027-13"}, {"month": "<script>"}, {"city": "x" * 500}, {"month": "9" * 100}],
+)
+def test_bad_filters_get_a_friendly_page_and_change_nothing(client, demo_site, params):
+    sessions = Session.objects.count()
+    response = client.get("/workshops/", params)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>" not in html.split("<main", 1)[1] or "&lt;script&gt;" in html
+    if "month" in params:
+        assert "We could not read that month" in html
+    assert Session.objects.count() == sessions
+
+
+def test_sold_out_session_shows_sold_out_and_no_register_button(client, demo_site):
+    page, session = add_workshop_page("Sold Out Clinic", capacity=2)
+    RegistrationFactory.create_batch(2, ticket_type=session.ticket_types.get())
+    html = client.get(page.url).content.decode()
+    assert "Sold out" in html
+    assert "Register<" not in html
+    listing = client.get("/workshops/").content.decode()
+    assert "Sold out" in listing
+
+
+def test_closed_registration_says_so(client, demo_site):
+    page, _ = add_workshop_page(
+        "Closed Clinic", registration_closes_at=timezone.now() - datetime.timedelta(hours=1)
+    )
+    html = client.get(page.url).content.decode()
+    assert "Registration closed" in html
+
+
+def test_cancelled_session_is_marked_and_left_out_of_the_listing(client, demo_site):
+    page, _ = add_workshop_page("Cancelled Clinic", status=SessionStatus.CANCELLED)
+    assert "Cancelled" in client.get(page.url).content.decode()
+    assert "Cancelled Clinic" not in client.get("/workshops/").content.decode()
+
+
+def test_dates_are_shown_in_the_venue_time_zone(client, demo_site):
+    venue = VenueFactory(name="Hudson Loft", city="New York", time_zone="America/New_York")
+    page, _ = add_workshop_page(
+        "East Coast Clinic",
+        venue=venue,
+        starts_at=datetime.datetime(2027, 5, 1, 0, 30, tzinfo=NY),
+        ends_at=datetime.datetime(2027, 5, 1, 8, 0, tzinfo=NY),
+    )
+    html = client.get(page.url).content.decode()
+    # 00:30 in New York is still 30 April in Los Angeles: the venue's date wins.
+    assert "1 May 2027" in html
+    assert "0:30–8:00 EDT" in html
+    html = client.get("/workshops/", {"month": "2027-05"}).content.decode()
+    assert "East Coast Clinic" in html
+
+
+def test_workshop_page_shows_sessions_tickets_venue_and_json_ld(client, demo_site):
+    page = WorkshopPage.objects.get(slug="physiomassage-training")
+    response = client.get(page.url)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "21–22 February 2027" in html and "17–18 April 2027" in html
+    assert "Early bird" in html and "$349" in html and "$449" in html
+    assert "Until 10 January 2027" in html
+    assert "openstreetmap.org" in html
+    assert "14</strong> CE hours" in html
+    assert "Dr. Elena Marsh" in html
+    assert "calendar.ics" in html
+    assert '<meta property="og:title"' in html
+    events = json_ld(html)
+    assert len(events) == 2
+    first = events[0]
+    assert first["@type"] == "Event"
+    assert first["startDate"] == "2027-02-21T09:00:00-08:00"
+    assert first["endDate"] == "2027-02-22T17:00:00-08:00"
+    assert first["eventStatus"] == "https://schema.org/EventScheduled"
+    assert first["eventAttendanceMode"] == "https://schema.org/OfflineEventAttendanceMode"
+    assert first["location"]["@type"] == "Place"
+    assert first["location"]["address"]["@type"] == "PostalAddress"
+    assert first["location"]["address"]["addressLocality"] == "Los Angeles"
+    prices = {o["name"]: o for o in first["offers"]}
+    assert prices["Early bird"]["price"] == "349.00"
+    assert prices["Standard"]["priceCurrency"] == "USD"
+    assert prices["Standard"]["availability"] == "https://schema.org/InStock"
+    assert first["url"].endswith("/workshops/physiomassage-training/")
+
+
+def test_json_ld_escapes_markup_in_editor_text(client, demo_site):
+    page, _ = add_workshop_page("Escapes")
+    page.summary = "</script><script>alert(1)</script>"
+    page.save_revision().publish()
+    html = client.get(page.url).content.decode()
+    events = json_ld(html)
+    assert events[0]["description"] == "</script><script>alert(1)</script>"
+    assert "<script>alert(1)" not in html
+
+
+def test_sold_out_offer_in_json_ld(client, demo_site):
+    page, session = add_workshop_page("Full House", capacity=1)
+    RegistrationFactory(ticket_type=session.ticket_types.get())
+    events = json_ld(client.get(page.url).content.decode())
+    assert events[0]["offers"][0]["availability"] == "https://schema.org/SoldOut"
+
+
+def test_home_page_links_to_workshops_and_lists_upcoming(client, demo_site):
+    html = client.get("/").content.decode()
+    assert 'href="/workshops/"' in html
+    assert "Upcoming workshops" in html
+    assert HomePage.objects.get().hero_cta_page.specific.__class__ is WorkshopIndexPage
+    assert re.search(r'class="button button--large" href="/workshops/"', html)
+
+
+def test_workshop_page_query_count_does_not_grow_with_sessions(
+    client, demo_site, django_assert_max_num_queries
+):
+    page, session = add_workshop_page("Many Dates")
+    client.get(page.url)
+    with django_assert_max_num_queries(20) as first:
+        client.get(page.url)
+    for days in range(70, 75):
+        TicketTypeFactory(
+            session=SessionFactory(
+                workshop=session.workshop,
+                starts_at=timezone.now() + datetime.timedelta(days=days),
+            )
+        )
+    with django_assert_max_num_queries(len(first.captured_queries)):
+        client.get(page.url)

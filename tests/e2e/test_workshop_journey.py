@@ -1,0 +1,107 @@
+"""An editor publishes a workshop with two dates; a visitor finds it, filters by month,
+opens it and downloads the .ics for one date."""
+
+import re
+from pathlib import Path
+
+from cms.demo import content
+from cms.models import WorkshopPage
+from courses.models import Session
+from tests.e2e.conftest import Shots
+
+TITLE = "Hip and Pelvis Clinic"
+
+
+def choose_in_modal(page, button_name: str, item: str) -> None:
+    page.get_by_role("button", name=button_name).click()
+    modal = page.locator(".modal.fade.in, .modal[aria-hidden='false'], .modal.show").first
+    modal.get_by_role("link", name=item).first.click()
+    page.wait_for_timeout(300)
+
+
+def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_cents: str) -> None:
+    page.get_by_role("link", name="Add a date").click()
+    page.wait_for_url("**/admin/workshop-sessions/new/**")
+    page.locator("#id_starts_at").fill(starts)
+    page.locator("#id_ends_at").fill(ends)
+    page.keyboard.press("Escape")
+    choose_in_modal(page, "Choose venue", "Wilshire Training Studio")
+    page.locator("#id_capacity").fill("18")
+    page.get_by_role("button", name="Add ticket type").click()
+    page.locator("#id_ticket_types-0-name").fill(ticket_name)
+    page.locator("#id_ticket_types-0-price_amount").fill(price_cents)
+    shots(f"admin-session-{starts[:10]}")
+    page.get_by_role("button", name="Create", exact=True).click()
+    page.wait_for_url("**/admin/pages/*/edit/**")
+
+
+def test_editor_publishes_workshop_and_visitor_downloads_ics(
+    page, shots, phone_page, live, demo_site, request
+):
+    page.goto(live.url + "/accounts/login/?next=/admin/")
+    page.get_by_label("Email").fill(content.EDITOR_EMAIL)
+    page.get_by_label("Password").fill(content.EDITOR_PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/admin/")
+
+    page.goto(live.url + "/admin/snippets/courses/workshop/add/")
+    page.locator("#id_title").fill(TITLE)
+    page.locator("#id_ce_title").fill("Manual Therapy for Hip and Pelvic Girdle Pain")
+    page.locator("#id_ce_hours").fill("7")
+    shots("admin-course-record")
+    page.get_by_role("button", name="Save", exact=True).click()
+    page.wait_for_url("**/admin/snippets/courses/workshop/")
+
+    index_id = WorkshopPage.objects.first().get_parent().pk
+    page.goto(f"{live.url}/admin/pages/add/cms/workshoppage/{index_id}/")
+    page.locator("#id_title").fill(TITLE)
+    choose_in_modal(page, "Choose workshop", TITLE)
+    page.locator("#id_summary").fill(
+        "A one-day clinic on assessing and treating hip and pelvic girdle pain."
+    )
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url("**/admin/pages/*/edit/")
+    shots("admin-page-draft")
+
+    add_date(page, shots, "2027-03-20 09:00", "2027-03-20 17:00", "Standard", "24900")
+    add_date(page, shots, "2027-05-15 09:00", "2027-05-15 17:00", "Standard", "26900")
+    assert Session.objects.filter(workshop__title=TITLE).count() == 2
+    shots("admin-page-with-dates")
+
+    page.get_by_role("button", name="More actions").click()
+    page.get_by_role("button", name="Publish").click()
+    page.wait_for_url("**/admin/pages/*/")
+    assert WorkshopPage.objects.get(title=TITLE).live
+
+    # The visitor, on a phone.
+    visitor = phone_page
+    phone_shots = Shots(visitor, request.node.name + "-visitor")
+    visitor.goto(live.url + "/")
+    visitor.get_by_role("link", name="See upcoming workshops").click()
+    visitor.wait_for_url("**/workshops/")
+    assert visitor.get_by_role("link", name=TITLE).count() == 2
+    phone_shots("listing")
+    visitor.get_by_label("Month").select_option("2027-03")
+    visitor.get_by_role("button", name="Show workshops").click()
+    visitor.wait_for_url("**/workshops/?month=2027-03**")
+    assert visitor.get_by_role("heading", name="Workshops in March 2027").is_visible()
+    assert visitor.get_by_role("link", name=TITLE).count() == 1
+    phone_shots("listing-march")
+    visitor.get_by_role("link", name=TITLE).click()
+    visitor.wait_for_url("**/workshops/hip-and-pelvis-clinic/**")
+    assert visitor.get_by_role("heading", level=1).inner_text() == TITLE
+    assert "20 March 2027" in visitor.content()
+    phone_shots("workshop")
+    with visitor.expect_download() as info:
+        visitor.get_by_role("link", name=re.compile("Add to calendar")).first.click()
+    ics = Path(info.value.path()).read_text()
+    assert "DTSTART;TZID=America/Los_Angeles:20270320T090000" in ics
+    assert f"SUMMARY:{TITLE}" in ics
+
+    # Wide screenshots of the public pages.
+    page.goto(live.url + "/workshops/")
+    shots("listing-wide")
+    page.goto(live.url + "/workshops/hip-and-pelvis-clinic/")
+    shots("workshop-wide")
+    page.goto(live.url + "/workshops/physiomassage-training/")
+    shots("physiomassage-wide")
