@@ -63,10 +63,7 @@ def sessions_with_seats(queryset: QuerySet[Session], *, now=None) -> QuerySet[Se
 
 def session_availability(sessions: Iterable[Session]) -> dict[int, Availability]:
     """Availability per session id, from sessions annotated by ``sessions_with_seats``."""
-    return {
-        s.pk: Availability(capacity=s.capacity, taken=s.seats_taken)  # type: ignore[attr-defined]
-        for s in sessions
-    }
+    return {s.pk: Availability(capacity=s.capacity, taken=s.seats_taken) for s in sessions}
 
 
 def upcoming_sessions(*, now=None) -> QuerySet[Session]:
