@@ -99,6 +99,11 @@ def seat_hold_create(
     ``SessionFull`` and then writes nothing.
     """
     now = now or timezone.now()
+    # Sold out already? Refuse before queueing for the lock: in a rush most buyers lose,
+    # and they should not wait in line to hear it. Granting is decided under the lock.
+    unlocked = Session.objects.filter(pk=session_id).only("pk", "capacity").first()
+    if unlocked is not None and selectors.session_seats_available(session=unlocked, now=now) == 0:
+        raise SessionFull("This session is sold out.")
     session = _session_locked(session_id)
     if not session.registration_is_open(now):
         raise RegistrationClosed("Registration for this session is closed.")

@@ -39,7 +39,10 @@ class CheckoutLine:
 
 
 def fake_allowed() -> bool:
-    return bool(settings.DEBUG or "pytest" in sys.modules or getattr(settings, "TESTING", False))
+    """DEBUG, tests, or an explicit STRIPE_FAKE_ALLOWED (benchmarks); never production."""
+    return bool(
+        settings.DEBUG or "pytest" in sys.modules or getattr(settings, "STRIPE_FAKE_ALLOWED", False)
+    )
 
 
 @cache

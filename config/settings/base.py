@@ -242,6 +242,8 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # Without keys the in-process Stripe fake stands in (local test-payment page).
 STRIPE_USE_FAKE = env.bool("STRIPE_USE_FAKE", default=not STRIPE_SECRET_KEY)
 CURRENCY = env("CURRENCY", default="usd")
+# The fake is refused unless DEBUG is on or this says so (bench/rush.py runs DEBUG off).
+STRIPE_FAKE_ALLOWED = env.bool("STRIPE_FAKE_ALLOWED", default=False)
 if STRIPE_USE_FAKE and not STRIPE_WEBHOOK_SECRET:
     # The fake signs its events with this; the webhook view verifies them as usual.
     STRIPE_WEBHOOK_SECRET = "whsec_local_fake"
