@@ -77,5 +77,8 @@ worker: install ## Run a Celery worker (needs REDIS_URL)
 beat: install ## Run Celery beat (needs REDIS_URL)
 	$(BIN)/celery -A config beat -l info
 
+bench-rush: install ## Checkout rush: 300 buyers, 30 seats, two gunicorn instances (needs DATABASE_URL=postgres://...)
+	$(PY) bench/rush.py $(RUSH_ARGS)
+
 clean: ## Remove the virtualenv, the SQLite database and test artefacts
 	rm -rf $(VENV) db.sqlite3 tmp test-artifacts staticfiles

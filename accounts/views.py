@@ -9,7 +9,13 @@ from .forms import ProfileForm
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """My account: the hub later features (orders, tickets, videos) add sections to."""
-    return render(request, "accounts/dashboard.html")
+    from payments import selectors as payments_selectors
+
+    context = {
+        "registrations": payments_selectors.upcoming_tickets_for_user(user=request.user),
+        "orders": payments_selectors.orders_for_user(user=request.user)[:20],
+    }
+    return render(request, "accounts/dashboard.html", context)
 
 
 @login_required

@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("account/", include(accounts_urls)),
     path("workshops/", include("courses.urls")),
+    path("payments/", include("payments.urls")),
     path("search/", cms_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),

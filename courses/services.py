@@ -1,13 +1,33 @@
-"""Writes and the rules that guard them. Admin forms call these; so do tasks and views."""
+"""Writes for courses: scheduling rules that guard admin edits, and seats (hold,
+confirm, release, expire).
 
-from collections import defaultdict
+Every service that can take a seat locks the session row (``select_for_update``) inside
+one transaction and counts seats taken at query time (``selectors``), so concurrent
+buyers on any number of processes cannot exceed capacity. SQLite has no row locks; its
+IMMEDIATE transactions (settings) serialise writers instead.
+"""
+
+import datetime
+import uuid
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from .errors import SessionHasRegistrations, SessionInvalid
-from .models import Registration, Session, SessionStatus, TicketType
+from . import selectors
+from .errors import (
+    HoldExpired,
+    InvalidQuantity,
+    RegistrationClosed,
+    SessionFull,
+    SessionHasRegistrations,
+    SessionInvalid,
+    TicketTypeUnavailable,
+)
+from .models import Registration, RegistrationStatus, Session, SessionStatus, TicketType
 from .selectors import session_seats_taken, ticket_type_has_registrations
 
 
@@ -113,3 +133,191 @@ def session_cancel(*, session: Session) -> Session:
     session.status = SessionStatus.CANCELLED
     session.save(update_fields=["status", "updated_at"])
     return session
+
+
+# Stripe Checkout Sessions live at least 30 minutes; the hold equals the checkout's
+# `expires_at`, plus a minute so the request reaching Stripe still satisfies the minimum.
+DEFAULT_HOLD = datetime.timedelta(seconds=getattr(settings, "CHECKOUT_HOLD_SECONDS", 31 * 60))
+
+
+@dataclass(frozen=True)
+class SeatRequest:
+    """One seat to reserve: which ticket type and who sits in it."""
+
+    ticket_type_id: int
+    attendee_name: str
+    attendee_email: str
+    licence_number: str = ""
+
+
+def _session_locked(session_id: int) -> Session:
+    try:
+        return Session.objects.select_for_update().select_related("workshop").get(pk=session_id)
+    except Session.DoesNotExist:
+        raise RegistrationClosed("This session does not exist.") from None
+
+
+def _check_quantities(
+    *, session: Session, requests: Sequence[SeatRequest], now: datetime.datetime
+) -> dict[int, TicketType]:
+    """Per-ticket-type rules; returns the ticket types by id. Raises on the first breach."""
+    if not requests:
+        raise InvalidQuantity("Choose at least one ticket.")
+    wanted = Counter(r.ticket_type_id for r in requests)
+    ticket_types = {t.pk: t for t in TicketType.objects.filter(session=session, pk__in=wanted)}
+    for ticket_type_id, quantity in wanted.items():
+        ticket_type = ticket_types.get(ticket_type_id)
+        if ticket_type is None:
+            raise TicketTypeUnavailable("That ticket is not sold for this session.")
+        if not ticket_type.on_sale(now):
+            raise TicketTypeUnavailable(f"“{ticket_type.name}” tickets are not on sale now.")
+        if quantity < ticket_type.min_per_order:
+            raise InvalidQuantity(
+                f"“{ticket_type.name}” needs at least {ticket_type.min_per_order} per order."
+            )
+        if quantity > ticket_type.max_per_order:
+            raise InvalidQuantity(
+                f"You can book at most {ticket_type.max_per_order} “{ticket_type.name}” "
+                "tickets per order."
+            )
+        if ticket_type.quantity_limit is not None:
+            left = ticket_type.quantity_limit - selectors.ticket_type_seats_taken(
+                ticket_type=ticket_type, now=now
+            )
+            if quantity > left:
+                raise TicketTypeUnavailable(
+                    f"Only {max(left, 0)} “{ticket_type.name}” tickets are left."
+                    if left > 0
+                    else f"“{ticket_type.name}” tickets are sold out."
+                )
+    return ticket_types
+
+
+@transaction.atomic
+def seat_hold_create(
+    *,
+    session_id: int,
+    requests: Sequence[SeatRequest],
+    buyer=None,
+    hold_for: datetime.timedelta = DEFAULT_HOLD,
+    now: datetime.datetime | None = None,
+) -> list[Registration]:
+    """Hold one seat per request until ``now + hold_for``; all or nothing.
+
+    Raises ``RegistrationClosed``, ``TicketTypeUnavailable``, ``InvalidQuantity`` or
+    ``SessionFull`` and then writes nothing.
+    """
+    now = now or timezone.now()
+    # Sold out already? Refuse before queueing for the lock: in a rush most buyers lose,
+    # and they should not wait in line to hear it. Granting is decided under the lock.
+    unlocked = Session.objects.filter(pk=session_id).only("pk", "capacity").first()
+    if unlocked is not None and selectors.session_seats_available(session=unlocked, now=now) == 0:
+        raise SessionFull("This session is sold out.")
+    session = _session_locked(session_id)
+    if not session.registration_is_open(now):
+        raise RegistrationClosed("Registration for this session is closed.")
+    ticket_types = _check_quantities(session=session, requests=requests, now=now)
+    left = selectors.session_seats_available(session=session, now=now)
+    if len(requests) > left:
+        raise SessionFull(
+            f"Only {left} seat{'s' if left != 1 else ''} left in this session."
+            if left
+            else "This session is sold out."
+        )
+    reservation = uuid.uuid4()
+    expires_at = now + hold_for
+    registrations = [
+        Registration(
+            session=session,
+            ticket_type=ticket_types[r.ticket_type_id],
+            buyer=buyer,
+            reservation=reservation,
+            attendee_name=r.attendee_name.strip(),
+            attendee_email=r.attendee_email.strip().lower(),
+            licence_number=r.licence_number.strip(),
+            status=RegistrationStatus.HELD,
+            hold_expires_at=expires_at,
+            price_amount=ticket_types[r.ticket_type_id].price_amount,
+            currency=ticket_types[r.ticket_type_id].currency,
+        )
+        for r in requests
+    ]
+    # One by one (not bulk_create) so every row gets its pk on all databases.
+    for registration in registrations:
+        registration.save()
+    return registrations
+
+
+@transaction.atomic
+def reservation_confirm(
+    *, reservation: uuid.UUID, now: datetime.datetime | None = None
+) -> list[Registration]:
+    """Confirm the seats of a reservation; idempotent.
+
+    Unexpired holds are confirmed as they are. Holds that expired (a late payment) take
+    free seats if the session still has enough; otherwise ``HoldExpired`` is raised and
+    nothing changes, so the caller refunds.
+    """
+    now = now or timezone.now()
+    registrations = list(Registration.objects.filter(reservation=reservation))
+    if not registrations:
+        raise HoldExpired("These seats no longer exist.")
+    session = _session_locked(registrations[0].session_id)
+    # Re-read under the session lock: a concurrent expiry or confirmation is visible now.
+    registrations = list(
+        Registration.objects.select_for_update().filter(reservation=reservation).order_by("pk")
+    )
+    pending = [r for r in registrations if r.status != RegistrationStatus.CONFIRMED]
+    if not pending:
+        return registrations
+    if any(r.status == RegistrationStatus.CANCELLED for r in pending):
+        raise HoldExpired("These seats were cancelled.")
+    lapsed = [
+        r
+        for r in pending
+        if not (
+            r.status == RegistrationStatus.HELD and r.hold_expires_at and r.hold_expires_at > now
+        )
+    ]
+    if lapsed:
+        # The lapsed seats no longer count, so they need free seats of their own.
+        left = selectors.session_seats_available(session=session, now=now)
+        if len(lapsed) > left:
+            raise HoldExpired("The seats were released and the session is now full.")
+    for registration in pending:
+        registration.status = RegistrationStatus.CONFIRMED
+        registration.confirmed_at = now
+        registration.save(update_fields=["status", "confirmed_at"])
+    return registrations
+
+
+@transaction.atomic
+def reservation_release(
+    *, reservation: uuid.UUID, reason: str = "", now: datetime.datetime | None = None
+) -> int:
+    """Give back the held seats of a reservation (abandoned or failed payment)."""
+    now = now or timezone.now()
+    return Registration.objects.filter(
+        reservation=reservation, status=RegistrationStatus.HELD
+    ).update(status=RegistrationStatus.EXPIRED, cancel_reason=reason[:255], cancelled_at=now)
+
+
+@transaction.atomic
+def reservation_cancel(
+    *, reservation: uuid.UUID, reason: str, now: datetime.datetime | None = None
+) -> int:
+    """Cancel every seat of a reservation (refunded order)."""
+    now = now or timezone.now()
+    return (
+        Registration.objects.filter(reservation=reservation)
+        .exclude(status=RegistrationStatus.CANCELLED)
+        .update(status=RegistrationStatus.CANCELLED, cancel_reason=reason[:255], cancelled_at=now)
+    )
+
+
+def holds_expire(*, now: datetime.datetime | None = None) -> int:
+    """Mark lapsed holds expired. Only bookkeeping: they stopped counting when they lapsed."""
+    now = now or timezone.now()
+    return Registration.objects.filter(
+        status=RegistrationStatus.HELD, hold_expires_at__lte=now
+    ).update(status=RegistrationStatus.EXPIRED, cancel_reason="Hold expired", cancelled_at=now)

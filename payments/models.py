@@ -1,0 +1,193 @@
+"""Orders and the Stripe records behind them. Money is integer minor units + currency.
+
+An order is one reservation (``courses.Registration.reservation``): its lines point at
+the held or confirmed seats. Its status says what happened to the money:
+
+pending   seats held, waiting for Stripe (or payment processing asynchronously)
+paid      money landed, seats confirmed (free orders too)
+expired   the hold lapsed or the checkout expired before payment
+cancelled payment failed, or paid too late with no seat left (refund follows)
+refunded / partially_refunded   after Stripe refunds
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Awaiting payment"
+    PAID = "paid", "Paid"
+    EXPIRED = "expired", "Expired"
+    CANCELLED = "cancelled", "Cancelled"
+    REFUNDED = "refunded", "Refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+
+
+class Order(models.Model):
+    reference = models.UUIDField(
+        unique=True, default=uuid.uuid4, editable=False, help_text="Public, unguessable id."
+    )
+    reservation = models.UUIDField(
+        unique=True, help_text="The reservation of the seats (courses.Registration)."
+    )
+    buyer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField(help_text="Receipts go here.")
+    session = models.ForeignKey("courses.Session", on_delete=models.PROTECT, related_name="orders")
+    status = models.CharField(
+        max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
+    )
+    total_amount = models.PositiveIntegerField(help_text="In minor units (cents).")
+    amount_refunded = models.PositiveIntegerField(default=0)
+    currency = models.CharField(max_length=3)
+    hold_expires_at = models.DateTimeField()
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True, db_index=True)
+    stripe_checkout_url = models.URLField(max_length=2000, blank=True)
+    stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
+    awaiting_async_payment = models.BooleanField(
+        default=False, help_text="Checkout completed with a delayed method (e.g. bank debit)."
+    )
+    late_payment = models.BooleanField(default=False, help_text="Paid after the hold expired.")
+    needs_attention = models.BooleanField(
+        default=False, help_text="Staff should look: e.g. paid too late and refunded."
+    )
+    attention_note = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    receipt_sent_at = models.DateTimeField(null=True, blank=True)
+    refund_notice_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "hold_expires_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(amount_refunded__lte=models.F("total_amount")),
+                name="order_refund_not_above_total",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("payments:order", kwargs={"reference": self.reference})
+
+    @property
+    def number(self) -> str:
+        """Short reference printed on receipts and searched by staff."""
+        return str(self.reference).split("-")[0].upper()
+
+    @property
+    def is_free(self) -> bool:
+        return self.total_amount == 0
+
+    @property
+    def hold_is_active(self) -> bool:
+        return self.status == OrderStatus.PENDING and self.hold_expires_at > timezone.now()
+
+    @property
+    def display_status(self) -> str:
+        """What the buyer sees: a pending order past its hold is expired already."""
+        if self.status == OrderStatus.PENDING and not self.hold_is_active:
+            return "expired" if not self.awaiting_async_payment else "processing"
+        if self.status == OrderStatus.PENDING and self.awaiting_async_payment:
+            return "processing"
+        return self.status
+
+
+class OrderLine(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    registration = models.OneToOneField(
+        "courses.Registration", on_delete=models.PROTECT, related_name="order_line"
+    )
+    description = models.CharField(max_length=255)
+    unit_amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    ticket_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+
+class PaymentStatus(models.TextChoices):
+    PROCESSING = "processing", "Processing"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+
+
+class Payment(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")
+    stripe_payment_intent_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=PaymentStatus.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.stripe_payment_intent_id
+
+
+class RefundStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    REQUIRES_ACTION = "requires_action", "Requires action"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    CANCELED = "canceled", "Cancelled"
+
+
+class RefundReason(models.TextChoices):
+    LATE_PAYMENT = "late_payment", "Paid after the hold expired; no seat left"
+    CUSTOMER = "requested_by_customer", "Requested by the customer"
+    STAFF = "staff", "Issued by staff"
+    STRIPE = "stripe", "Issued in the Stripe dashboard"
+
+
+class Refund(models.Model):
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    amount = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3)
+    status = models.CharField(max_length=20, choices=RefundStatus.choices)
+    reason = models.CharField(max_length=30, choices=RefundReason.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return self.stripe_refund_id
+
+
+class StripeEvent(models.Model):
+    """Every verified webhook event, once. Processing is a task keyed by this row."""
+
+    event_id = models.CharField(max_length=255, unique=True)
+    type = models.CharField(max_length=100, db_index=True)
+    payload = models.JSONField()
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.SET_NULL, related_name="events"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["received_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.event_id}"

@@ -234,6 +234,9 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60.0,
         "options": {"expires": 55},
     },
+    # Bookkeeping only: lapsed holds already stopped counting when they lapsed.
+    "courses-holds-expire": {"task": "courses.tasks.holds_expire", "schedule": 60.0},
+    "payments-orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 60.0},
 }
 
 # Wagtail's own background jobs (search index, reference index) use Django's tasks.
@@ -246,6 +249,14 @@ STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
 # Without keys the in-process Stripe fake stands in (local test-payment page).
 STRIPE_USE_FAKE = env.bool("STRIPE_USE_FAKE", default=not STRIPE_SECRET_KEY)
 CURRENCY = env("CURRENCY", default="usd")
+# The fake is refused unless DEBUG is on or this says so (bench/rush.py runs DEBUG off).
+STRIPE_FAKE_ALLOWED = env.bool("STRIPE_FAKE_ALLOWED", default=False)
+if STRIPE_USE_FAKE and not STRIPE_WEBHOOK_SECRET:
+    # The fake signs its events with this; the webhook view verifies them as usual.
+    STRIPE_WEBHOOK_SECRET = "whsec_local_fake"
+# A seat hold lives as long as its Checkout Session: Stripe's minimum `expires_at` is 30
+# minutes after creation, plus one minute for the round trip to Stripe.
+CHECKOUT_HOLD_SECONDS = env.int("CHECKOUT_HOLD_SECONDS", default=31 * 60)
 
 # --- i18n ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -269,5 +280,6 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         "django.tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+        "stripe": {"level": "WARNING"},
     },
 }

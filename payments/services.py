@@ -1,0 +1,462 @@
+"""Writes for orders and money. Every Stripe outcome goes through one idempotent service,
+whichever path reports it first (webhook, success page, retry), so duplicate and
+out-of-order reports converge on the same state.
+
+Stripe calls never happen inside a transaction: ``order_checkout_start`` talks to Stripe
+between two short transactions, and refunds are Celery tasks enqueued on commit.
+"""
+
+import datetime
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import cast
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from courses import services as courses_services
+from courses.errors import HoldExpired
+from courses.services import SeatRequest
+
+from . import gateway, tasks
+from .errors import CheckoutUnavailable, OrderNotPayable
+from .models import (
+    Order,
+    OrderLine,
+    OrderStatus,
+    Payment,
+    PaymentStatus,
+    Refund,
+    RefundReason,
+    RefundStatus,
+    StripeEvent,
+)
+
+logger = logging.getLogger(__name__)
+
+PAID_STATES = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED)
+
+
+def order_create(*, buyer, session_id: int, requests: Sequence[SeatRequest], now=None) -> Order:
+    """Hold the seats and write the order in one transaction. Free orders are confirmed
+    at once, without Stripe. Raises the courses domain errors and writes nothing then."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        registrations = courses_services.seat_hold_create(
+            session_id=session_id, requests=requests, buyer=buyer, now=now
+        )
+        currencies = {r.currency for r in registrations}
+        if len(currencies) != 1:
+            # Raising inside the atomic block rolls the holds back as well.
+            raise OrderNotPayable("Tickets in different currencies must be booked separately.")
+        first = registrations[0]
+        order = Order.objects.create(
+            reservation=first.reservation,
+            buyer=buyer,
+            email=buyer.email,
+            session_id=session_id,
+            total_amount=sum(r.price_amount for r in registrations),
+            currency=first.currency,
+            # Held seats always carry an expiry (a database constraint says so).
+            hold_expires_at=cast(datetime.datetime, first.hold_expires_at),
+        )
+        OrderLine.objects.bulk_create(
+            OrderLine(
+                order=order,
+                registration=r,
+                description=f"{r.ticket_type.name} — {r.attendee_name}",
+                unit_amount=r.price_amount,
+                currency=r.currency,
+            )
+            for r in registrations
+        )
+        if order.is_free:
+            order = order_mark_paid(order_id=order.pk, payment_intent_id="", amount=0, now=now)
+    return order
+
+
+def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
+    grouped: OrderedDict[tuple[str, int], int] = OrderedDict()
+    for line in order.lines.select_related("registration__ticket_type"):
+        key = (line.registration.ticket_type.name, line.unit_amount)
+        grouped[key] = grouped.get(key, 0) + 1
+    session = order.session
+    title = session.workshop.title
+    when = f"{session.local_starts_at:%a %d %b %Y}, {session.venue.city}"
+    return [
+        gateway.CheckoutLine(
+            name=f"{title} — {name}", unit_amount=amount, quantity=qty, description=when
+        )
+        for (name, amount), qty in grouped.items()
+    ]
+
+
+def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) -> Order:
+    """Create (or find again: same idempotency key) the order's Stripe Checkout Session,
+    expiring with the hold. Raises ``OrderNotPayable`` or ``CheckoutUnavailable``."""
+    order = Order.objects.select_related("session__workshop", "session__venue").get(pk=order_id)
+    if order.stripe_checkout_url:
+        return order
+    if not order.hold_is_active:
+        raise OrderNotPayable("This order is no longer awaiting payment.")
+    try:
+        checkout = gateway.checkout_session_create(
+            reference=str(order.reference),
+            order_id=order.pk,
+            email=order.email,
+            currency=order.currency,
+            lines=_checkout_lines(order),
+            expires_at=order.hold_expires_at,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            description=f"Order {order.number}: {order.session}",
+        )
+    except gateway.GatewayError as error:
+        logger.warning("Checkout for order %s failed: %s", order.pk, error)
+        raise CheckoutUnavailable(
+            "We could not reach our payment provider. Your seats are still held: please "
+            "try again in a moment."
+        ) from error
+    Order.objects.filter(pk=order.pk).update(
+        stripe_checkout_session_id=checkout["id"], stripe_checkout_url=checkout["url"]
+    )
+    order.refresh_from_db()
+    return order
+
+
+@transaction.atomic
+def order_mark_paid(
+    *, order_id: int, payment_intent_id: str, amount: int, currency: str = "", now=None
+) -> Order:
+    """Money landed: confirm the seats; idempotent. A payment after the hold expired takes
+    free seats if there are enough, otherwise the order is cancelled and refunded
+    automatically (task) and flagged for staff."""
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.paid_at or order.late_payment:
+        return order
+    if currency and currency.lower() != order.currency:
+        raise OrderNotPayable(f"Payment currency {currency} does not match the order.")
+    if payment_intent_id:
+        Payment.objects.update_or_create(
+            stripe_payment_intent_id=payment_intent_id,
+            defaults={
+                "order": order,
+                "amount": amount,
+                "currency": order.currency,
+                "status": PaymentStatus.SUCCEEDED,
+            },
+        )
+        order.stripe_payment_intent_id = payment_intent_id
+    order.paid_at = now
+    order.awaiting_async_payment = False
+    late = order.status != OrderStatus.PENDING or now >= order.hold_expires_at
+    try:
+        with transaction.atomic():
+            courses_services.reservation_confirm(reservation=order.reservation, now=now)
+    except HoldExpired:
+        order.status = OrderStatus.CANCELLED
+        order.late_payment = True
+        order.needs_attention = True
+        order.attention_note = (
+            "Paid after the hold expired and the session was full: refunded automatically."
+        )
+        order.closed_at = now
+        order.save()
+        if amount:
+            tasks.order_refund_late_payment.delay_on_commit(order.pk)
+        return order
+    order.status = OrderStatus.PAID
+    if late:
+        order.late_payment = True
+        order.needs_attention = True
+        order.attention_note = "Paid after the hold expired; seats were still free and confirmed."
+    order.save()
+    tasks.order_send_confirmation.delay_on_commit(order.pk)
+    return order
+
+
+@transaction.atomic
+def order_mark_processing(*, order_id: int, payment_intent_id: str, amount: int) -> Order:
+    """Checkout completed with a delayed method: keep waiting, seats stay held."""
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PENDING or order.paid_at:
+        return order
+    order.awaiting_async_payment = True
+    order.stripe_payment_intent_id = payment_intent_id or order.stripe_payment_intent_id
+    order.save(update_fields=["awaiting_async_payment", "stripe_payment_intent_id"])
+    if payment_intent_id:
+        Payment.objects.get_or_create(
+            stripe_payment_intent_id=payment_intent_id,
+            defaults={
+                "order": order,
+                "amount": amount,
+                "currency": order.currency,
+                "status": PaymentStatus.PROCESSING,
+            },
+        )
+    return order
+
+
+@transaction.atomic
+def order_close_unpaid(*, order_id: int, status: str, reason: str, now=None) -> Order:
+    """Checkout expired or payment failed: release the seats. Never touches paid orders."""
+    now = now or timezone.now()
+    order = Order.objects.select_for_update().get(pk=order_id)
+    if order.status != OrderStatus.PENDING or order.paid_at:
+        return order
+    courses_services.reservation_release(reservation=order.reservation, reason=reason, now=now)
+    order.status = status
+    order.awaiting_async_payment = False
+    order.closed_at = now
+    order.save(update_fields=["status", "awaiting_async_payment", "closed_at"])
+    if status == OrderStatus.CANCELLED:
+        Payment.objects.filter(order=order, status=PaymentStatus.PROCESSING).update(
+            status=PaymentStatus.FAILED
+        )
+    return order
+
+
+def orders_expire(*, now=None) -> int:
+    """Periodic: close pending orders whose hold lapsed (Stripe's expiry event may lag)."""
+    now = now or timezone.now()
+    closed = 0
+    stale = Order.objects.filter(
+        status=OrderStatus.PENDING, awaiting_async_payment=False, hold_expires_at__lte=now
+    ).values_list("pk", flat=True)
+    for order_id in stale:
+        order = order_close_unpaid(
+            order_id=order_id, status=OrderStatus.EXPIRED, reason="Hold expired", now=now
+        )
+        closed += order.status == OrderStatus.EXPIRED
+    return closed
+
+
+def _order_for_checkout(checkout: dict) -> Order | None:
+    metadata = checkout.get("metadata") or {}
+    reference = checkout.get("client_reference_id") or metadata.get("order_reference")
+    order = None
+    if reference:
+        order = Order.objects.filter(reference=reference).first()
+    if order is None and checkout.get("id"):
+        order = Order.objects.filter(stripe_checkout_session_id=checkout["id"]).first()
+    return order
+
+
+def checkout_session_sync(*, checkout: dict, now=None) -> Order | None:
+    """Apply a Checkout Session's state (from a webhook or retrieved on the success page)
+    to its order. Idempotent and safe in any order."""
+    order = _order_for_checkout(checkout)
+    if order is None:
+        logger.warning("Checkout Session %s matches no order", checkout.get("id"))
+        return None
+    status, payment_status = checkout.get("status"), checkout.get("payment_status")
+    intent = checkout.get("payment_intent") or ""
+    if isinstance(intent, dict):
+        intent = intent.get("id", "")
+    amount = int(checkout.get("amount_total") or 0)
+    if status == "complete" and payment_status in ("paid", "no_payment_required"):
+        return order_mark_paid(
+            order_id=order.pk,
+            payment_intent_id=intent,
+            amount=amount,
+            currency=checkout.get("currency") or "",
+            now=now,
+        )
+    if status == "complete":
+        return order_mark_processing(order_id=order.pk, payment_intent_id=intent, amount=amount)
+    if status == "expired":
+        return order_close_unpaid(
+            order_id=order.pk, status=OrderStatus.EXPIRED, reason="Checkout expired", now=now
+        )
+    return order
+
+
+def checkout_payment_failed(*, checkout: dict, now=None) -> Order | None:
+    order = _order_for_checkout(checkout)
+    if order is None:
+        return None
+    return order_close_unpaid(
+        order_id=order.pk, status=OrderStatus.CANCELLED, reason="Payment failed", now=now
+    )
+
+
+def checkout_fulfil_on_return(*, order: Order) -> Order:
+    """Success page: ask Stripe for the session now, so a late webhook never leaves the
+    buyer looking at "pending". Stripe being unreachable is not fatal: the webhook will do."""
+    if order.status != OrderStatus.PENDING or not order.stripe_checkout_session_id:
+        return order
+    try:
+        checkout = gateway.checkout_session_retrieve(
+            checkout_session_id=order.stripe_checkout_session_id
+        )
+    except gateway.GatewayError as error:
+        logger.warning("Could not retrieve checkout for order %s: %s", order.pk, error)
+        return order
+    return checkout_session_sync(checkout=checkout) or order
+
+
+# --- Refunds ------------------------------------------------------------------------------
+
+
+def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
+    """Set the refunded total (never lower it) and the matching status; a full refund of a
+    paid order gives its seats back."""
+    paid = sum(p.amount for p in order.payments.filter(status=PaymentStatus.SUCCEEDED))
+    refunded = min(max(order.amount_refunded, refunded), order.total_amount)
+    if refunded == order.amount_refunded and order.status in (
+        OrderStatus.REFUNDED,
+        OrderStatus.PARTIALLY_REFUNDED,
+    ):
+        return
+    order.amount_refunded = refunded
+    if refunded and refunded >= paid:
+        order.status = OrderStatus.REFUNDED
+        order.closed_at = order.closed_at or now
+        courses_services.reservation_cancel(
+            reservation=order.reservation, reason="Refunded", now=now
+        )
+    elif refunded and order.status == OrderStatus.PAID:
+        order.status = OrderStatus.PARTIALLY_REFUNDED
+    order.save(update_fields=["amount_refunded", "status", "closed_at"])
+
+
+@transaction.atomic
+def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) -> Refund | None:
+    """Upsert a Stripe refund (API response or ``refund.*`` event) and its order's totals."""
+    now = now or timezone.now()
+    intent = refund.get("payment_intent") or ""
+    order = Order.objects.select_for_update().filter(stripe_payment_intent_id=intent).first()
+    if order is None:
+        logger.warning("Refund %s matches no order", refund.get("id"))
+        return None
+    status = refund.get("status") or RefundStatus.PENDING
+    if status not in RefundStatus.values:
+        status = RefundStatus.PENDING
+    try:
+        with transaction.atomic():
+            record, _ = Refund.objects.update_or_create(
+                stripe_refund_id=refund["id"],
+                defaults={"status": status},
+                create_defaults={
+                    "order": order,
+                    "amount": int(refund["amount"]),
+                    "currency": refund.get("currency", order.currency),
+                    "status": status,
+                    "reason": reason,
+                },
+            )
+    except IntegrityError:  # a concurrent delivery created it first
+        record = Refund.objects.get(stripe_refund_id=refund["id"])
+        record.status = status
+        record.save(update_fields=["status"])
+    counted = sum(
+        r.amount
+        for r in order.refunds.filter(status__in=[RefundStatus.SUCCEEDED, RefundStatus.PENDING])
+    )
+    _order_apply_refunded_total(order, counted, now)
+    return record
+
+
+@transaction.atomic
+def charge_refunded_sync(*, charge: dict, now=None) -> Order | None:
+    """``charge.refunded``: Stripe's refunded total for the payment is authoritative."""
+    now = now or timezone.now()
+    intent = charge.get("payment_intent") or ""
+    order = Order.objects.select_for_update().filter(stripe_payment_intent_id=intent).first()
+    if order is None:
+        return None
+    _order_apply_refunded_total(order, int(charge.get("amount_refunded") or 0), now)
+    return order
+
+
+def order_refund_late_payment(*, order_id: int) -> Refund | None:
+    """Refund a payment that arrived after its seats were gone. Called by a task; the
+    idempotency key makes a retried task return Stripe's first refund, not a second."""
+    order = Order.objects.get(pk=order_id)
+    payment = order.payments.filter(status=PaymentStatus.SUCCEEDED).first()
+    if payment is None or order.amount_refunded >= payment.amount:
+        return None
+    refund = gateway.refund_create(
+        payment_intent_id=payment.stripe_payment_intent_id,
+        amount=payment.amount - order.amount_refunded,
+        reason="late_payment",
+        key=f"order-{order.reference}-late-payment-refund",
+    )
+    record = refund_record(refund=refund, reason=RefundReason.LATE_PAYMENT)
+    tasks.order_send_refund_notice.delay_on_commit(order.pk)
+    return record
+
+
+# --- Webhook events -----------------------------------------------------------------------
+
+
+def stripe_event_record(*, event: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified event once; enqueue its processing on commit. Returns (row,
+    created). A known event that never finished processing is enqueued again."""
+    with transaction.atomic():
+        row, created = StripeEvent.objects.get_or_create(
+            event_id=event["id"],
+            defaults={"type": event.get("type", ""), "payload": event},
+        )
+        if created or row.processed_at is None:
+            tasks.stripe_event_process.delay_on_commit(row.pk)
+    return row, created
+
+
+def _order_of_event_object(obj: dict) -> Order | None:
+    if obj.get("object") == "checkout.session":
+        return _order_for_checkout(obj)
+    intent = obj.get("payment_intent")
+    if intent:
+        return Order.objects.filter(stripe_payment_intent_id=intent).first()
+    return None
+
+
+def _handle_checkout(obj: dict) -> None:
+    checkout_session_sync(checkout=obj)
+
+
+def _handle_async_failed(obj: dict) -> None:
+    checkout_payment_failed(checkout=obj)
+
+
+def _handle_charge_refunded(obj: dict) -> None:
+    charge_refunded_sync(charge=obj)
+
+
+def _handle_refund(obj: dict) -> None:
+    reason = RefundReason.STRIPE
+    if (obj.get("metadata") or {}).get("reason") == "late_payment":
+        reason = RefundReason.LATE_PAYMENT
+    refund_record(refund=obj, reason=reason)
+
+
+EVENT_HANDLERS = {
+    "checkout.session.completed": _handle_checkout,
+    "checkout.session.async_payment_succeeded": _handle_checkout,
+    "checkout.session.async_payment_failed": _handle_async_failed,
+    "checkout.session.expired": _handle_checkout,
+    "charge.refunded": _handle_charge_refunded,
+    "refund.created": _handle_refund,
+    "refund.updated": _handle_refund,
+}
+
+
+@transaction.atomic
+def stripe_event_process(*, event_pk: int, now=None) -> StripeEvent:
+    """Process one stored event exactly once: the row lock serialises concurrent
+    deliveries and ``processed_at`` makes every later attempt a no-op."""
+    event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+    if event.processed_at:
+        return event
+    obj = (event.payload.get("data") or {}).get("object") or {}
+    handler = EVENT_HANDLERS.get(event.type)
+    if handler is not None:
+        handler(obj)
+    event.order = _order_of_event_object(obj)
+    event.processed_at = now or timezone.now()
+    event.error = ""
+    event.save(update_fields=["order", "processed_at", "error"])
+    return event

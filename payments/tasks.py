@@ -1,0 +1,56 @@
+"""Celery tasks of the payments app: thin, take ids, call one service, own retries.
+
+Enqueued with ``delay_on_commit`` so a rolled-back transaction never sends anything.
+E-mail tasks claim a ``*_sent_at`` column before sending (see ``payments.emails``), so a
+retried or duplicated task never sends the same e-mail twice.
+"""
+
+import smtplib
+
+from celery import shared_task
+
+RETRY = {
+    "autoretry_for": (smtplib.SMTPException, OSError, ConnectionError),
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(**RETRY)
+def order_send_confirmation(order_id: int) -> None:
+    from . import emails
+
+    emails.order_confirmation_send(order_id=order_id)
+
+
+@shared_task(**RETRY)
+def order_send_refund_notice(order_id: int) -> None:
+    from . import emails
+
+    emails.order_refund_notice_send(order_id=order_id)
+
+
+@shared_task(
+    autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=60 * 60, max_retries=12
+)
+def order_refund_late_payment(order_id: int) -> None:
+    from . import services
+
+    services.order_refund_late_payment(order_id=order_id)
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=10, max_retries=8)
+def stripe_event_process(event_pk: int) -> None:
+    from . import services
+
+    services.stripe_event_process(event_pk=event_pk)
+
+
+@shared_task
+def orders_expire() -> int:
+    """Periodic: close pending orders whose hold lapsed."""
+    from . import services
+
+    return services.orders_expire()

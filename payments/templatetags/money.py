@@ -1,0 +1,18 @@
+from django import template
+
+register = template.Library()
+
+SYMBOLS = {"usd": "$", "cad": "CA$", "aud": "A$", "eur": "€", "gbp": "£"}
+
+
+@register.filter
+def money(amount: int | None, currency: str = "usd") -> str:
+    """Integer minor units to a price: ``34900|money:"usd"`` → ``$349.00``; 0 → ``Free``."""
+    if amount is None:
+        return ""
+    if amount == 0:
+        return "Free"
+    currency = (currency or "usd").lower()
+    value = f"{amount / 100:,.2f}"
+    symbol = SYMBOLS.get(currency)
+    return f"{symbol}{value}" if symbol else f"{value} {currency.upper()}"

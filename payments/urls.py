@@ -1,0 +1,22 @@
+from django.urls import path
+
+from . import views
+from .stripe_fake import views as fake_views
+
+app_name = "payments"
+
+urlpatterns = [
+    path("register/<int:session_id>/", views.register, name="register"),
+    path("orders/<uuid:reference>/", views.order_detail, name="order"),
+    path("orders/<uuid:reference>/pay/", views.order_pay, name="order_pay"),
+    path("orders/<uuid:reference>/paid/", views.checkout_return, name="checkout_return"),
+    path("tickets/<str:code>/", views.ticket_detail, name="ticket"),
+    path("tickets/<str:code>/workshop.ics", views.ticket_ics, name="ticket_ics"),
+    path("stripe/webhook/", views.stripe_webhook, name="stripe_webhook"),
+    # Local stand-in for Stripe's hosted page; 404 unless STRIPE_USE_FAKE.
+    path(
+        "test-checkout/<str:checkout_session_id>/",
+        fake_views.test_checkout,
+        name="test_checkout",
+    ),
+]

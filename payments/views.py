@@ -1,0 +1,216 @@
+"""Registration, order, ticket and webhook views: thin; the rules live in services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from courses import selectors as courses_selectors
+from courses.calendar import session_ics
+from courses.errors import CoursesError
+from courses.models import Session, SessionStatus
+from courses.services import SeatRequest
+
+from . import gateway, selectors, services
+from .emails import ticket_qr_svg
+from .errors import PaymentsError
+from .forms import AttendeeFormSet, parse_quantities
+from .models import OrderStatus
+
+
+def _session_context(session: Session, now) -> dict:
+    ticket_types = list(session.ticket_types.all())
+    for ticket_type in ticket_types:
+        ticket_type.available_now = ticket_type.on_sale(now)
+        ticket_type.left = None
+        if ticket_type.quantity_limit is not None:
+            ticket_type.left = max(
+                0,
+                ticket_type.quantity_limit
+                - courses_selectors.ticket_type_seats_taken(ticket_type=ticket_type, now=now),
+            )
+    seats_left = courses_selectors.session_seats_available(session=session, now=now)
+    for ticket_type in ticket_types:
+        limit = min(ticket_type.max_per_order, seats_left)
+        if ticket_type.left is not None:
+            limit = min(limit, ticket_type.left)
+        ticket_type.choices = list(range(0, limit + 1)) if ticket_type.available_now else [0]
+    return {
+        "session": session,
+        "workshop": session.workshop,
+        "ticket_types": ticket_types,
+        "seats_left": seats_left,
+        "registration_open": session.registration_is_open(now),
+        "now": now,
+    }
+
+
+def register(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Step 1 (no quantities): choose tickets. Step 2: sign in, then one attendee per seat.
+    POST holds the seats and opens the order's payment step."""
+    session = get_object_or_404(
+        Session.objects.select_related("workshop", "venue").exclude(status=SessionStatus.CANCELLED),
+        pk=session_id,
+    )
+    now = timezone.now()
+    context = _session_context(session, now)
+    quantities = parse_quantities(request.GET, context["ticket_types"])
+    if not quantities or not context["registration_open"]:
+        if request.GET and not quantities and context["registration_open"]:
+            context["error"] = "Choose at least one ticket."
+        return render(request, "payments/register_tickets.html", context)
+
+    by_id = {t.pk: t for t in context["ticket_types"]}
+    context["quantities"] = [(by_id[pk], qty) for pk, qty in quantities.items()]
+    context["total"] = sum(by_id[pk].price_amount * qty for pk, qty in quantities.items())
+    context["currency"] = context["ticket_types"][0].currency
+    context["seat_count"] = sum(quantities.values())
+    if not request.user.is_authenticated:
+        context["next"] = request.get_full_path()
+        return render(request, "payments/register_sign_in.html", context)
+
+    if request.method == "POST":
+        formset = AttendeeFormSet(request.POST)
+        if formset.is_valid():
+            seat_requests = [
+                SeatRequest(
+                    ticket_type_id=form.cleaned_data["ticket_type"],
+                    attendee_name=form.cleaned_data["attendee_name"],
+                    attendee_email=form.cleaned_data["attendee_email"],
+                    licence_number=form.cleaned_data["licence_number"],
+                )
+                for form in formset
+            ]
+            try:
+                order = services.order_create(
+                    buyer=request.user, session_id=session.pk, requests=seat_requests
+                )
+            except (CoursesError, PaymentsError) as error:
+                context["error"] = str(error)
+            else:
+                if order.status == OrderStatus.PENDING:
+                    _start_checkout(request, order)
+                else:
+                    messages.success(request, "You're booked. Your tickets are on their way.")
+                return redirect(order)
+    else:
+        initial = []
+        for ticket_type, quantity in context["quantities"]:
+            initial += [{"ticket_type": ticket_type.pk}] * quantity
+        user = request.user
+        initial[0] |= {
+            "attendee_name": user.full_name,
+            "attendee_email": user.email,
+            "licence_number": user.licence_number,
+        }
+        formset = AttendeeFormSet(initial=initial)
+    for form in formset:
+        form.ticket_type_obj = by_id.get(_int(form["ticket_type"].value()))
+    context["formset"] = formset
+    context["change_url"] = reverse("payments:register", kwargs={"session_id": session.pk})
+    return render(request, "payments/register_attendees.html", context)
+
+
+def _int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _start_checkout(request: HttpRequest, order) -> None:
+    success = request.build_absolute_uri(
+        reverse("payments:checkout_return", kwargs={"reference": order.reference})
+    )
+    try:
+        services.order_checkout_start(
+            order_id=order.pk,
+            success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
+            cancel_url=request.build_absolute_uri(order.get_absolute_url()),
+        )
+    except PaymentsError as error:
+        messages.error(request, str(error))
+
+
+@login_required
+def order_detail(request: HttpRequest, reference) -> HttpResponse:
+    order = selectors.order_for_viewer(reference=reference, user=request.user)
+    return render(
+        request,
+        "payments/order_detail.html",
+        {
+            "order": order,
+            "session": order.session,
+            "lines": order.lines.all(),
+            "state": order.display_status,
+        },
+    )
+
+
+@login_required
+@require_POST
+def order_pay(request: HttpRequest, reference) -> HttpResponse:
+    """The "Pay" button: go to Stripe Checkout (creating the session if an earlier
+    attempt failed; the idempotency key makes that safe)."""
+    order = selectors.order_for_viewer(reference=reference, user=request.user)
+    if order.stripe_checkout_url and order.hold_is_active:
+        return redirect(order.stripe_checkout_url)
+    if not order.hold_is_active:
+        messages.error(request, "This order is no longer awaiting payment.")
+        return redirect(order)
+    _start_checkout(request, order)
+    order.refresh_from_db()
+    if order.stripe_checkout_url:
+        return redirect(order.stripe_checkout_url)
+    return redirect(order)
+
+
+@login_required
+def checkout_return(request: HttpRequest, reference) -> HttpResponse:
+    """Stripe's success URL: fulfil now through the same service as the webhook."""
+    order = selectors.order_for_viewer(reference=reference, user=request.user)
+    order = services.checkout_fulfil_on_return(order=order)
+    if order.status == OrderStatus.PAID:
+        messages.success(request, "Payment received. You're booked!")
+    return redirect(order)
+
+
+@login_required
+def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
+    ticket = selectors.ticket_for_viewer(code=code, user=request.user)
+    return render(
+        request,
+        "payments/ticket_detail.html",
+        {"ticket": ticket, "session": ticket.session, "qr_svg": ticket_qr_svg(ticket.code)},
+    )
+
+
+@login_required
+def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
+    ticket = selectors.ticket_for_viewer(code=code, user=request.user)
+    url = request.build_absolute_uri(reverse("payments:ticket", kwargs={"code": code}))
+    response = HttpResponse(
+        session_ics(session=ticket.session, url=url), content_type="text/calendar"
+    )
+    response["Content-Disposition"] = 'attachment; filename="workshop.ics"'
+    return response
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request: HttpRequest) -> HttpResponse:
+    """Verify on the raw body, store the event once, process it in a task after commit."""
+    try:
+        event = gateway.event_verify(
+            payload=request.body, signature=request.headers.get("Stripe-Signature")
+        )
+    except gateway.SignatureError:
+        return HttpResponseBadRequest("Invalid Stripe signature.")
+    if not isinstance(event, dict) or not event.get("id"):
+        return HttpResponseBadRequest("Not a Stripe event.")
+    services.stripe_event_record(event=event)
+    return HttpResponse("ok")

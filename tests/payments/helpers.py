@@ -1,0 +1,36 @@
+"""Shared steps for the checkout tests."""
+
+from django.urls import reverse
+
+from payments.models import Order
+
+
+def register_url(session, **quantities) -> str:
+    query = "&".join(f"ticket_{pk}={qty}" for pk, qty in quantities.items())
+    return reverse("payments:register", kwargs={"session_id": session.pk}) + (
+        f"?{query}" if query else ""
+    )
+
+
+def attendee_post(seats: list[tuple[int, str, str]], licence: str = "") -> dict:
+    data = {
+        "form-TOTAL_FORMS": str(len(seats)),
+        "form-INITIAL_FORMS": "0",
+        "form-MIN_NUM_FORMS": "1",
+        "form-MAX_NUM_FORMS": "50",
+    }
+    for i, (ticket_type_id, name, email) in enumerate(seats):
+        data |= {
+            f"form-{i}-ticket_type": str(ticket_type_id),
+            f"form-{i}-attendee_name": name,
+            f"form-{i}-attendee_email": email,
+            f"form-{i}-licence_number": licence,
+        }
+    return data
+
+
+def book(client, session, ticket, n=2) -> Order:
+    seats = [(ticket.pk, f"Attendee {i}", f"attendee{i}@example.com") for i in range(n)]
+    response = client.post(register_url(session, **{str(ticket.pk): n}), attendee_post(seats))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    return Order.objects.latest("pk")
