@@ -3,13 +3,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from cms.masterclasses import continue_watching
+
 from .forms import ProfileForm
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     """My account: the hub later features (orders, tickets, videos) add sections to."""
-    return render(request, "accounts/dashboard.html")
+    return render(
+        request,
+        "accounts/dashboard.html",
+        {"continue_watching": continue_watching(user=request.user)},
+    )
 
 
 @login_required
