@@ -98,7 +98,7 @@ def lesson_progress(request: HttpRequest) -> JsonResponse:
     Bad values get a 400 with the reason and store nothing.
     """
     try:
-        data = json.loads(request.body or b"{}")
+        data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
         return _error("The request body must be JSON.", 400)
     if not isinstance(data, dict):
