@@ -72,3 +72,14 @@ def test_video_list_and_chooser_work_for_editors(admin_client):
     upload(admin_client, "hip-hinge.webm", VIDEO_BYTES, duration_seconds="95")
     assert admin_client.get("/admin/snippets/courses/video/").status_code == 200
     assert admin_client.get("/admin/snippets/choose/courses/video/").status_code == 200
+
+
+def test_editor_chooses_a_video_on_the_lesson_page(admin_client, demo_site):
+    from cms.models import LessonPage
+
+    lesson = LessonPage.objects.filter(video__isnull=False).first()
+    response = admin_client.get(f"/admin/pages/{lesson.pk}/edit/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Free preview" in html
+    assert lesson.video.title in html
