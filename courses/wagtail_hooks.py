@@ -1,6 +1,7 @@
 """Admin views for masterclass products, lesson videos and access grants."""
 
 from wagtail.admin.panels import FieldPanel, HelpPanel, ObjectList
+from wagtail.admin.ui.tables import Column
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -12,7 +13,7 @@ class MasterclassViewSet(SnippetViewSet):
     model = Masterclass
     icon = "folder-open-inverse"
     menu_label = "Masterclasses"
-    list_display = ["title", "slug", "price_amount", "created_at"]
+    list_display = ["title", "slug", Column("price_display", label="Price"), "created_at"]
     search_fields = ["title"]
     panels = [
         FieldPanel("title"),
@@ -27,7 +28,13 @@ class VideoViewSet(SnippetViewSet):
     model = Video
     icon = "media"
     menu_label = "Lesson videos"
-    list_display = ["title", "duration_display", "size_display", "content_type", "created_at"]
+    list_display = [
+        "title",
+        Column("duration_display", label="Duration"),
+        Column("size_display", label="Size"),
+        "content_type",
+        "created_at",
+    ]
     search_fields = ["title"]
     edit_handler = ObjectList(
         [
