@@ -3,6 +3,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
+from cms.masterclasses import continue_watching
+
 from .forms import ProfileForm
 
 
@@ -14,6 +16,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context = {
         "registrations": payments_selectors.upcoming_tickets_for_user(user=request.user),
         "orders": payments_selectors.orders_for_user(user=request.user)[:20],
+        "continue_watching": continue_watching(user=request.user),
     }
     return render(request, "accounts/dashboard.html", context)
 

@@ -15,6 +15,7 @@ from django.utils.text import Truncator
 
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -295,3 +296,120 @@ def _session_instructors(details) -> list:
         for instructor in detail.session.instructors.all():
             seen.setdefault(instructor.pk, instructor)
     return list(seen.values())
+
+
+# --- Masterclasses ------------------------------------------------------------------
+# The library (index) → a masterclass series → its lessons. Pages are the content; who
+# may watch is decided by ``courses.selectors.user_can_watch_lesson`` from AccessGrants.
+
+
+class MasterclassIndexPage(SeoMixin, Page):
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+    hero_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("hero_image")]
+    subpage_types = ["cms.MasterclassPage"]
+    max_count = 1
+
+    def get_context(self, request, *args, **kwargs):
+        from .masterclasses import library_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(library_context(self, request.user))
+        return context
+
+
+class MasterclassPage(SeoMixin, Page):
+    """One masterclass series: what it teaches, who teaches it, its lessons in order."""
+
+    masterclass = models.ForeignKey(
+        "courses.Masterclass",
+        on_delete=models.PROTECT,
+        related_name="pages",
+        help_text="The product record: its price and who has access come from here.",
+    )
+    intro = models.TextField(help_text="One or two sentences shown in the library.")
+    cover_image = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    instructor = models.ForeignKey(
+        "courses.Instructor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level = models.CharField(
+        max_length=60, blank=True, help_text="E.g. “All levels” or “Experienced therapists”."
+    )
+    body = StreamField(BodyBlock(), blank=True, help_text="What the series covers and for whom.")
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("masterclass"),
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("cover_image"), FieldPanel("instructor"), FieldPanel("level")], "About"
+        ),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.MasterclassIndexPage"]
+    subpage_types = ["cms.LessonPage"]
+
+    def get_og_image(self):
+        return self.social_image or self.cover_image
+
+    def lessons(self):
+        """Live lessons in the editor's order, with their videos."""
+        return LessonPage.objects.child_of(self).live().select_related("video").order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        from .masterclasses import series_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(series_context(self, request.user))
+        return context
+
+
+class LessonPage(SeoMixin, Page):
+    """A lesson: the video, notes and downloads. Previews play for every visitor."""
+
+    video = models.ForeignKey(
+        "courses.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    summary = models.TextField(blank=True, help_text="What this lesson covers, in a sentence.")
+    is_preview = models.BooleanField(
+        "free preview",
+        default=False,
+        help_text="Anyone can watch a preview lesson, without a membership or purchase.",
+    )
+    notes = StreamField(BodyBlock(), blank=True, help_text="Lesson notes shown below the video.")
+    downloads = StreamField(
+        [("document", DocumentChooserBlock())],
+        blank=True,
+        help_text="Handouts and worksheets (PDF), for those who can watch the lesson.",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("video"),
+        FieldPanel("summary"),
+        FieldPanel("is_preview"),
+        FieldPanel("notes"),
+        FieldPanel("downloads"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("notes")]
+    parent_page_types = ["cms.MasterclassPage"]
+    subpage_types: list[str] = []
+
+    def get_og_image(self):
+        return self.social_image or getattr(self.get_parent().specific, "cover_image", None)
+
+    def get_meta_description(self) -> str:
+        return self.search_description or Truncator(self.summary).chars(160)
+
+    def get_context(self, request, *args, **kwargs):
+        from .masterclasses import lesson_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_context(self, request.user))
+        return context

@@ -21,7 +21,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("account/", include(accounts_urls)),
-    path("workshops/", include("courses.urls")),
+    path("", include("courses.urls")),
     path("payments/", include("payments.urls")),
     path("search/", cms_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),

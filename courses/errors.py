@@ -39,3 +39,15 @@ class InvalidQuantity(CoursesError):
 
 class HoldExpired(CoursesError):
     """The held seats expired and cannot be confirmed (no seats free any more)."""
+
+
+class InvalidAccessGrant(CoursesError):
+    """An access grant that cannot exist, e.g. one that ends before it starts."""
+
+
+class InvalidProgress(CoursesError):
+    """A progress report with impossible values (negative, not a number, past the end)."""
+
+
+class PlaybackDenied(CoursesError):
+    """A playback token that is malformed, tampered with, expired or not for this viewer."""

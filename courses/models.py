@@ -11,9 +11,10 @@ import zoneinfo
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 
 from wagtail.fields import RichTextField
@@ -21,6 +22,8 @@ from wagtail.search import index
 
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
+
+from .storage import private_media_storage, video_upload_to
 
 TIME_ZONE_CHOICES = [
     (name, name.replace("_", " "))
@@ -117,6 +120,12 @@ class Workshop(models.Model):
     )
     refund_partial_percent = models.PositiveSmallIntegerField(
         default=50, validators=[MaxValueValidator(100)]
+    )
+    included_masterclasses = models.ManyToManyField(
+        "Masterclass",
+        blank=True,
+        related_name="including_workshops",
+        help_text="Attendees get these online masterclasses with their ticket.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -371,3 +380,195 @@ class Registration(models.Model):
             and self.hold_expires_at is not None
             and self.hold_expires_at > timezone.now()
         )
+
+
+# --- Masterclasses ------------------------------------------------------------------
+# The product records members' access is about. Pages (cms) present them; payments sell
+# them by writing AccessGrants through ``courses.services``.
+
+VIDEO_EXTENSIONS = ["mp4", "webm"]
+VIDEO_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
+
+
+class Masterclass(index.Indexed, models.Model):
+    """An online series of lessons that can be bought on its own or come with a grant."""
+
+    title = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=100, unique=True)
+    summary = models.TextField(blank=True, help_text="One or two sentences for listings.")
+    price_amount = models.PositiveIntegerField(
+        "one-time price (cents)",
+        null=True,
+        blank=True,
+        help_text="In cents: 14900 is $149.00. Leave empty when it is for members only.",
+    )
+    currency = models.CharField(max_length=3, default="usd")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_purchasable(self) -> bool:
+        return bool(self.price_amount)
+
+    @property
+    def price_display(self) -> str:
+        if not self.price_amount:
+            return ""
+        symbol = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}.get(
+            self.currency.lower(), self.currency.upper() + " "
+        )
+        units, cents = divmod(self.price_amount, 100)
+        return f"{symbol}{units:,}" + (f".{cents:02d}" if cents else "")
+
+
+class Video(index.Indexed, models.Model):
+    """A lesson video on private storage: no URL, a random stored name."""
+
+    title = models.CharField(max_length=200)
+    file = models.FileField(
+        storage=private_media_storage,
+        upload_to=video_upload_to,
+        max_length=255,
+        validators=[FileExtensionValidator(VIDEO_EXTENSIONS)],
+        help_text="MP4 (H.264/AAC) or WebM (VP9/Opus).",
+    )
+    content_type = models.CharField(max_length=40, editable=False)
+    size_bytes = models.PositiveBigIntegerField(default=0, editable=False)
+    duration_seconds = models.PositiveIntegerField(
+        "duration (seconds)",
+        null=True,
+        blank=True,
+        help_text="Filled in from the file when the server can read it; otherwise enter it.",
+    )
+    poster = models.ForeignKey(
+        "wagtailimages.Image",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Shown before the video starts.",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
+
+    class Meta:
+        ordering = ["-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def size_display(self) -> str:
+        return filesizeformat(self.size_bytes)
+
+    @property
+    def duration_display(self) -> str:
+        if not self.duration_seconds:
+            return ""
+        minutes, seconds = divmod(self.duration_seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+class AccessSource(models.TextChoices):
+    MEMBERSHIP = "membership", "Membership"
+    PURCHASE = "purchase", "Purchase"
+    WORKSHOP = "workshop", "Included with a workshop"
+    STAFF = "staff", "Staff preview"
+
+
+class AccessGrant(models.Model):
+    """The one source of truth for who may watch what, and when.
+
+    ``masterclass`` empty means every masterclass (a membership). A grant counts from
+    ``starts_at`` until ``ends_at`` (empty: no end) unless it was revoked (a refund).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_grants"
+    )
+    source = models.CharField(max_length=20, choices=AccessSource.choices)
+    masterclass = models.ForeignKey(
+        Masterclass,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="access_grants",
+        help_text="Leave empty for access to every masterclass.",
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True)
+    source_reference = models.CharField(
+        max_length=255,
+        blank=True,
+        db_index=True,
+        help_text="What created the grant: a Stripe subscription or order id, a registration.",
+    )
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-starts_at", "pk"]
+        indexes = [models.Index(fields=["user", "masterclass", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__isnull=True) | Q(ends_at__gt=F("starts_at")),
+                name="access_grant_ends_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        what = self.masterclass or "all masterclasses"
+        return f"{self.user} — {what} ({self.get_source_display()})"
+
+
+class LessonProgress(models.Model):
+    """How far a viewer got in one lesson. ``lesson_key`` names the lesson (the cms page
+    id), so courses needs no knowledge of pages."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson_key = models.CharField(max_length=64)
+    masterclass = models.ForeignKey(
+        Masterclass, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    video = models.ForeignKey(
+        Video, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    position_seconds = models.FloatField(default=0)
+    duration_seconds = models.FloatField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-updated_at", "pk"]
+        verbose_name_plural = "lesson progress"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson_key"], name="lesson_progress_unique"),
+            models.CheckConstraint(
+                condition=Q(position_seconds__gte=0) & Q(duration_seconds__gte=0),
+                name="lesson_progress_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — lesson {self.lesson_key}"
+
+    @property
+    def percent(self) -> int:
+        if self.completed_at:
+            return 100
+        if not self.duration_seconds:
+            return 0
+        return min(100, int(100 * self.position_seconds / self.duration_seconds))

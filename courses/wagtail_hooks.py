@@ -9,18 +9,26 @@ from django.shortcuts import redirect
 from django.urls import reverse
 
 from wagtail import hooks
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel, ObjectList
+from wagtail.admin.panels import (
+    FieldPanel,
+    FieldRowPanel,
+    HelpPanel,
+    InlinePanel,
+    MultiFieldPanel,
+    ObjectList,
+)
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import selectors, services
 from .errors import CoursesError
-from .forms import SessionAdminForm
-from .models import Instructor, Session, Venue, Workshop
+from .forms import SessionAdminForm, VideoAdminForm
+from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Video, Workshop
 
 
 class VenueViewSet(SnippetViewSet):
@@ -202,3 +210,74 @@ class WorkshopsGroup(ViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_workshops_viewsets():
     return WorkshopsGroup()
+
+
+class MasterclassViewSet(SnippetViewSet):
+    model = Masterclass
+    icon = "folder-open-inverse"
+    menu_label = "Masterclasses"
+    list_display = ["title", "slug", Column("price_display", label="Price"), "created_at"]
+    search_fields = ["title"]
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("slug"),
+        FieldPanel("summary"),
+        FieldPanel("price_amount"),
+        FieldPanel("currency"),
+    ]
+
+
+class VideoViewSet(SnippetViewSet):
+    model = Video
+    icon = "media"
+    menu_label = "Lesson videos"
+    list_display = [
+        "title",
+        Column("duration_display", label="Duration"),
+        Column("size_display", label="Size"),
+        "content_type",
+        "created_at",
+    ]
+    search_fields = ["title"]
+    edit_handler = ObjectList(
+        [
+            HelpPanel(
+                content=(
+                    "Videos are private: members stream them from their lesson page and "
+                    "they never get a public address. Upload MP4 (H.264) or WebM (VP9)."
+                )
+            ),
+            FieldPanel("title"),
+            FieldPanel("file"),
+            FieldPanel("duration_seconds"),
+            FieldPanel("poster"),
+        ],
+        base_form_class=VideoAdminForm,
+    )
+
+
+class AccessGrantViewSet(SnippetViewSet):
+    model = AccessGrant
+    icon = "key"
+    menu_label = "Access grants"
+    list_display = ["user", "masterclass", "source", "starts_at", "ends_at", "revoked_at"]
+    list_filter = ["source", "masterclass"]
+    panels = [
+        FieldPanel("user"),
+        FieldPanel("source"),
+        FieldPanel("masterclass"),
+        FieldPanel("starts_at"),
+        FieldPanel("ends_at"),
+        FieldPanel("source_reference"),
+        FieldPanel("revoked_at"),
+    ]
+
+
+class MasterclassGroup(SnippetViewSetGroup):
+    items = (MasterclassViewSet, VideoViewSet, AccessGrantViewSet)
+    menu_icon = "media"
+    menu_label = "Masterclasses"
+    menu_name = "masterclasses"
+
+
+register_snippet(MasterclassGroup)

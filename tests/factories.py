@@ -4,6 +4,7 @@ import datetime
 import uuid
 from decimal import Decimal
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
 import factory
@@ -11,12 +12,17 @@ from allauth.account.models import EmailAddress
 
 from accounts.models import User
 from courses.models import (
+    AccessGrant,
+    AccessSource,
     Instructor,
+    LessonProgress,
+    Masterclass,
     Registration,
     RegistrationStatus,
     Session,
     TicketType,
     Venue,
+    Video,
     Workshop,
 )
 
@@ -108,3 +114,51 @@ class RegistrationFactory(factory.django.DjangoModelFactory[Registration]):
     price_amount = factory.LazyAttribute(lambda o: o.ticket_type.price_amount)
     currency = factory.LazyAttribute(lambda o: o.ticket_type.currency)
     confirmed_at = factory.LazyFunction(timezone.now)
+
+
+# WebM magic bytes followed by a recognisable, position-dependent pattern, so range tests
+# can check exactly which bytes came back.
+VIDEO_BYTES = b"\x1a\x45\xdf\xa3" + bytes(i % 251 for i in range(10_000))
+
+
+class MasterclassFactory(factory.django.DjangoModelFactory[Masterclass]):
+    class Meta:
+        model = Masterclass
+
+    title = factory.Sequence(lambda n: f"Masterclass {n}")
+    slug = factory.Sequence(lambda n: f"masterclass-{n}")
+    price_amount = 14900
+
+
+class VideoFactory(factory.django.DjangoModelFactory[Video]):
+    class Meta:
+        model = Video
+
+    title = factory.Sequence(lambda n: f"Lesson video {n}")
+    file = factory.LazyFunction(lambda: ContentFile(VIDEO_BYTES, name="lesson.webm"))
+    content_type = "video/webm"
+    size_bytes = len(VIDEO_BYTES)
+    duration_seconds = 600
+
+
+class AccessGrantFactory(factory.django.DjangoModelFactory[AccessGrant]):
+    """An open-ended membership grant (all masterclasses) unless told otherwise."""
+
+    class Meta:
+        model = AccessGrant
+
+    user = factory.SubFactory(UserFactory)
+    source = AccessSource.MEMBERSHIP
+    masterclass = None
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=1))
+    ends_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+
+
+class LessonProgressFactory(factory.django.DjangoModelFactory[LessonProgress]):
+    class Meta:
+        model = LessonProgress
+
+    user = factory.SubFactory(UserFactory)
+    lesson_key = factory.Sequence(str)
+    position_seconds = 120
+    duration_seconds = 600

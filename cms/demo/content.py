@@ -205,3 +205,7 @@ STAFF_EMAIL = "staff@physiomassage.example"
 STAFF_PASSWORD = "physio-staff-2027"  # noqa: S105
 ADMIN_EMAIL = "admin@physiomassage.example"
 ADMIN_PASSWORD = "physio-admin-2027"  # noqa: S105
+MEMBER_EMAIL = "member@physiomassage.example"
+MEMBER_PASSWORD = "physio-member-2027"  # noqa: S105
+VISITOR_EMAIL = "visitor@physiomassage.example"
+VISITOR_PASSWORD = "physio-visitor-2027"  # noqa: S105

@@ -181,6 +181,12 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Members-only files (lesson videos) live outside MEDIA_ROOT and are never served by URL.
 PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
+# Lesson videos: how long a signed playback URL works, the upload limit, and (production)
+# the nginx `internal` location that X-Accel-Redirect hands the bytes to. Empty: Django
+# streams the file itself (dev, tests).
+VIDEO_PLAYBACK_MAX_AGE = env.int("VIDEO_PLAYBACK_MAX_AGE", default=3 * 60 * 60)
+VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -16,6 +16,7 @@ from allauth.account.models import EmailAddress
 from cms.demo import content
 from cms.demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
 from cms.demo.images import demo_image
+from cms.demo.masterclasses import seed_masterclasses
 from cms.demo.workshops import seed_workshops
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
 
@@ -37,6 +38,7 @@ class Command(BaseCommand):
         ensure_editors_group(home)
         self.seed_accounts()
         seed_workshops(home)
+        seed_masterclasses(home)
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
 
     def seed_home(self) -> HomePage:

@@ -1,0 +1,292 @@
+"""What masterclass pages show a viewer: access, progress, the paywall's ways in.
+
+Pages call these from ``get_context``; every access decision is
+``courses.selectors.user_can_watch_lesson`` (via ``masterclass_access_for_user``), so
+pages, the stream endpoint and the progress API cannot disagree.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db.models import Q
+from django.utils import timezone
+
+from wagtail.models import Page
+
+from courses.models import LessonProgress, Masterclass
+from courses.playback import playback_token_make, playback_url
+from courses.selectors import (
+    ViewerAccess,
+    lesson_progress_for_user,
+    lesson_progress_recent,
+    masterclass_access_for_user,
+    user_membership_grant,
+    workshops_including_masterclass,
+)
+
+
+def format_duration(seconds: float | int | None) -> str:
+    """'1 h 05 min', '12 min', '45 s'."""
+    seconds = int(seconds or 0)
+    if seconds < 60:
+        return f"{seconds} s" if seconds else ""
+    minutes = round(seconds / 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min"
+
+
+def format_clock(seconds: float | int | None) -> str:
+    """'3:07' or '1:02:03', as a video player shows time."""
+    seconds = int(seconds or 0)
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
+
+
+def lesson_key(lesson: Page) -> str:
+    return str(lesson.pk)
+
+
+@dataclass
+class LessonRow:
+    page: Page
+    number: int
+    duration: str
+    progress: LessonProgress | None
+    can_watch: bool
+
+    @property
+    def percent(self) -> int:
+        return self.progress.percent if self.progress else 0
+
+    @property
+    def completed(self) -> bool:
+        return bool(self.progress and self.progress.completed_at)
+
+    @property
+    def started(self) -> bool:
+        return bool(self.progress and self.progress.position_seconds > 0)
+
+
+@dataclass
+class SeriesSummary:
+    page: Page
+    access: ViewerAccess
+    lessons: list[LessonRow] = field(default_factory=list)
+
+    @property
+    def lesson_count(self) -> int:
+        return len(self.lessons)
+
+    @property
+    def total_duration(self) -> str:
+        return format_duration(
+            sum((row.page.video.duration_seconds or 0) for row in self.lessons if row.page.video)
+        )
+
+    @property
+    def completed_count(self) -> int:
+        return sum(1 for row in self.lessons if row.completed)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed_count / self.lesson_count) if self.lessons else 0
+
+    @property
+    def preview_count(self) -> int:
+        return sum(1 for row in self.lessons if row.page.is_preview)
+
+    @property
+    def first_preview(self) -> LessonRow | None:
+        return next((row for row in self.lessons if row.page.is_preview), None)
+
+    @property
+    def next_lesson(self) -> LessonRow | None:
+        """Where "Continue" goes: the first lesson not yet completed."""
+        for row in self.lessons:
+            if not row.completed:
+                return row
+        return self.lessons[0] if self.lessons else None
+
+
+def _summaries(series_pages: list, user) -> list[SeriesSummary]:
+    """Series with their lessons, access and the viewer's progress: four queries for a
+    whole library, however many masterclasses it lists."""
+    from .models import LessonPage
+
+    if not series_pages:
+        return []
+    access = masterclass_access_for_user(
+        user=user, masterclass_ids={p.masterclass_id for p in series_pages}
+    )
+    lessons_by_parent: dict[str, list] = {}
+    under_any_series = Q()
+    for page in series_pages:
+        under_any_series |= Q(path__startswith=page.path, depth=page.depth + 1)
+    lessons = list(
+        LessonPage.objects.live().filter(under_any_series).select_related("video").order_by("path")
+    )
+    progress = lesson_progress_for_user(user=user, lesson_keys=[lesson_key(x) for x in lessons])
+    for lesson in lessons:
+        lessons_by_parent.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
+    summaries = []
+    for page in series_pages:
+        viewer = access[page.masterclass_id]
+        rows = [
+            LessonRow(
+                page=lesson,
+                number=number,
+                duration=format_clock(lesson.video.duration_seconds) if lesson.video else "",
+                progress=progress.get(lesson_key(lesson)),
+                can_watch=viewer.can_watch or lesson.is_preview,
+            )
+            for number, lesson in enumerate(lessons_by_parent.get(page.path, []), start=1)
+        ]
+        summaries.append(SeriesSummary(page=page, access=viewer, lessons=rows))
+    return summaries
+
+
+def library_context(index_page: Page, user) -> dict:
+    from .models import MasterclassPage
+
+    series = list(
+        MasterclassPage.objects.child_of(index_page)
+        .live()
+        .public()
+        .select_related("masterclass", "cover_image", "instructor")
+        .order_by("path")
+    )
+    return {
+        "series_list": _summaries(series, user),
+        "membership": user_membership_grant(user=user) if user.is_authenticated else None,
+    }
+
+
+def series_context(series_page: Page, user) -> dict:
+    summary = _summaries([series_page], user)[0]
+    return {
+        "summary": summary,
+        "access": summary.access,
+        "paywall": paywall_context(series_page.masterclass, summary.access),
+    }
+
+
+def lesson_context(lesson: Page, user) -> dict:
+    series = lesson.get_parent().specific
+    summary = _summaries([series], user)[0]
+    rows = summary.lessons
+    index = next((i for i, row in enumerate(rows) if row.page.pk == lesson.pk), None)
+    current = rows[index] if index is not None else None
+    can_watch = summary.access.can_watch or lesson.is_preview
+    context = {
+        "series": series,
+        "summary": summary,
+        "access": summary.access,
+        "can_watch": can_watch,
+        "lesson_row": current,
+        "previous_lesson": rows[index - 1].page if index else None,
+        "next_lesson": rows[index + 1].page
+        if index is not None and index + 1 < len(rows)
+        else None,
+        "paywall": paywall_context(series.masterclass, summary.access),
+        "resume_at": 0,
+    }
+    if can_watch and lesson.video_id:
+        token = playback_token_make(
+            user=user,
+            video_id=lesson.video_id,
+            masterclass_id=series.masterclass_id,
+            lesson_key=lesson_key(lesson),
+            is_preview=lesson.is_preview,
+        )
+        context["playback_token"] = token
+        context["stream_url"] = playback_url(token)
+        progress = current.progress if current else None
+        # Resume where the viewer left off, unless they had (nearly) finished.
+        if progress and not progress.completed_at:
+            context["resume_at"] = round(progress.position_seconds, 1)
+            context["resume_label"] = format_clock(progress.position_seconds)
+    return context
+
+
+@dataclass(frozen=True)
+class WorkshopOffer:
+    title: str
+    url: str
+
+
+@dataclass
+class Paywall:
+    masterclass: Masterclass
+    workshops: list[WorkshopOffer]
+
+
+def paywall_context(masterclass: Masterclass, access: ViewerAccess) -> Paywall | None:
+    if access.can_watch:
+        return None
+    return Paywall(masterclass=masterclass, workshops=workshop_offers(masterclass))
+
+
+def workshop_offers(masterclass: Masterclass) -> list[WorkshopOffer]:
+    """Workshops whose ticket includes this masterclass, linked to their live page when
+    the site has one (``WorkshopPage.workshop``), else listed by name."""
+    workshops = list(workshops_including_masterclass(masterclass=masterclass))
+    if not workshops:
+        return []
+    urls: dict[int, str] = {}
+    try:
+        workshop_page = apps.get_model("cms", "WorkshopPage")
+    except LookupError:
+        workshop_page = None
+    if workshop_page is not None and any(
+        f.name == "workshop" for f in workshop_page._meta.get_fields()
+    ):
+        for page in workshop_page.objects.live().public().filter(workshop__in=workshops):
+            urls.setdefault(page.workshop_id, page.url)
+    return [WorkshopOffer(title=w.title, url=urls.get(w.pk, "")) for w in workshops]
+
+
+@dataclass(frozen=True)
+class ContinueWatching:
+    lesson: Page
+    series_title: str
+    percent: int
+    position: str
+    updated_at: object
+
+
+def continue_watching(*, user, limit: int = 4) -> list[ContinueWatching]:
+    """Lessons the viewer started and has not finished, newest first, that they can
+    still watch and that are still published."""
+    from .models import LessonPage
+
+    if not user.is_authenticated:
+        return []
+    recent = list(lesson_progress_recent(user=user, limit=limit * 2))
+    pages = {
+        str(p.pk): p
+        for p in LessonPage.objects.live()
+        .filter(pk__in=[int(r.lesson_key) for r in recent if r.lesson_key.isdigit()])
+        .select_related("video")
+    }
+    access = masterclass_access_for_user(
+        user=user, masterclass_ids={r.masterclass_id for r in recent if r.masterclass_id}
+    )
+    items = []
+    for row in recent:
+        lesson = pages.get(row.lesson_key)
+        if lesson is None:
+            continue
+        viewer = access.get(row.masterclass_id)
+        if not lesson.is_preview and not (viewer and viewer.can_watch):
+            continue
+        items.append(
+            ContinueWatching(
+                lesson=lesson,
+                series_title=lesson.get_parent().title,
+                percent=row.percent,
+                position=format_clock(row.position_seconds),
+                updated_at=timezone.localtime(row.updated_at),
+            )
+        )
+    return items[:limit]
