@@ -21,6 +21,8 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("account/", include(accounts_urls)),
+    # Staff check-in tools (/staff/...) and CE certificates (/certificates/<code>/).
+    path("", include("courses.urls")),
     path("search/", cms_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),

@@ -228,6 +228,16 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {}
+# After the sale: reminders and CE certificates (courses/tasks.py). Both are idempotent, so
+# a second beat process or a retry cannot send anything twice.
+CELERY_BEAT_SCHEDULE["courses-send-due-reminders"] = {
+    "task": "courses.tasks.reminders_send_due",
+    "schedule": 15 * 60,
+}
+CELERY_BEAT_SCHEDULE["courses-issue-due-certificates"] = {
+    "task": "courses.tasks.certificates_issue_due",
+    "schedule": 60 * 60,
+}
 
 # Wagtail's own background jobs (search index, reference index) use Django's tasks.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
@@ -264,3 +274,14 @@ LOGGING = {
         "wagtail": {"level": "WARNING"},
     },
 }
+
+# --- After the sale (courses) -------------------------------------------------------
+# Hours before a session starts at which each confirmed attendee gets a reminder e-mail.
+REMINDER_OFFSETS = env.list("REMINDER_OFFSETS", cast=int, default=[7 * 24, 24])
+# The CE provider printed on certificates (the approval number is per workshop).
+CE_PROVIDER_NAME = env("CE_PROVIDER_NAME", default="PhysioMassage Academy")
+CE_PROVIDER_ADDRESS = env(
+    "CE_PROVIDER_ADDRESS",
+    default="1200 Wilshire Blvd, Suite 300, Los Angeles, CA 90017, USA",
+)
+CE_SIGNATORY = env("CE_SIGNATORY", default="Dana Whitfield, PT, DPT — Education Director")
