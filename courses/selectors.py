@@ -5,7 +5,7 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from .models import (
@@ -145,20 +145,20 @@ def registrations_with_full_attendance(*, session: Session) -> QuerySet[Registra
 
 
 def sessions_needing_certificates(*, now=None, within_days: int = 30) -> QuerySet[Session]:
-    """Ended sessions (recently) with a fully attended registration and no certificate."""
+    """Recently ended sessions with at least one fully attended registration that has no
+    current certificate (the beat task's work list)."""
     now = now or timezone.now()
-    current = Certificate.objects.filter(revoked_at__isnull=True).values("registration_id")
-    return (
-        Session.objects.filter(
-            status=SessionStatus.SCHEDULED,
-            ends_at__lte=now,
-            ends_at__gt=now - datetime.timedelta(days=within_days),
-            registrations__status=RegistrationStatus.CONFIRMED,
-            registrations__checked_in_at__isnull=False,
-            registrations__checked_out_at__isnull=False,
-        )
-        .exclude(registrations__in=current)
-        .distinct()
+    owed = Registration.objects.filter(
+        session=OuterRef("pk"),
+        status=RegistrationStatus.CONFIRMED,
+        checked_in_at__isnull=False,
+        checked_out_at__isnull=False,
+    ).exclude(pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id"))
+    return Session.objects.filter(
+        Exists(owed),
+        status=SessionStatus.SCHEDULED,
+        ends_at__lte=now,
+        ends_at__gt=now - datetime.timedelta(days=within_days),
     )
 
 

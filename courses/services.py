@@ -226,7 +226,9 @@ def certificate_issue_for_session(
         Session.objects.select_for_update().get(pk=session.pk)
         registrations = (
             selectors.registrations_with_full_attendance(session=session)
-            .exclude(certificates__revoked_at__isnull=True)
+            .exclude(
+                pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id")
+            )
             .select_related("session__workshop", "session__venue")
         )
         for registration in registrations:
