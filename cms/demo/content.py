@@ -205,3 +205,5 @@ STAFF_EMAIL = "staff@physiomassage.example"
 STAFF_PASSWORD = "physio-staff-2027"  # noqa: S105
 ADMIN_EMAIL = "admin@physiomassage.example"
 ADMIN_PASSWORD = "physio-admin-2027"  # noqa: S105
+THERAPIST_EMAIL = "therapist@physiomassage.example"
+THERAPIST_PASSWORD = "physio-therapist-2027"  # noqa: S105 - demo attendee with a certificate

@@ -10,6 +10,8 @@ class Command(BaseCommand):
         rows = [
             ("Editor (Wagtail admin)", content.EDITOR_EMAIL, content.EDITOR_PASSWORD),
             ("Administrator", content.ADMIN_EMAIL, content.ADMIN_PASSWORD),
+            ("Event staff (check-in)", content.STAFF_EMAIL, content.STAFF_PASSWORD),
+            ("Therapist (certificate)", content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD),
         ]
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo site: http://127.0.0.1:8000/  admin: /admin/"))

@@ -14,6 +14,7 @@ from wagtail.models import Page, Site
 from allauth.account.models import EmailAddress
 
 from cms.demo import content
+from cms.demo.aftersale import seed_aftersale
 from cms.demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
 from cms.demo.images import demo_image
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
@@ -35,6 +36,7 @@ class Command(BaseCommand):
         self.seed_settings(home)
         ensure_editors_group(home)
         self.seed_accounts()
+        seed_aftersale(home)
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
 
     def seed_home(self) -> HomePage:
