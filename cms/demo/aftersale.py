@@ -59,7 +59,7 @@ def seed_aftersale(home: Page) -> None:
         content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD, "Jordan Rivera", staff=False
     )
     if not therapist.licence_number:
-        therapist.licence_number, therapist.licence_state = "CAMTC 58213", "CA (CAMTC)"
+        therapist.licence_number, therapist.licence_state = "CAMTC 58213", "CA"
         therapist.save(update_fields=["licence_number", "licence_state"])
     workshop = _workshop()
     past = _session(workshop, PAST_LABEL, start_in=datetime.timedelta(days=-12))
