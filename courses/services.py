@@ -72,9 +72,10 @@ def registration_check_in(
     now = now or timezone.now()
     with transaction.atomic():
         registrations = Registration.objects.select_for_update().select_related("session")
+        registration = None
         if code is not None:
             registration = registrations.filter(code=code.strip()).first()
-        else:
+        elif registration_id is not None:
             registration = registrations.filter(pk=registration_id).first()
         if registration is None:
             raise TicketNotFound(

@@ -126,7 +126,16 @@ def staff_scan(request: HttpRequest, session_id: int) -> HttpResponse:
     else:
         text = f"Checked in: {registration.attendee_name} ({registration.ticket_type.name})."
         if wants_json:
-            return JsonResponse({"ok": True, "message": text, "name": registration.attendee_name})
+            local = timezone.localtime(registration.checked_in_at, session.tz)
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "message": text,
+                    "name": registration.attendee_name,
+                    "registration_id": registration.pk,
+                    "checked_in_time": f"{local:%H:%M}",
+                }
+            )
         messages.success(request, text)
     return redirect("courses:staff_check_in", session.pk)
 

@@ -29,6 +29,22 @@
     feedback.textContent = text;
   }
 
+  // Keep the list and the counter in step without reloading the page.
+  function markCheckedIn(registrationId, time) {
+    var row = document.getElementById("attendee-" + registrationId);
+    if (row) {
+      var status = row.querySelector(".attendee__status .badge");
+      if (status) {
+        status.className = "badge badge--success";
+        status.textContent = "Checked in " + time;
+      }
+      var form = row.querySelector(".attendee__actions form");
+      if (form && form.querySelector("input[value=check_in]")) form.hidden = true;
+    }
+    var counter = document.querySelector("[data-count=checked-in]");
+    if (counter) counter.textContent = String(Number(counter.textContent) + 1);
+  }
+
   function ticketCode(text) {
     // Tickets carry the bare code; accept a URL ending in the code too.
     var trimmed = (text || "").trim();
@@ -48,6 +64,7 @@
       .then(function (response) { return response.json(); })
       .then(function (data) {
         show(data.ok ? "ok" : "refused", data.message);
+        if (data.ok) markCheckedIn(data.registration_id, data.checked_in_time);
         if (navigator.vibrate) navigator.vibrate(data.ok ? 80 : [60, 60, 60]);
       })
       .catch(function () {

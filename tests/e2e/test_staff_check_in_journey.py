@@ -1,9 +1,16 @@
 """Event staff check attendees in on a phone; a therapist downloads a CE certificate."""
 
+import os
+import shutil
+import subprocess
+
+import pytest
+import segno
+
 from cms.demo import content
 from cms.demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
 from courses.models import Certificate, Registration
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Shots
 
 
 def log_in(page, live, email, password):
@@ -91,3 +98,49 @@ def test_desktop_pages_and_the_therapists_certificate(page, shots, live, demo_si
     shots("verification")
     response = page.goto(live.url + "/certificates/not-a-real-code/")
     assert response.status == 404
+
+
+def test_camera_scanner_checks_a_ticket_in(live, demo_site, tmp_path, request):
+    """Chromium's fake camera plays a video of the ticket's QR code; jsQR reads it."""
+    if not shutil.which("ffmpeg") or not os.path.exists(CHROMIUM):
+        pytest.skip("needs ffmpeg (to make the fake camera video) and Chromium")
+    playwright_sync = pytest.importorskip("playwright.sync_api")
+    ana = Registration.objects.get(attendee_name="Ana Torres", session__label=UPCOMING_LABEL)
+    segno.make(ana.code, error="m").save(tmp_path / "qr.png", scale=10, border=4)
+    video = tmp_path / "camera.y4m"
+    subprocess.run(  # noqa: S603 - fixed arguments
+        [
+            shutil.which("ffmpeg") or "ffmpeg",
+            *("-loglevel", "error", "-loop", "1", "-i", str(tmp_path / "qr.png"), "-t", "2"),
+            *("-vf", "scale=-2:400,pad=640:480:(ow-iw)/2:(oh-ih)/2:white,format=yuv420p"),
+            *("-f", "yuv4mpegpipe", str(video)),
+        ],
+        check=True,
+    )
+    camera_args = [
+        "--use-fake-ui-for-media-stream",
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={video}",
+    ]
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + camera_args
+        )
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844}, permissions=["camera"]
+        )
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        shots = Shots(page, request.node.name)
+        log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+        page.goto(live.url + f"/staff/sessions/{ana.session_id}/check-in/")
+        page.get_by_role("button", name="Start camera").click()
+        page.get_by_text("Checked in: Ana Torres (Standard).").wait_for()
+        row = page.locator(f"#attendee-{ana.pk}")
+        assert row.get_by_text("Checked in").is_visible()
+        assert not row.get_by_role("button", name="Check in Ana Torres").is_visible()
+        shots("scanned")
+        context.close()
+        browser.close()
+    ana.refresh_from_db()
+    assert ana.checked_in_at is not None
