@@ -195,3 +195,20 @@ def test_sessions_overview_lists_sessions(staff_client):
     SessionFactory(workshop__title="Shoulder Complex Intensive")
     page = staff_client.get(reverse("courses:staff_sessions")).content.decode()
     assert "Shoulder Complex Intensive" in page
+
+
+def test_wagtail_admin_menu_links_to_check_in_for_event_staff_only(client):
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(is_staff=True)
+    staff.user_permissions.add(
+        *Permission.objects.filter(codename__in=["access_admin", "check_in_attendees"])
+    )
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
+    link = reverse("courses:staff_sessions")
+
+    client.force_login(staff)
+    assert link in client.get("/admin/").content.decode()
+    client.force_login(editor)
+    assert link not in client.get("/admin/").content.decode()
