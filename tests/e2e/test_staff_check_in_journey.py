@@ -1,6 +1,5 @@
 """Event staff check attendees in on a phone; a therapist downloads a CE certificate."""
 
-import os
 import shutil
 import subprocess
 
@@ -100,11 +99,10 @@ def test_desktop_pages_and_the_therapists_certificate(page, shots, live, demo_si
     assert response.status == 404
 
 
-def test_camera_scanner_checks_a_ticket_in(live, demo_site, tmp_path, request):
+def test_camera_scanner_checks_a_ticket_in(browser, live, demo_site, tmp_path, request):
     """Chromium's fake camera plays a video of the ticket's QR code; jsQR reads it."""
-    if not shutil.which("ffmpeg") or not os.path.exists(CHROMIUM):
-        pytest.skip("needs ffmpeg (to make the fake camera video) and Chromium")
-    playwright_sync = pytest.importorskip("playwright.sync_api")
+    if not shutil.which("ffmpeg"):
+        pytest.skip("needs ffmpeg to make the fake camera video")
     ana = Registration.objects.get(attendee_name="Ana Torres", session__label=UPCOMING_LABEL)
     segno.make(ana.code, error="m").save(tmp_path / "qr.png", scale=10, border=4)
     video = tmp_path / "camera.y4m"
@@ -122,11 +120,12 @@ def test_camera_scanner_checks_a_ticket_in(live, demo_site, tmp_path, request):
         "--use-fake-device-for-media-stream",
         f"--use-file-for-fake-video-capture={video}",
     ]
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + camera_args
-        )
-        context = browser.new_context(
+    # A second Chromium from the same Playwright: the camera flags only apply at launch.
+    camera_browser = browser.browser_type.launch(
+        executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS + camera_args
+    )
+    try:
+        context = camera_browser.new_context(
             viewport={"width": 390, "height": 844}, permissions=["camera"]
         )
         page = context.new_page()
@@ -140,7 +139,7 @@ def test_camera_scanner_checks_a_ticket_in(live, demo_site, tmp_path, request):
         assert row.get_by_text("Checked in").is_visible()
         assert not row.get_by_role("button", name="Check in Ana Torres").is_visible()
         shots("scanned")
-        context.close()
-        browser.close()
+    finally:
+        camera_browser.close()
     ana.refresh_from_db()
     assert ana.checked_in_at is not None
