@@ -21,6 +21,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("account/", include(accounts_urls)),
+    # Calendars, lesson video, staff check-in (/staff/...) and CE certificates.
     path("", include("courses.urls")),
     path("payments/", include("payments.urls")),
     path("search/", cms_views.search, name="search"),

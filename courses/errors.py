@@ -51,3 +51,27 @@ class InvalidProgress(CoursesError):
 
 class PlaybackDenied(CoursesError):
     """A playback token that is malformed, tampered with, expired or not for this viewer."""
+
+
+class TicketNotFound(CoursesError):
+    pass
+
+
+class TicketNotValid(CoursesError):
+    """Cancelled, expired, or still awaiting payment."""
+
+
+class TicketWrongSession(CoursesError):
+    pass
+
+
+class TicketAlreadyUsed(CoursesError):
+    pass
+
+
+class NotCheckedIn(CoursesError):
+    pass
+
+
+class SessionNotEnded(CoursesError):
+    pass

@@ -1,11 +1,66 @@
 """Celery tasks of the courses app: thin, take ids, call one service."""
 
+from django.conf import settings
+
 from celery import shared_task
 
-from . import services
+from . import selectors, services
+from .models import Session
 
 
 @shared_task
 def holds_expire() -> int:
     """Periodic: mark lapsed holds expired (availability never waits for this)."""
     return services.holds_expire()
+
+
+RETRY = {"autoretry_for": (Exception,), "retry_backoff": 30, "max_retries": 5}
+
+
+@shared_task(**RETRY)
+def reminders_send_due() -> int:
+    """Beat: claim every due reminder (insert-or-skip), then send the claimed ones."""
+    claimed = 0
+    due = selectors.reminders_due(offsets_hours=settings.REMINDER_OFFSETS)
+    for registration_id, kind in due:
+        reminder = services.reminder_claim(registration_id=registration_id, kind=kind)
+        if reminder is not None:
+            reminder_send.delay_on_commit(reminder.pk)
+            claimed += 1
+    return claimed
+
+
+@shared_task(**RETRY)
+def reminder_send(reminder_id: int) -> bool:
+    return services.reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(**RETRY)
+def certificates_issue_due() -> int:
+    """Beat: every recently ended session with attendees still owed a certificate."""
+    session_ids = list(selectors.sessions_needing_certificates().values_list("pk", flat=True))
+    for session_id in session_ids:
+        certificates_issue_for_session.delay_on_commit(session_id)
+    return len(session_ids)
+
+
+@shared_task(**RETRY)
+def certificates_issue_for_session(session_id: int, issued_by_id: int | None = None) -> int:
+    from django.contrib.auth import get_user_model
+
+    session = Session.objects.select_related("workshop", "venue").get(pk=session_id)
+    issued_by = get_user_model().objects.filter(pk=issued_by_id).first() if issued_by_id else None
+    certificates = services.certificate_issue_for_session(session=session, issued_by=issued_by)
+    for certificate in certificates:
+        certificate_email_send.delay_on_commit(certificate.pk)
+    return len(certificates)
+
+
+@shared_task(**RETRY)
+def certificate_email_send(certificate_id: int) -> bool:
+    return services.certificate_email_send(certificate_id=certificate_id)
+
+
+@shared_task(**RETRY)
+def attendee_message_send(message_id: int) -> int:
+    return services.attendee_message_send(message_id=message_id)

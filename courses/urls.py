@@ -12,4 +12,28 @@ urlpatterns = [
     ),
     path("learn/video/progress/", views.lesson_progress, name="lesson_progress"),
     path("learn/video/<str:token>/", views.video_stream, name="video_stream"),
+    # Event staff: check-in and the attendee tools (permission courses.check_in_attendees).
+    path("staff/sessions/", views.staff_sessions, name="staff_sessions"),
+    path("staff/sessions/<int:session_id>/check-in/", views.staff_check_in, name="staff_check_in"),
+    path("staff/sessions/<int:session_id>/check-in/scan/", views.staff_scan, name="staff_scan"),
+    path(
+        "staff/sessions/<int:session_id>/attendees/<int:registration_id>/attendance/",
+        views.staff_attendance,
+        name="staff_attendance",
+    ),
+    path("staff/sessions/<int:session_id>/walk-in/", views.staff_walk_in, name="staff_walk_in"),
+    path("staff/sessions/<int:session_id>/message/", views.staff_message, name="staff_message"),
+    path(
+        "staff/sessions/<int:session_id>/certificates/",
+        views.staff_certificates_issue,
+        name="staff_certificates_issue",
+    ),
+    path(
+        "staff/certificates/<int:certificate_id>/reissue/",
+        views.staff_certificate_reissue,
+        name="staff_certificate_reissue",
+    ),
+    # Public verification (the QR code on the PDF) and the attendee's own download.
+    path("certificates/<str:code>/", views.certificate_verify, name="certificate_verify"),
+    path("certificates/<str:code>/pdf/", views.certificate_download, name="certificate_download"),
 ]

@@ -1,14 +1,31 @@
+import io
 import json
 import logging
+from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required, permission_required
+from django.db.models import Prefetch
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
+from . import selectors, services, tasks
 from .calendar import session_ics
-from .errors import InvalidProgress, PlaybackDenied
-from .models import Session, Video
+from .certificates import certificate_filename, certificate_pdf
+from .errors import CoursesError, InvalidProgress, PlaybackDenied, TicketNotFound
+from .forms import AttendeeMessageForm, WalkInForm
+from .models import Certificate, Session, Video
 from .playback import playback_token_read
 from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
 from .selectors import user_can_watch_lesson
@@ -153,3 +170,248 @@ def _error(reason: str, status: int) -> JsonResponse:
     response = JsonResponse({"error": reason}, status=status)
     response["Cache-Control"] = NO_STORE
     return response
+
+
+CHECK_IN_PERMISSION = "courses.check_in_attendees"
+
+
+def staff_required(view):
+    """Signed in, and event staff (the check-in permission) or a superuser: others 403."""
+
+    @wraps(view)
+    @login_required
+    @permission_required(CHECK_IN_PERMISSION, raise_exception=True)
+    def wrapper(request, *args, **kwargs):
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _session(session_id: int) -> Session:
+    return get_object_or_404(Session.objects.select_related("workshop", "venue"), pk=session_id)
+
+
+def _back_to_check_in(session: Session, request: HttpRequest) -> HttpResponse:
+    url = reverse("courses:staff_check_in", args=[session.pk])
+    if query := request.POST.get("q", "").strip():
+        from urllib.parse import urlencode
+
+        url += "?" + urlencode({"q": query})
+    return redirect(url + "#attendees")
+
+
+@staff_required
+def staff_sessions(request: HttpRequest) -> HttpResponse:
+    sessions = list(selectors.staff_sessions())
+    now = timezone.now()
+    return render(
+        request,
+        "courses/staff_sessions.html",
+        {
+            "upcoming": [s for s in sessions if s.ends_at > now],
+            "recent": [s for s in sessions if s.ends_at <= now][::-1],
+            "availability": selectors.session_availability(sessions),
+        },
+    )
+
+
+@staff_required
+def staff_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session(session_id)
+    query = request.GET.get("q", "")
+    attendees = selectors.session_attendees(session=session, query=query).prefetch_related(
+        Prefetch(
+            "certificates",
+            queryset=Certificate.objects.filter(revoked_at__isnull=True),
+            to_attr="current_certificates",
+        )
+    )
+    return render(
+        request,
+        "courses/staff_check_in.html",
+        {
+            "session": session,
+            "attendees": attendees,
+            "query": query,
+            "counts": selectors.session_check_in_counts(session=session),
+            "has_ended": session.ends_at <= timezone.now(),
+            "scan_url": reverse("courses:staff_scan", args=[session.pk]),
+        },
+    )
+
+
+@require_POST
+@staff_required
+def staff_attendance(request: HttpRequest, session_id: int, registration_id: int) -> HttpResponse:
+    session = _session(session_id)
+    action = request.POST.get("action")
+    try:
+        if action == "check_out":
+            registration = services.registration_check_out(
+                session=session, registration_id=registration_id
+            )
+            messages.success(request, f"{registration.attendee_name} checked out.")
+        else:
+            registration = services.registration_check_in(
+                session=session, registration_id=registration_id
+            )
+            messages.success(request, f"{registration.attendee_name} checked in. Welcome!")
+    except CoursesError as error:
+        messages.error(request, str(error))
+    return _back_to_check_in(session, request)
+
+
+@require_POST
+@staff_required
+def staff_scan(request: HttpRequest, session_id: int) -> HttpResponse:
+    """Check in by ticket code: JSON for the camera scanner, a page for the typed code."""
+    session = _session(session_id)
+    code = request.POST.get("code", "").strip()
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    try:
+        if not code:
+            raise TicketNotFound("Enter the ticket code printed under the QR code.")
+        registration = services.registration_check_in(session=session, code=code)
+    except CoursesError as error:
+        if wants_json:
+            status = 404 if isinstance(error, TicketNotFound) else 409
+            return JsonResponse({"ok": False, "message": str(error)}, status=status)
+        messages.error(request, str(error))
+    else:
+        text = f"Checked in: {registration.attendee_name} ({registration.ticket_type.name})."
+        if wants_json:
+            local = timezone.localtime(registration.checked_in_at, session.tz)
+            return JsonResponse(
+                {
+                    "ok": True,
+                    "message": text,
+                    "name": registration.attendee_name,
+                    "registration_id": registration.pk,
+                    "checked_in_time": f"{local:%H:%M}",
+                }
+            )
+        messages.success(request, text)
+    return redirect("courses:staff_check_in", session.pk)
+
+
+@staff_required
+def staff_walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session(session_id)
+    form = WalkInForm(request.POST or None, session=session)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            registration = services.registration_create_walk_in(
+                session=session,
+                ticket_type=data["ticket_type"],
+                attendee_name=data["attendee_name"],
+                attendee_email=data["attendee_email"],
+                licence_number=data["licence_number"],
+                complimentary=data["payment"] == "complimentary",
+                override_capacity=data["override_capacity"],
+            )
+        except CoursesError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"{registration.attendee_name} registered and checked in.")
+            return redirect("courses:staff_check_in", session.pk)
+    return render(
+        request,
+        "courses/staff_walk_in.html",
+        {
+            "session": session,
+            "form": form,
+            "seats_left": selectors.session_seats_available(session=session),
+        },
+    )
+
+
+@staff_required
+def staff_message(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session(session_id)
+    form = AttendeeMessageForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        message = services.attendee_message_create(
+            session=session,
+            sender=request.user,
+            subject=form.cleaned_data["subject"],
+            body=form.cleaned_data["body"],
+        )
+        tasks.attendee_message_send.delay_on_commit(message.pk)
+        messages.success(
+            request,
+            f"Your message is on its way to {message.recipients_count} "
+            f"attendee{'' if message.recipients_count == 1 else 's'}.",
+        )
+        return redirect("courses:staff_message", session.pk)
+    return render(
+        request,
+        "courses/staff_message.html",
+        {
+            "session": session,
+            "form": form,
+            "recipients": selectors.session_attendees(session=session).count(),
+            "sent_messages": session.messages.select_related("sender")[:20],
+        },
+    )
+
+
+@require_POST
+@staff_required
+def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpResponse:
+    session = _session(session_id)
+    try:
+        certificates = services.certificate_issue_for_session(
+            session=session, issued_by=request.user
+        )
+    except CoursesError as error:
+        messages.error(request, str(error))
+    else:
+        for certificate in certificates:
+            tasks.certificate_email_send.delay_on_commit(certificate.pk)
+        if certificates:
+            messages.success(request, f"{len(certificates)} certificate(s) issued and e-mailed.")
+        else:
+            messages.info(
+                request,
+                "No new certificates: everyone checked in and out already has one.",
+            )
+    return redirect(reverse("courses:staff_check_in", args=[session.pk]) + "#attendees")
+
+
+@require_POST
+@staff_required
+def staff_certificate_reissue(request: HttpRequest, certificate_id: int) -> HttpResponse:
+    certificate = get_object_or_404(Certificate, pk=certificate_id)
+    try:
+        new = services.certificate_reissue(certificate=certificate, issued_by=request.user)
+    except CoursesError as error:
+        messages.error(request, str(error))
+    else:
+        tasks.certificate_email_send.delay_on_commit(new.pk)
+        messages.success(
+            request, f"Certificate re-issued to {new.participant_name}; the old one is superseded."
+        )
+    session_id = certificate.registration.session_id
+    return redirect(reverse("courses:staff_check_in", args=[session_id]) + "#attendees")
+
+
+def certificate_verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: confirms a certificate is genuine, showing only what is printed as proof."""
+    certificate = get_object_or_404(Certificate, code=code)
+    return render(request, "courses/certificate_verify.html", {"certificate": certificate})
+
+
+@login_required
+def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
+    certificate = Certificate.objects.select_related("registration").filter(code=code).first()
+    if certificate is None or not selectors.certificate_visible_to(
+        certificate=certificate, user=request.user
+    ):
+        raise Http404("No certificate here.")
+    return FileResponse(
+        io.BytesIO(certificate_pdf(certificate=certificate)),
+        content_type="application/pdf",
+        filename=certificate_filename(certificate=certificate),
+        as_attachment=request.GET.get("inline") != "1",
+    )

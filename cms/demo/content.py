@@ -209,3 +209,5 @@ MEMBER_EMAIL = "member@physiomassage.example"
 MEMBER_PASSWORD = "physio-member-2027"  # noqa: S105
 VISITOR_EMAIL = "visitor@physiomassage.example"
 VISITOR_PASSWORD = "physio-visitor-2027"  # noqa: S105
+THERAPIST_EMAIL = "therapist@physiomassage.example"
+THERAPIST_PASSWORD = "physio-therapist-2027"  # noqa: S105 - demo attendee with a certificate

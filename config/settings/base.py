@@ -243,6 +243,16 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Bookkeeping only: lapsed holds already stopped counting when they lapsed.
     "courses-holds-expire": {"task": "courses.tasks.holds_expire", "schedule": 60.0},
     "payments-orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 60.0},
+    # After the sale: reminders and CE certificates. Both are idempotent, so a second beat
+    # process or a retry cannot send anything twice.
+    "courses-send-due-reminders": {
+        "task": "courses.tasks.reminders_send_due",
+        "schedule": 15 * 60,
+    },
+    "courses-issue-due-certificates": {
+        "task": "courses.tasks.certificates_issue_due",
+        "schedule": 60 * 60,
+    },
 }
 
 # Wagtail's own background jobs (search index, reference index) use Django's tasks.
@@ -289,3 +299,14 @@ LOGGING = {
         "stripe": {"level": "WARNING"},
     },
 }
+
+# --- After the sale (courses) -------------------------------------------------------
+# Hours before a session starts at which each confirmed attendee gets a reminder e-mail.
+REMINDER_OFFSETS = env.list("REMINDER_OFFSETS", cast=int, default=[7 * 24, 24])
+# The CE provider printed on certificates (the approval number is per workshop).
+CE_PROVIDER_NAME = env("CE_PROVIDER_NAME", default="PhysioMassage Academy")
+CE_PROVIDER_ADDRESS = env(
+    "CE_PROVIDER_ADDRESS",
+    default="1200 Wilshire Blvd, Suite 300, Los Angeles, CA 90017, USA",
+)
+CE_SIGNATORY = env("CE_SIGNATORY", default="Dana Whitfield, PT, DPT — Education Director")

@@ -12,6 +12,8 @@ class Command(BaseCommand):
             ("Administrator", content.ADMIN_EMAIL, content.ADMIN_PASSWORD),
             ("Member (masterclasses)", content.MEMBER_EMAIL, content.MEMBER_PASSWORD),
             ("Visitor (no membership)", content.VISITOR_EMAIL, content.VISITOR_PASSWORD),
+            ("Event staff (check-in)", content.STAFF_EMAIL, content.STAFF_PASSWORD),
+            ("Therapist (certificate)", content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD),
         ]
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS("Demo site: http://127.0.0.1:8000/  admin: /admin/"))

@@ -14,6 +14,7 @@ from wagtail.models import Page, Site
 from allauth.account.models import EmailAddress
 
 from cms.demo import content
+from cms.demo.aftersale import seed_aftersale
 from cms.demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
 from cms.demo.images import demo_image
 from cms.demo.masterclasses import seed_masterclasses
@@ -39,6 +40,7 @@ class Command(BaseCommand):
         self.seed_accounts()
         seed_workshops(home)
         seed_masterclasses(home)
+        seed_aftersale(home)
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
 
     def seed_home(self) -> HomePage:
