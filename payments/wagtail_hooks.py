@@ -42,7 +42,7 @@ class OrderViewSet(ModelViewSet):
         "email",
         "session",
         "status",
-        "total_amount",
+        "total_display",
         "needs_attention",
         "created_at",
     ]
