@@ -32,7 +32,7 @@ def ticket_qr_png(code: str) -> bytes:
 def ticket_qr_svg(code: str) -> str:
     buffer = io.BytesIO()
     segno.make(code, error="m").save(
-        buffer, kind="svg", scale=6, border=2, xmldecl=False, svgns=True, title="Ticket QR code"
+        buffer, kind="svg", border=2, xmldecl=False, omitsize=True, title="Ticket QR code"
     )
     return buffer.getvalue().decode()
 

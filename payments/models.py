@@ -84,6 +84,13 @@ class Order(models.Model):
         """Short reference printed on receipts and searched by staff."""
         return str(self.reference).split("-")[0].upper()
 
+    def total_display(self) -> str:
+        from .templatetags.money import money_amount
+
+        return money_amount(self.total_amount, self.currency)
+
+    total_display.short_description = "Total"  # type: ignore[attr-defined]
+
     @property
     def is_free(self) -> bool:
         return self.total_amount == 0

@@ -44,8 +44,14 @@ def order_refund_late_payment(order_id: int) -> None:
 @shared_task(autoretry_for=(Exception,), retry_backoff=10, max_retries=8)
 def stripe_event_process(event_pk: int) -> None:
     from . import services
+    from .models import StripeEvent
 
-    services.stripe_event_process(event_pk=event_pk)
+    try:
+        services.stripe_event_process(event_pk=event_pk)
+    except Exception as error:
+        # The processing transaction rolled back; keep the reason for staff, then retry.
+        StripeEvent.objects.filter(pk=event_pk).update(error=repr(error)[:2000])
+        raise
 
 
 @shared_task

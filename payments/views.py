@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from courses import selectors as courses_selectors
 from courses.calendar import session_ics
-from courses.errors import CoursesError
+from courses.errors import CoursesError, SessionFull
 from courses.models import Session, SessionStatus
 from courses.services import SeatRequest
 
@@ -89,6 +89,15 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
                 order = services.order_create(
                     buyer=request.user, session_id=session.pk, requests=seat_requests
                 )
+            except SessionFull as error:
+                if context["seats_left"] and courses_selectors.session_seats_available(
+                    session=session
+                ):
+                    context["error"] = str(error)
+                else:
+                    # In a rush most buyers land here: a short page, not the whole form.
+                    context["error"] = str(error)
+                    return render(request, "payments/register_sold_out.html", context)
             except (CoursesError, PaymentsError) as error:
                 context["error"] = str(error)
             else:

@@ -12,6 +12,14 @@ def money(amount: int | None, currency: str = "usd") -> str:
         return ""
     if amount == 0:
         return "Free"
+    return money_amount(amount, currency)
+
+
+@register.filter
+def money_amount(amount: int | None, currency: str = "usd") -> str:
+    """Like ``money`` but 0 is ``$0.00`` (totals and revenue, not prices)."""
+    if amount is None:
+        return ""
     currency = (currency or "usd").lower()
     value = f"{amount / 100:,.2f}"
     symbol = SYMBOLS.get(currency)

@@ -150,3 +150,30 @@ def test_free_evening_registration(browser, live, therapist, request):
     assert fake_stripe.requests == []
     assert [m.to[0] for m in mail.outbox if "Your ticket" in m.subject] == [therapist.email]
     context.close()
+
+
+def test_phone_payment_step_and_losing_the_race(phone_page, live, therapist, request):
+    shots = Shots(phone_page, request.node.name)
+    session = SessionFactory(capacity=2, workshop__title="Lumbar Mobilisation Intensive")
+    ticket = TicketTypeFactory(session=session, name="Standard", price_amount=34900)
+    phone_page.goto(f"{live.url}/accounts/login/")
+    _log_in(phone_page, therapist.email)
+    phone_page.wait_for_url("**/account/")
+    phone_page.goto(f"{live.url}/payments/register/{session.pk}/?ticket_{ticket.pk}=1")
+    phone_page.get_by_role("button", name="Reserve and continue to payment").click()
+    phone_page.wait_for_url("**/payments/orders/**")
+    shots("payment-step-phone")
+    phone_page.get_by_role("button", name=re.compile("Pay")).click()
+    phone_page.wait_for_url("**/payments/test-checkout/**")
+    shots("test-payment-phone")
+
+    # Someone else takes the last seat while this buyer is filling in the form.
+    phone_page.goto(f"{live.url}/payments/register/{session.pk}/?ticket_{ticket.pk}=1")
+    from tests.factories import RegistrationFactory
+
+    RegistrationFactory(ticket_type=ticket)
+    phone_page.get_by_role("button", name="Reserve and continue to payment").click()
+    assert phone_page.get_by_text("We could not reserve these seats.").is_visible()
+    assert phone_page.get_by_text("This session is sold out.").is_visible()
+    shots("sold-out-phone")
+    assert Order.objects.count() == 1

@@ -1,0 +1,204 @@
+"""Staff views in the Wagtail admin: orders and registrations (filters, search, CSV/XLSX
+export, order detail with Stripe ids and event history) and a dashboard panel."""
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from wagtail import hooks
+from wagtail.admin.ui.components import Component
+from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.permissions import register_permission_policy
+
+from courses.models import Registration, RegistrationStatus, Session, SessionStatus
+
+from .models import Order, OrderStatus
+
+
+class OrderPermissionPolicy(ModelPermissionPolicy):
+    """Orders are created by buyers and Stripe, never typed in or deleted from the admin
+    (that would break the money trail). Staff may view, flag and annotate."""
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "delete"):
+            return False
+        return super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(Order, OrderPermissionPolicy(Order))
+
+
+class OrderViewSet(ModelViewSet):
+    model = Order
+    name = "orders"
+    icon = "doc-full-inverse"
+    menu_label = "Orders"
+    list_display = [
+        "number",
+        "email",
+        "session",
+        "status",
+        "total_display",
+        "needs_attention",
+        "created_at",
+    ]
+    list_filter = ["status", "needs_attention", "session__workshop", "session", "created_at"]
+    search_fields = [
+        "reference",
+        "email",
+        "buyer__full_name",
+        "lines__registration__attendee_name",
+        "lines__registration__attendee_email",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+    ]
+    search_backend_name = None
+    list_export = [
+        "number",
+        "email",
+        "session",
+        "status",
+        "total_amount",
+        "amount_refunded",
+        "currency",
+        "created_at",
+        "paid_at",
+        "late_payment",
+        "needs_attention",
+        "attention_note",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+    ]
+    export_filename = "orders"
+    form_fields = ["needs_attention", "attention_note"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "number",
+        "status",
+        "email",
+        "buyer",
+        "session",
+        "total_amount",
+        "amount_refunded",
+        "currency",
+        "hold_expires_at",
+        "created_at",
+        "paid_at",
+        "late_payment",
+        "needs_attention",
+        "attention_note",
+        "stripe_checkout_session_id",
+        "stripe_payment_intent_id",
+        "lines",
+        "payments",
+        "refunds",
+        "events",
+    ]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Order.objects.select_related("session__workshop", "session__venue")
+
+
+class RegistrationViewSet(ModelViewSet):
+    model = Registration
+    name = "order_registrations"
+    icon = "group"
+    menu_label = "Registrations"
+    list_display = [
+        "attendee_name",
+        "attendee_email",
+        "session",
+        "ticket_type",
+        "status",
+        "created_at",
+    ]
+    list_filter = ["status", "session__workshop", "session", "ticket_type", "created_at"]
+    search_fields = ["attendee_name", "attendee_email", "licence_number", "code", "reservation"]
+    search_backend_name = None
+    list_export = [
+        "attendee_name",
+        "attendee_email",
+        "licence_number",
+        "session",
+        "ticket_type",
+        "status",
+        "price_amount",
+        "currency",
+        "created_at",
+        "confirmed_at",
+        "checked_in_at",
+        "reservation",
+    ]
+    export_filename = "registrations"
+    form_fields = ["attendee_name", "attendee_email", "licence_number"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+    def get_index_view_kwargs(self, **kwargs):
+        # Seats are taken through the seat services (locks, capacity), not typed in here.
+        return super().get_index_view_kwargs(**kwargs) | {"add_url_name": None}
+
+    @property
+    def add_view(self):
+        def refuse(request):
+            raise PermissionDenied
+
+        return refuse
+
+    def get_queryset(self, request):
+        return Registration.objects.select_related(
+            "session__workshop", "session__venue", "ticket_type"
+        )
+
+
+class CheckoutViewSetGroup(ModelViewSetGroup):
+    menu_label = "Bookings"
+    menu_icon = "tick-inverse"
+    menu_order = 250
+    items = (OrderViewSet, RegistrationViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_checkout_viewsets():
+    return CheckoutViewSetGroup()
+
+
+class BookingsPanel(Component):
+    name = "bookings"
+    order = 90
+    template_name = "payments/admin/dashboard_panel.html"
+
+    def get_context_data(self, parent_context):
+        now = timezone.now()
+        sold = Q(registrations__status=RegistrationStatus.CONFIRMED)
+        held = Q(
+            registrations__status=RegistrationStatus.HELD, registrations__hold_expires_at__gt=now
+        )
+        sessions = (
+            Session.objects.filter(status=SessionStatus.SCHEDULED, ends_at__gt=now)
+            .select_related("workshop", "venue")
+            .annotate(
+                sold=Count("registrations", filter=sold), held=Count("registrations", filter=held)
+            )
+            .order_by("starts_at")[:8]
+        )
+        paid = Order.objects.filter(
+            status__in=[OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED]
+        )
+        revenue = paid.aggregate(total=Sum("total_amount"), refunded=Sum("amount_refunded"))
+        return {
+            "sessions": sessions,
+            "revenue": (revenue["total"] or 0) - (revenue["refunded"] or 0),
+            "attention": Order.objects.filter(needs_attention=True).count(),
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_bookings_panel(request, panels):
+    if request.user.has_perm("payments.view_order"):
+        panels.append(BookingsPanel())
