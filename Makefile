@@ -75,5 +75,8 @@ worker: install ## Run a Celery worker (needs REDIS_URL)
 beat: install ## Run Celery beat (needs REDIS_URL)
 	$(BIN)/celery -A config beat -l info
 
+bench-pages: install ## Page throughput under gunicorn + wrk (needs PostgreSQL); one JSON line per page
+	$(PY) bench/pages.py
+
 clean: ## Remove the virtualenv, the SQLite database and test artefacts
 	rm -rf $(VENV) db.sqlite3 tmp test-artifacts staticfiles
