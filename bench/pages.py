@@ -52,7 +52,7 @@ def prepare_database() -> None:
         capture_output=True,
         text=True,
     ).stdout.split()
-    name, host, user = (url + ["", ""])[:3]
+    name, host, user = [*url, "", ""][:3]
     psql = ["psql", "-h", host or "127.0.0.1", "-U", user or "postgres", "-d", "postgres", "-qc"]
     subprocess.run([*psql, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'], check=True)
     subprocess.run([*psql, f'CREATE DATABASE "{name}"'], check=True)
