@@ -106,7 +106,8 @@ def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
     """Upcoming sessions that have a live workshop page, filtered by month and city.
 
     Filters are applied in Python on the local (venue) date so a session starting at
-    23:00 on 31 January in Los Angeles is a January session. Three queries in all (sessions, view restrictions, pages).
+    23:00 on 31 January in Los Angeles is a January session. Three queries in all:
+    sessions (with seats and prices), view restrictions, workshop pages.
     """
     now = now or timezone.now()
     sessions = list(selectors.listing_sessions(now=now))

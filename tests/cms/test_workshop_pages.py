@@ -221,7 +221,7 @@ def test_listing_needs_three_queries_whatever_the_number_of_sessions(
     # Sessions with seats and prices, view restrictions, workshop pages.
     with django_assert_num_queries(3):
         before = len(session_listing().cards)
-    page, session = add_workshop_page("Growing")
+    _, session = add_workshop_page("Growing")
     for days in range(80, 86):
         TicketTypeFactory(
             session=SessionFactory(
