@@ -83,7 +83,10 @@ class Listing:
 
     @property
     def month_label(self) -> str:
-        return dict(self.months).get(self.month, "")
+        match = MONTH_RE.match(self.month)
+        if not match:
+            return ""
+        return f"{datetime.date(int(match[1]), int(match[2]), 1):%B %Y}"
 
 
 def _pages_by_workshop(workshop_ids: set[int]) -> dict[int, object]:

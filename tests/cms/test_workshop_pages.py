@@ -81,6 +81,8 @@ def test_listing_filters_by_month_and_city(client, demo_site):
     assert "13 March 2027" in html and "21–22 February 2027" not in html
     html = client.get("/workshops/", {"month": "2027-02", "city": "San Diego"}).content.decode()
     assert "No workshops match these filters" in html
+    html = client.get("/workshops/", {"month": "2031-07"}).content.decode()
+    assert "We have no dates in July 2031" in html
     assert "Show all upcoming workshops" in html
 
 
