@@ -80,5 +80,8 @@ beat: install ## Run Celery beat (needs REDIS_URL)
 bench-rush: install ## Checkout rush: 300 buyers, 30 seats, two gunicorn instances (needs DATABASE_URL=postgres://...)
 	$(PY) bench/rush.py $(RUSH_ARGS)
 
+bench-pages: install ## Page throughput under gunicorn + wrk (needs PostgreSQL); one JSON line per page
+	$(PY) bench/pages.py
+
 clean: ## Remove the virtualenv, the SQLite database and test artefacts
 	rm -rf $(VENV) db.sqlite3 tmp test-artifacts staticfiles

@@ -286,7 +286,9 @@ class WorkshopPage(SeoMixin, Page):
         context["event_json_ld"] = workshops.event_json_ld(
             page=self, details=details, page_url=page_url, image_url=image_url
         )
-        context["page_instructors"] = self.instructors.all() or _session_instructors(details)
+        context["page_instructors"] = list(
+            self.instructors.select_related("photo").prefetch_related("photo__renditions")
+        ) or _session_instructors(details)
         return context
 
 

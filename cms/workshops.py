@@ -83,7 +83,10 @@ class Listing:
 
     @property
     def month_label(self) -> str:
-        return dict(self.months).get(self.month, "")
+        match = MONTH_RE.match(self.month)
+        if not match:
+            return ""
+        return f"{datetime.date(int(match[1]), int(match[2]), 1):%B %Y}"
 
 
 def _pages_by_workshop(workshop_ids: set[int]) -> dict[int, object]:
@@ -106,7 +109,8 @@ def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
     """Upcoming sessions that have a live workshop page, filtered by month and city.
 
     Filters are applied in Python on the local (venue) date so a session starting at
-    23:00 on 31 January in Los Angeles is a January session. Two queries in all.
+    23:00 on 31 January in Los Angeles is a January session. Three queries in all:
+    sessions (with seats and prices), view restrictions, workshop pages.
     """
     now = now or timezone.now()
     sessions = list(selectors.listing_sessions(now=now))

@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
+from django.db import router
+from django.db.models.deletion import Collector, ProtectedError
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -206,6 +208,27 @@ class WorkshopsGroup(ViewSetGroup):
     menu_icon = "date"
     menu_order = 200
     items = (SessionViewSet, WorkshopViewSet, VenueViewSet, InstructorViewSet)
+
+
+@hooks.register("before_delete_snippet")
+def refuse_deleting_records_in_use(request, instances):
+    """Venues and course records that sessions (or pages) still use are protected in the
+    database; say so in words instead of failing."""
+    if not instances or not isinstance(instances[0], Venue | Workshop):
+        return None
+    try:
+        Collector(using=router.db_for_write(type(instances[0]))).collect(instances)
+    except ProtectedError as error:
+        users = sorted({str(obj) for obj in error.protected_objects})
+        shown = "; ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
+        messages.error(
+            request,
+            f"“{instances[0]}” is still used by: {shown}. Move or cancel those first; "
+            "nothing was deleted.",
+        )
+        viewset = type(instances[0]).snippet_viewset
+        return redirect(reverse(viewset.get_url_name("list")))
+    return None
 
 
 @hooks.register("register_admin_viewset")

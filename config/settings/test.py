@@ -20,3 +20,5 @@ MEDIA_ROOT = BASE_DIR / "tmp" / "test-media"
 PRIVATE_MEDIA_ROOT = BASE_DIR / "tmp" / "test-private-media"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 SITE_URL = "http://testserver"
+# Tests see every change at once; tests/cms/test_page_cache.py turns the cache on.
+PAGE_CACHE_SECONDS = 0

@@ -81,6 +81,8 @@ def test_listing_filters_by_month_and_city(client, demo_site):
     assert "13 March 2027" in html and "21–22 February 2027" not in html
     html = client.get("/workshops/", {"month": "2027-02", "city": "San Diego"}).content.decode()
     assert "No workshops match these filters" in html
+    html = client.get("/workshops/", {"month": "2031-07"}).content.decode()
+    assert "We have no dates in July 2031" in html
     assert "Show all upcoming workshops" in html
 
 
@@ -211,3 +213,49 @@ def test_workshop_page_query_count_does_not_grow_with_sessions(
         )
     with django_assert_max_num_queries(len(first.captured_queries)):
         client.get(page.url)
+
+
+def test_listing_needs_three_queries_whatever_the_number_of_sessions(
+    demo_site, django_assert_num_queries
+):
+    from cms.workshops import session_listing
+
+    # Sessions with seats and prices, view restrictions, workshop pages.
+    with django_assert_num_queries(3):
+        before = len(session_listing().cards)
+    _, session = add_workshop_page("Growing")
+    for days in range(80, 86):
+        TicketTypeFactory(
+            session=SessionFactory(
+                workshop=session.workshop,
+                starts_at=timezone.now() + datetime.timedelta(days=days),
+            )
+        )
+    with django_assert_num_queries(3):
+        assert len(session_listing().cards) == before + 7
+
+
+def test_editor_can_preview_a_workshop_page(client, demo_site):
+    from django.urls import reverse
+
+    from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    page = WorkshopPage.objects.get(slug="physiomassage-training")
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=[page.pk])
+    data = nested_form_data(
+        {
+            "title": "Preview title",
+            "slug": page.slug,
+            "workshop": page.workshop_id,
+            "summary": "Previewed summary.",
+            "body": streamfield([]),
+            "what_to_bring": rich_text("<p>Sheets.</p>"),
+        }
+    )
+    assert client.post(url, data).json()["is_valid"] is True
+    html = client.get(url).content.decode()
+    assert "Previewed summary." in html
+    assert "21–22 February 2027" in html

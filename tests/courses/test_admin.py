@@ -272,3 +272,16 @@ def test_event_staff_can_manage_sessions_but_not_pages(client, demo_site):
     assert response.status_code in (302, 403)
     session = SessionFactory(status=SessionStatus.SCHEDULED)
     assert client.get(reverse("workshop_sessions:edit", args=[session.pk])).status_code == 200
+
+
+def test_deleting_a_venue_or_course_record_in_use_is_refused_with_a_message(admin_client):
+    session = SessionFactory()
+    for name, obj in [("venue", session.venue), ("workshop", session.workshop)]:
+        url = reverse(f"wagtailsnippets_courses_{name}:delete", args=[obj.pk])
+        response = admin_client.post(url, follow=True)
+        assert response.status_code == 200
+        assert "is still used by" in response.content.decode()
+        assert type(obj).objects.filter(pk=obj.pk).exists()
+    unused = VenueFactory(name="Unused Hall")
+    admin_client.post(reverse("wagtailsnippets_courses_venue:delete", args=[unused.pk]))
+    assert not Venue.objects.filter(pk=unused.pk).exists()
