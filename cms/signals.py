@@ -1,19 +1,11 @@
-from django.core.cache import cache
-
 from wagtail.signals import page_published, page_unpublished
 
-from .context_processors import navigation_cache_key
+from .context_processors import navigation_forget
 
 
 def forget_navigation(sender, instance, **kwargs) -> None:
     """A published or withdrawn page may change the menu: rebuild it on the next request."""
-    cache.delete_many([navigation_cache_key(site_id) for site_id in _site_ids()])
-
-
-def _site_ids() -> list[int]:
-    from wagtail.models import Site
-
-    return list(Site.objects.values_list("pk", flat=True))
+    navigation_forget()
 
 
 def connect() -> None:

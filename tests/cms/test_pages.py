@@ -94,3 +94,13 @@ def test_site_settings_appear_in_footer(client, demo_site):
     html = client.get("/").content.decode()
     assert "+1 (310) 555-0142" in html
     assert "bookings@physiomassage.example" in html
+
+
+def test_navigation_cache_is_renewed_when_a_page_is_published(client, demo_site):
+    from cms.models import HomePage, StandardPage
+
+    assert 'href="/faq/"' not in client.get("/").content.decode()
+    faq = StandardPage(title="FAQ", slug="faq", show_in_menus=True)
+    HomePage.objects.get().add_child(instance=faq)
+    faq.save_revision().publish()
+    assert 'href="/faq/"' in client.get("/").content.decode()
