@@ -100,8 +100,9 @@ def start_servers(ports: list[int], workers: int, threads: int) -> list[subproce
                 "config.wsgi",
                 f"--bind=127.0.0.1:{port}",
                 f"--workers={workers}",
-                "--worker-class=gthread",
-                f"--threads={threads}",
+                # Sync workers (as deploy/gunicorn.conf.py) serve queued buyers first come,
+                # first served; many threads per worker share the GIL and slow everyone.
+                *(["--worker-class=gthread", f"--threads={threads}"] if threads > 1 else []),
                 "--backlog=2048",
                 "--log-level=warning",
             ],
@@ -150,7 +151,9 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=30)
     parser.add_argument("--ports", type=int, nargs=2, default=[8101, 8102])
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per instance")
-    parser.add_argument("--threads", type=int, default=8, help="threads per worker")
+    parser.add_argument(
+        "--threads", type=int, default=1, help="threads per worker (1: sync workers)"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (it will be migrated).")
