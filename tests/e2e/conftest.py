@@ -69,6 +69,17 @@ def _new_page(browser, request, viewport: dict):
     return context, page
 
 
+def _close(context) -> None:
+    """Leave every page first, then give the server a moment: leaving fires the player's
+    last progress save, and a request still running when Django flushes the database
+    after the test would deadlock the flush on PostgreSQL."""
+    for open_page in context.pages:
+        open_page.goto("about:blank")
+    if context.pages:
+        context.pages[0].wait_for_timeout(500)
+    context.close()
+
+
 @pytest.fixture
 def live(live_server):
     """The running site. Transactional: Django flushes the database after each test, so
@@ -80,14 +91,14 @@ def live(live_server):
 def page(browser, request):
     context, page = _new_page(browser, request, {"width": 1280, "height": 900})
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture
 def phone_page(browser, request):
     context, page = _new_page(browser, request, {"width": 390, "height": 844})
     yield page
-    context.close()
+    _close(context)
 
 
 @pytest.fixture
