@@ -32,6 +32,15 @@ TIME_ZONE_CHOICES = [
 ]
 
 
+def window_in_order(start: str, end: str) -> Q:
+    """An optional window (either end may be open) that, when closed, ends after it starts."""
+    return (
+        Q(**{f"{start}__isnull": True})
+        | Q(**{f"{end}__isnull": True})
+        | Q(**{f"{end}__gt": F(start)})
+    )
+
+
 def new_ticket_code() -> str:
     """Unguessable ticket code (~100 bits); printed as a QR code and used for check-in."""
     return secrets.token_urlsafe(16)
@@ -207,9 +216,7 @@ class Session(ClusterableModel):
                 condition=Q(ends_at__gt=F("starts_at")), name="session_ends_after_start"
             ),
             models.CheckConstraint(
-                condition=Q(registration_opens_at__isnull=True)
-                | Q(registration_closes_at__isnull=True)
-                | Q(registration_closes_at__gt=F("registration_opens_at")),
+                condition=window_in_order("registration_opens_at", "registration_closes_at"),
                 name="session_registration_window_order",
             ),
         ]
@@ -286,9 +293,7 @@ class TicketType(models.Model):
                 condition=Q(max_per_order__gte=F("min_per_order")), name="ticket_max_not_below_min"
             ),
             models.CheckConstraint(
-                condition=Q(sales_start__isnull=True)
-                | Q(sales_end__isnull=True)
-                | Q(sales_end__gt=F("sales_start")),
+                condition=window_in_order("sales_start", "sales_end"),
                 name="ticket_sales_window_order",
             ),
         ]
