@@ -11,3 +11,15 @@ class OrderNotPayable(PaymentsError):
 
 class CheckoutUnavailable(PaymentsError):
     """Stripe could not start the checkout; the seats stay held, the buyer may retry."""
+
+
+class MembershipError(PaymentsError):
+    """A membership request we refuse (unknown plan, expired form); nothing was stored."""
+
+
+class AlreadyMember(MembershipError):
+    """The user already has membership access: no second subscription."""
+
+
+class NoMembership(MembershipError):
+    """Nothing to manage: the user never had a paid membership."""

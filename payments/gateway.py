@@ -166,3 +166,97 @@ def sign_payload(*, payload: str, secret: str | None = None, timestamp: int | No
     return stripe.WebhookSignature.generate_signature_header(
         payload, secret or settings.STRIPE_WEBHOOK_SECRET, timestamp
     )
+
+
+# --- Stripe Billing (memberships) -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SubscriptionPrice:
+    """What a membership plan costs: a Stripe price id (``STRIPE_PRICE_*``) or, without
+    one, an amount Checkout turns into a recurring price (``price_data``)."""
+
+    name: str
+    interval: str  # Stripe's recurring interval: "month" or "year"
+    unit_amount: int
+    currency: str
+    price_id: str = ""
+
+
+def membership_checkout_create(
+    *,
+    user_id: int,
+    email: str,
+    customer_id: str,
+    plan: str,
+    price: SubscriptionPrice,
+    attempt: str,
+    success_url: str,
+    cancel_url: str,
+) -> dict:
+    """A ``mode=subscription`` Checkout Session. The user and plan ride along on the
+    session and on the subscription it creates (``subscription_data.metadata``), so any
+    later event about the subscription says whose it is. One idempotency key per join
+    attempt: a double-clicked button returns the same session."""
+    metadata = {"purpose": "membership", "user_id": str(user_id), "plan": plan}
+    if price.price_id:
+        line_item: dict = {"price": price.price_id, "quantity": 1}
+    else:
+        line_item = {
+            "quantity": 1,
+            "price_data": {
+                "currency": price.currency,
+                "unit_amount": price.unit_amount,
+                "recurring": {"interval": price.interval},
+                "product_data": {"name": price.name},
+            },
+        }
+    params: dict = {
+        "mode": "subscription",
+        "line_items": [line_item],
+        "metadata": metadata,
+        "subscription_data": {"metadata": metadata},
+        "allow_promotion_codes": True,
+        "success_url": success_url,
+        "cancel_url": cancel_url,
+    }
+    if customer_id:
+        params["customer"] = customer_id
+    else:
+        params["customer_email"] = email
+    try:
+        session = client().v1.checkout.sessions.create(
+            cast("SessionCreateParams", params),
+            {"idempotency_key": f"membership-{user_id}-{plan}-{attempt}"},
+        )
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+    return _plain(session)
+
+
+def subscription_retrieve(*, subscription_id: str) -> dict:
+    try:
+        return _plain(client().v1.subscriptions.retrieve(subscription_id))
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+
+
+def subscriptions_list(*, customer_id: str) -> list[dict]:
+    """The customer's subscriptions that have not ended, newest first."""
+    try:
+        page = client().v1.subscriptions.list({"customer": customer_id, "limit": 10})
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+    return [_plain(subscription) for subscription in page.data]
+
+
+def billing_portal_session_create(*, customer_id: str, return_url: str) -> dict:
+    """A Customer Portal session: Stripe's page to change card, cancel or resume."""
+    try:
+        return _plain(
+            client().v1.billing_portal.sessions.create(
+                {"customer": customer_id, "return_url": return_url}
+            )
+        )
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error

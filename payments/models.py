@@ -13,9 +13,13 @@ refunded / partially_refunded   after Stripe refunds
 import uuid
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
 
 class OrderStatus(models.TextChoices):
@@ -198,3 +202,100 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+# --- Memberships (Stripe Billing) ---------------------------------------------------------
+
+
+class MembershipPlan(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    ANNUAL = "annual", "Annual"
+
+
+class MembershipStatus(models.TextChoices):
+    """Stripe's subscription statuses, mirrored as Stripe reports them."""
+
+    INCOMPLETE = "incomplete", "Awaiting first payment"
+    INCOMPLETE_EXPIRED = "incomplete_expired", "First payment never completed"
+    TRIALING = "trialing", "Trial"
+    ACTIVE = "active", "Active"
+    PAST_DUE = "past_due", "Payment failed (retrying)"
+    CANCELED = "canceled", "Cancelled"
+    UNPAID = "unpaid", "Unpaid"
+    PAUSED = "paused", "Paused"
+
+
+class Membership(models.Model):
+    """A member's Stripe subscription, as last synced from Stripe (``payments.memberships``).
+
+    Access to masterclasses is not decided here but by the ``courses.AccessGrant`` the
+    sync keeps in step (source "membership", reference = the subscription id).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    stripe_customer_id = models.CharField(max_length=255, db_index=True)
+    stripe_subscription_id = models.CharField(max_length=255, unique=True)
+    plan = models.CharField(max_length=10, choices=MembershipPlan.choices)
+    status = models.CharField(max_length=20, choices=MembershipStatus.choices)
+    amount = models.PositiveIntegerField(default=0, help_text="Per period, in minor units.")
+    currency = models.CharField(max_length=3, blank=True)
+    current_period_end = models.DateTimeField(null=True, blank=True)
+    cancel_at_period_end = models.BooleanField(default=False)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    synced_at = models.DateTimeField(
+        help_text="When the subscription was last read from Stripe; an older read never "
+        "overwrites a newer one."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_plan_display()} membership of {self.user}"
+
+    @property
+    def is_live(self) -> bool:
+        """Stripe still bills it (the member may or may not have access right now)."""
+        return self.status not in (MembershipStatus.CANCELED, MembershipStatus.INCOMPLETE_EXPIRED)
+
+    @property
+    def is_past_due(self) -> bool:
+        return self.status == MembershipStatus.PAST_DUE
+
+    def price_display(self) -> str:
+        from .templatetags.money import money_amount
+
+        per = "year" if self.plan == MembershipPlan.ANNUAL else "month"
+        return f"{money_amount(self.amount, self.currency)} / {per}" if self.amount else ""
+
+    price_display.short_description = "Price"  # type: ignore[attr-defined]
+
+
+@register_setting(icon="group")
+class MembershipSettings(BaseGenericSetting):
+    """The membership prices shown on the join page and charged when Stripe has no price
+    of its own for the plan (``STRIPE_PRICE_MONTHLY`` / ``STRIPE_PRICE_ANNUAL``)."""
+
+    monthly_amount = models.PositiveIntegerField(
+        default=2900,
+        validators=[MinValueValidator(50)],
+        help_text="In cents: 2900 is $29.00 a month.",
+    )
+    annual_amount = models.PositiveIntegerField(
+        default=29000,
+        validators=[MinValueValidator(50)],
+        help_text="In cents: 29000 is $290.00 a year.",
+    )
+    currency = models.CharField(
+        max_length=3, default="usd", help_text="Three-letter ISO code, e.g. usd."
+    )
+
+    panels = [FieldPanel("monthly_amount"), FieldPanel("annual_amount"), FieldPanel("currency")]
+
+    class Meta:
+        verbose_name = "membership prices"

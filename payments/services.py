@@ -19,7 +19,7 @@ from courses import services as courses_services
 from courses.errors import HoldExpired
 from courses.services import SeatRequest
 
-from . import gateway, tasks
+from . import gateway, memberships, tasks
 from .errors import CheckoutUnavailable, OrderNotPayable
 from .models import (
     Order,
@@ -415,6 +415,9 @@ def _order_of_event_object(obj: dict) -> Order | None:
 
 
 def _handle_checkout(obj: dict) -> None:
+    if obj.get("mode") == "subscription":
+        memberships.membership_event_received(obj=obj)
+        return
     checkout_session_sync(checkout=obj)
 
 
@@ -424,6 +427,10 @@ def _handle_async_failed(obj: dict) -> None:
 
 def _handle_charge_refunded(obj: dict) -> None:
     charge_refunded_sync(charge=obj)
+
+
+def _handle_membership(obj: dict) -> None:
+    memberships.membership_event_received(obj=obj)
 
 
 def _handle_refund(obj: dict) -> None:
@@ -441,6 +448,13 @@ EVENT_HANDLERS = {
     "charge.refunded": _handle_charge_refunded,
     "refund.created": _handle_refund,
     "refund.updated": _handle_refund,
+    # Memberships (payments.memberships.MEMBERSHIP_EVENTS): each syncs the subscription as
+    # Stripe has it now, so duplicates and reordering converge.
+    "customer.subscription.created": _handle_membership,
+    "customer.subscription.updated": _handle_membership,
+    "customer.subscription.deleted": _handle_membership,
+    "invoice.paid": _handle_membership,
+    "invoice.payment_failed": _handle_membership,
 }
 
 

@@ -60,3 +60,12 @@ def orders_expire() -> int:
     from . import services
 
     return services.orders_expire()
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=10, retry_backoff_max=10 * 60, max_retries=8)
+def membership_sync(subscription_id: str) -> None:
+    """Read the subscription from Stripe and apply it (webhooks of every membership event
+    type end here, so duplicates and reordering converge on Stripe's current state)."""
+    from . import memberships
+
+    memberships.membership_sync(subscription_id=subscription_id)

@@ -1,5 +1,6 @@
 """Staff views in the Wagtail admin: orders and registrations (filters, search, CSV/XLSX
-export, order detail with Stripe ids and event history) and a dashboard panel."""
+export, order detail with Stripe ids and event history), memberships (read-only) and a
+dashboard panel."""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
@@ -13,6 +14,7 @@ from wagtail.permissions import register_permission_policy
 
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 
+from .membership_admin import MembershipViewSet
 from .models import Order, OrderStatus
 
 
@@ -160,7 +162,7 @@ class CheckoutViewSetGroup(ModelViewSetGroup):
     menu_label = "Bookings"
     menu_icon = "tick-inverse"
     menu_order = 250
-    items = (OrderViewSet, RegistrationViewSet)
+    items = (OrderViewSet, RegistrationViewSet, MembershipViewSet)
 
 
 @hooks.register("register_admin_viewset")

@@ -278,6 +278,10 @@ if STRIPE_USE_FAKE and not STRIPE_WEBHOOK_SECRET:
 # A seat hold lives as long as its Checkout Session: Stripe's minimum `expires_at` is 30
 # minutes after creation, plus one minute for the round trip to Stripe.
 CHECKOUT_HOLD_SECONDS = env.int("CHECKOUT_HOLD_SECONDS", default=31 * 60)
+# Membership prices made in Stripe's dashboard (price_...). Unset: Checkout charges the
+# amounts of the "Membership prices" setting in the Wagtail admin.
+STRIPE_PRICE_MONTHLY = env("STRIPE_PRICE_MONTHLY", default="")
+STRIPE_PRICE_ANNUAL = env("STRIPE_PRICE_ANNUAL", default="")
 
 # --- i18n ---------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

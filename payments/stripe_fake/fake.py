@@ -79,11 +79,18 @@ class FakeStripe:
     payment_intents: dict[str, dict] = field(default_factory=dict)
     charges: dict[str, dict] = field(default_factory=dict)
     refunds: dict[str, dict] = field(default_factory=dict)
+    # Stripe Billing (billing.py): customers, prices, subscriptions, invoices, portal.
+    customers: dict[str, dict] = field(default_factory=dict)
+    prices: dict[str, dict] = field(default_factory=dict)
+    subscriptions: dict[str, dict] = field(default_factory=dict)
+    invoices: dict[str, dict] = field(default_factory=dict)
+    portal_sessions: dict[str, dict] = field(default_factory=dict)
     idempotency: dict[str, tuple[str, tuple[int, str]]] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
     # Relative on purpose: the local test-payment page of whichever host serves the site.
     checkout_base_url: str = "/payments/test-checkout"
+    portal_base_url: str = "/payments/test-portal"
     lock: threading.RLock = field(default_factory=threading.RLock)
 
     def reset(self) -> None:
@@ -93,6 +100,11 @@ class FakeStripe:
                 self.payment_intents,
                 self.charges,
                 self.refunds,
+                self.customers,
+                self.prices,
+                self.subscriptions,
+                self.invoices,
+                self.portal_sessions,
                 self.idempotency,
             ):
                 store.clear()
@@ -157,9 +169,15 @@ class FakeStripe:
 
     # --- Checkout Sessions ----------------------------------------------------------------
     def checkout_session_create(self, params: dict) -> dict:
+        if params.get("mode") == "subscription":
+            from .billing import subscription_checkout_create
+
+            return subscription_checkout_create(self, params)
         now = int(time.time())
         if params.get("mode") != "payment":
-            raise StripeFakeError(400, "The fake supports mode=payment only.", param="mode")
+            raise StripeFakeError(
+                400, "The fake supports mode=payment and mode=subscription only.", param="mode"
+            )
         line_items = params.get("line_items") or []
         if not line_items:
             raise StripeFakeError(400, "Missing required param: line_items.", param="line_items")
@@ -298,6 +316,10 @@ class FakeStripe:
         """Complete the checkout: paid at once, or (``delayed``) awaiting a bank debit."""
         with self.lock:
             session = self._get(self.checkout_sessions, session_id)
+            if session["mode"] == "subscription":
+                from .billing import subscription_checkout_pay
+
+                return subscription_checkout_pay(self, session)
             if session["status"] != "open":
                 raise StripeFakeError(400, f"Checkout Session is {session['status']}.")
             intent = self._payment_intent_for(session)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from payments import gateway
 
+from .billing_views import subscription_lines
 from .delivery import outbox_deliver
 from .fake import StripeFakeError, fake_stripe
 
@@ -41,15 +42,18 @@ def test_checkout(request: HttpRequest, checkout_session_id: str) -> HttpRespons
                 error = "Choose one of the outcomes below."
         except StripeFakeError as failure:
             error = str(failure)
-    lines = [
-        {
-            "name": item["price_data"]["product_data"]["name"],
-            "description": item["price_data"]["product_data"].get("description", ""),
-            "quantity": int(item.get("quantity", 1)),
-            "amount": int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1)),
-        }
-        for item in checkout.get("_line_items", [])
-    ]
+    if checkout["mode"] == "subscription":
+        lines = subscription_lines(checkout)
+    else:
+        lines = [
+            {
+                "name": item["price_data"]["product_data"]["name"],
+                "description": item["price_data"]["product_data"].get("description", ""),
+                "quantity": int(item.get("quantity", 1)),
+                "amount": int(item["price_data"]["unit_amount"]) * int(item.get("quantity", 1)),
+            }
+            for item in checkout.get("_line_items", [])
+        ]
     return render(
         request,
         "payments/test_checkout.html",

@@ -1,4 +1,6 @@
-"""Shared steps for the checkout tests."""
+"""Shared steps for the checkout and membership tests."""
+
+import uuid
 
 from django.urls import reverse
 
@@ -34,3 +36,26 @@ def book(client, session, ticket, n=2) -> Order:
     response = client.post(register_url(session, **{str(ticket.pk): n}), attendee_post(seats))
     assert response.status_code == 302, response.content.decode()[:2000]
     return Order.objects.latest("pk")
+
+
+# --- Memberships ----------------------------------------------------------------------
+
+
+def membership_checkout(client, plan: str = "monthly", next_url: str = "") -> str:
+    """Choose a plan on the join page (signed in); returns the Checkout Session id."""
+    data = {"plan": plan, "attempt": str(uuid.uuid4())}
+    if next_url:
+        data["next"] = next_url
+    response = client.post(reverse("payments:membership_join"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response.url.startswith("/payments/test-checkout/cs_test_")
+    return response.url.rstrip("/").rsplit("/", 1)[-1]
+
+
+def membership_join(client, stripe_fake, plan: str = "monthly", next_url: str = ""):
+    """Join and pay; land back from Checkout (before any webhook). Returns the response
+    of the return page and the subscription id."""
+    checkout_id = membership_checkout(client, plan, next_url)
+    stripe_fake.checkout_pay(checkout_id)
+    session = stripe_fake.checkout_sessions[checkout_id]
+    return client.get(session["success_url"]), session["subscription"]

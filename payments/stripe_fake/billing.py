@@ -1,0 +1,649 @@
+"""Stripe Billing in the fake: customers, Checkout in ``mode=subscription``,
+subscriptions, invoices and Customer Portal sessions, with their webhook events.
+
+Objects start from Stripe's sample objects (``fixtures_billing.json``) and are brought
+to the current API shape: the billing period lives on the subscription *items*
+(``items.data[].current_period_end``) and an invoice names its subscription under
+``parent.subscription_details.subscription`` (both since API 2025-03-31.basil).
+
+The simulator helpers stand in for time passing and for the customer in Stripe's hosted
+pages: ``subscription_renew`` (a renewal invoice paid or declined),
+``subscription_cancel`` (now, or at the end of the period as the Customer Portal does),
+``subscription_resume`` and ``subscription_pay_open_invoice`` (a new card settles a
+past-due invoice). Each queues the events Stripe would send, in ``fake_stripe.outbox``.
+"""
+
+import calendar
+import copy
+import datetime
+import json
+import time
+from functools import cache
+from pathlib import Path
+
+from .fake import (
+    MAX_EXPIRY,
+    MIN_EXPIRY,
+    ROUTES,
+    FakeStripe,
+    StripeFakeError,
+    _new_id,
+    fake_stripe,
+    sample,
+)
+
+FIXTURES = Path(__file__).with_name("fixtures_billing.json")
+INTERVALS = ("day", "week", "month", "year")
+# Live statuses: Stripe's default subscription list leaves only canceled ones out.
+ENDED = ("canceled", "incomplete_expired")
+# Fields the samples still carry that the current API no longer returns.
+SUBSCRIPTION_FIELDS_REMOVED = ("current_period_start", "current_period_end", "discount")
+INVOICE_FIELDS_REMOVED = (
+    "subscription",
+    "paid",
+    "paid_out_of_band",
+    "payment_intent",
+    "charge",
+    "discount",
+    "quote",
+    "tax",
+    "total_tax_amounts",
+)
+
+
+@cache
+def _samples() -> dict:
+    return json.loads(FIXTURES.read_text())["resources"]
+
+
+def billing_sample(resource: str) -> dict:
+    """A deep copy of Stripe's sample ``customer``, ``subscription``, ``invoice`` or
+    ``billing_portal.session``."""
+    return copy.deepcopy(_samples()[resource])
+
+
+def add_interval(timestamp: int, interval: str, count: int = 1) -> int:
+    """``timestamp`` plus ``count`` billing intervals, calendar-aware like Stripe (31 Jan
+    plus a month is the last day of February)."""
+    start = datetime.datetime.fromtimestamp(timestamp, tz=datetime.UTC)
+    if interval == "day":
+        end = start + datetime.timedelta(days=count)
+    elif interval == "week":
+        end = start + datetime.timedelta(weeks=count)
+    else:
+        months = count * (12 if interval == "year" else 1)
+        year, month = divmod(start.month - 1 + months, 12)
+        year, month = start.year + year, month + 1
+        day = min(start.day, calendar.monthrange(year, month)[1])
+        end = start.replace(year=year, month=month, day=day)
+    return int(end.timestamp())
+
+
+def _public(obj: dict) -> dict:
+    return {k: v for k, v in copy.deepcopy(obj).items() if not k.startswith("_")}
+
+
+# --- Customers ------------------------------------------------------------------------
+def _customer_new(stripe: FakeStripe, *, email: str | None, name: str | None = None) -> dict:
+    customer = billing_sample("customer")
+    customer.update(
+        id=_new_id("cus"),
+        email=email,
+        name=name,
+        created=int(time.time()),
+        metadata={},
+    )
+    stripe.customers[customer["id"]] = customer
+    return customer
+
+
+def customer_create(stripe: FakeStripe, params: dict) -> dict:
+    customer = _customer_new(stripe, email=params.get("email"), name=params.get("name"))
+    customer["metadata"] = params.get("metadata") or {}
+    return _public(customer)
+
+
+def customer_retrieve(stripe: FakeStripe, params: dict, customer_id: str) -> dict:
+    return _public(stripe._get(stripe.customers, customer_id, "customer"))
+
+
+# --- Prices (only as far as Checkout needs them) -------------------------------------
+def price_add(
+    *, unit_amount: int, currency: str, interval: str, stripe: FakeStripe = fake_stripe
+) -> str:
+    """Create a recurring price as if made in Stripe's dashboard (STRIPE_PRICE_* tests)."""
+    price = _price(
+        {"unit_amount": unit_amount, "currency": currency, "recurring": {"interval": interval}},
+        name="Membership",
+    )
+    stripe.prices[price["id"]] = price
+    return price["id"]
+
+
+def _price(price_data: dict, *, name: str) -> dict:
+    price = copy.deepcopy(billing_sample("subscription")["items"]["data"][0]["price"])
+    recurring = price_data["recurring"]
+    price.update(
+        id=_new_id("price"),
+        currency=price_data["currency"].lower(),
+        unit_amount=int(price_data["unit_amount"]),
+        unit_amount_decimal=str(int(price_data["unit_amount"])),
+        product=_new_id("prod"),
+        nickname=name,
+        created=int(time.time()),
+        recurring=price["recurring"]
+        | {
+            "interval": recurring["interval"],
+            "interval_count": int(recurring.get("interval_count") or 1),
+        },
+    )
+    return price
+
+
+def _line_item_price(stripe: FakeStripe, item: dict, index: int) -> dict:
+    param = f"line_items[{index}]"
+    if item.get("price"):
+        price = stripe.prices.get(item["price"])
+        if price is None:
+            raise StripeFakeError(
+                400,
+                f"No such price: '{item['price']}'",
+                code="resource_missing",
+                param=f"{param}[price]",
+            )
+        return copy.deepcopy(price)
+    price_data = item.get("price_data") or {}
+    try:
+        unit = int(price_data["unit_amount"])
+        price_data["currency"].lower()
+        name = price_data["product_data"]["name"]
+    except (KeyError, TypeError, ValueError, AttributeError):
+        raise StripeFakeError(
+            400,
+            f"Invalid {param}: a price, or price_data with currency, unit_amount, recurring "
+            "and product_data[name], is required.",
+            param=param,
+        ) from None
+    if unit < 0 or int(item.get("quantity", 1)) < 1:
+        raise StripeFakeError(400, "Invalid amount.", param=param)
+    recurring = price_data.get("recurring")
+    if not isinstance(recurring, dict) or recurring.get("interval") not in INTERVALS:
+        raise StripeFakeError(
+            400,
+            "You must provide at least one recurring price in `subscription` mode when using "
+            "prices.",
+            param=f"{param}[price_data][recurring]",
+        )
+    return _price(price_data, name=name)
+
+
+# --- Checkout in subscription mode ----------------------------------------------------
+def subscription_checkout_create(stripe: FakeStripe, params: dict) -> dict:
+    """``POST /v1/checkout/sessions`` with ``mode=subscription`` (from ``FakeStripe``)."""
+    now = int(time.time())
+    line_items = params.get("line_items") or []
+    if not line_items:
+        raise StripeFakeError(400, "Missing required param: line_items.", param="line_items")
+    if not params.get("success_url"):
+        raise StripeFakeError(400, "Missing required param: success_url.", param="success_url")
+    if params.get("customer") and params.get("customer_email"):
+        raise StripeFakeError(
+            400, "You may only specify one of these parameters: customer, customer_email."
+        )
+    if params.get("customer"):
+        stripe._get(stripe.customers, params["customer"], "customer")
+    expires_at = int(params.get("expires_at") or now + MAX_EXPIRY)
+    if expires_at < now + MIN_EXPIRY - 5 or expires_at > now + MAX_EXPIRY:
+        raise StripeFakeError(
+            400,
+            "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
+            "Checkout Session creation.",
+            param="expires_at",
+        )
+    prices = [_line_item_price(stripe, item, i) for i, item in enumerate(line_items)]
+    if len({p["currency"] for p in prices}) != 1:
+        raise StripeFakeError(400, "All line items must use the same currency.")
+    amount = sum(
+        p["unit_amount"] * int(item.get("quantity", 1))
+        for p, item in zip(prices, line_items, strict=True)
+    )
+    session = sample("checkout.session")
+    session_id = _new_id("cs_test")
+    session.update(
+        id=session_id,
+        object="checkout.session",
+        mode="subscription",
+        status="open",
+        payment_status="unpaid",
+        created=now,
+        expires_at=expires_at,
+        amount_subtotal=amount,
+        amount_total=amount,
+        currency=prices[0]["currency"],
+        client_reference_id=params.get("client_reference_id"),
+        customer=params.get("customer"),
+        customer_email=params.get("customer_email"),
+        metadata=params.get("metadata") or {},
+        success_url=params["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
+        cancel_url=params.get("cancel_url"),
+        allow_promotion_codes=params.get("allow_promotion_codes") == "true",
+        payment_intent=None,
+        subscription=None,
+        invoice=None,
+        url=f"{stripe.checkout_base_url.rstrip('/')}/{session_id}/",
+        livemode=False,
+    )
+    session["_line_items"] = line_items
+    session["_prices"] = prices
+    session["_subscription_data"] = params.get("subscription_data") or {}
+    stripe.checkout_sessions[session_id] = session
+    return _public(session)
+
+
+def subscription_checkout_pay(stripe: FakeStripe, session: dict) -> dict:
+    """The customer pays on the hosted page: Stripe creates the customer (if needed), the
+    subscription and its first, paid invoice, then reports all three."""
+    if session["status"] != "open":
+        raise StripeFakeError(400, f"Checkout Session is {session['status']}.")
+    customer_id = session.get("customer")
+    if not customer_id:
+        customer_id = _customer_new(stripe, email=session.get("customer_email"))["id"]
+    data = session.get("_subscription_data") or {}
+    subscription = _subscription_new(
+        stripe,
+        customer_id=customer_id,
+        prices=session["_prices"],
+        metadata=data.get("metadata") or {},
+    )
+    invoice = _invoice_new(stripe, subscription, billing_reason="subscription_create")
+    _invoice_settle(invoice)
+    subscription["latest_invoice"] = invoice["id"]
+    session.update(
+        status="complete",
+        payment_status="paid",
+        customer=customer_id,
+        subscription=subscription["id"],
+        invoice=invoice["id"],
+    )
+    stripe._emit("customer.subscription.created", _public(subscription))
+    stripe._emit("invoice.paid", _public(invoice))
+    stripe._emit("checkout.session.completed", _public(session))
+    return _public(session)
+
+
+# --- Subscriptions ----------------------------------------------------------------------
+def _subscription_new(
+    stripe: FakeStripe, *, customer_id: str, prices: list[dict], metadata: dict
+) -> dict:
+    now = int(time.time())
+    subscription = billing_sample("subscription")
+    for removed in SUBSCRIPTION_FIELDS_REMOVED:
+        subscription.pop(removed, None)
+    subscription_id = _new_id("sub")
+    item_template = subscription["items"]["data"][0]
+    items = []
+    for price in prices:
+        recurring = price["recurring"]
+        item = copy.deepcopy(item_template)
+        item.update(
+            id=_new_id("si"),
+            created=now,
+            price=price,
+            quantity=1,
+            subscription=subscription_id,
+            current_period_start=now,
+            current_period_end=add_interval(
+                now, recurring["interval"], recurring["interval_count"]
+            ),
+            discounts=[],
+        )
+        items.append(item)
+    subscription.update(
+        id=subscription_id,
+        customer=customer_id,
+        status="active",
+        created=now,
+        start_date=now,
+        billing_cycle_anchor=now,
+        currency=prices[0]["currency"],
+        cancel_at=None,
+        cancel_at_period_end=False,
+        canceled_at=None,
+        ended_at=None,
+        trial_start=None,
+        trial_end=None,
+        next_pending_invoice_item_invoice=None,
+        metadata=metadata,
+        discounts=[],
+        latest_invoice=None,
+        livemode=False,
+        items={
+            "object": "list",
+            "data": items,
+            "has_more": False,
+            "url": f"/v1/subscription_items?subscription={subscription_id}",
+        },
+    )
+    stripe.subscriptions[subscription_id] = subscription
+    return subscription
+
+
+def _period(subscription: dict) -> tuple[int, int]:
+    item = subscription["items"]["data"][0]
+    return item["current_period_start"], item["current_period_end"]
+
+
+def subscription_retrieve(stripe: FakeStripe, params: dict, subscription_id: str) -> dict:
+    return _public(stripe._get(stripe.subscriptions, subscription_id, "id"))
+
+
+def subscription_list(stripe: FakeStripe, params: dict) -> dict:
+    """Newest first; without ``status`` Stripe leaves canceled subscriptions out."""
+    status = params.get("status")
+    subscriptions = [
+        s
+        for s in stripe.subscriptions.values()
+        if (not params.get("customer") or s["customer"] == params["customer"])
+        and (
+            status == "all"
+            or (status and s["status"] == status)
+            or (not status and s["status"] not in ENDED)
+        )
+    ]
+    subscriptions.sort(key=lambda s: s["created"], reverse=True)
+    limit = int(params.get("limit") or 10)
+    return {
+        "object": "list",
+        "data": [_public(s) for s in subscriptions[:limit]],
+        "has_more": len(subscriptions) > limit,
+        "url": "/v1/subscriptions",
+    }
+
+
+def subscription_update(stripe: FakeStripe, params: dict, subscription_id: str) -> dict:
+    """``cancel_at_period_end`` and ``metadata`` only: what the Portal stand-in changes."""
+    subscription = stripe._get(stripe.subscriptions, subscription_id, "id")
+    unsupported = set(params) - {"cancel_at_period_end", "metadata"}
+    if unsupported:
+        raise StripeFakeError(
+            400, f"The fake cannot update {', '.join(sorted(unsupported))} of a subscription."
+        )
+    if subscription["status"] in ENDED:
+        raise StripeFakeError(
+            400,
+            "A canceled subscription can only update its cancellation_details and metadata.",
+        )
+    if "metadata" in params:
+        subscription["metadata"] = (subscription.get("metadata") or {}) | params["metadata"]
+    if "cancel_at_period_end" in params:
+        _set_cancel_at_period_end(subscription, params["cancel_at_period_end"] == "true")
+    stripe._emit("customer.subscription.updated", _public(subscription))
+    return _public(subscription)
+
+
+def subscription_cancel_api(stripe: FakeStripe, params: dict, subscription_id: str) -> dict:
+    subscription = stripe._get(stripe.subscriptions, subscription_id, "id")
+    if subscription["status"] in ENDED:
+        raise StripeFakeError(
+            400, f"No such subscription: '{subscription_id}' can be canceled: already ended."
+        )
+    _cancel_now(stripe, subscription)
+    return _public(subscription)
+
+
+def _set_cancel_at_period_end(subscription: dict, value: bool) -> None:
+    subscription["cancel_at_period_end"] = value
+    subscription["cancel_at"] = _period(subscription)[1] if value else None
+    subscription["canceled_at"] = int(time.time()) if value else None
+
+
+def _cancel_now(stripe: FakeStripe, subscription: dict, *, at: int | None = None) -> None:
+    at = at or int(time.time())
+    subscription.update(status="canceled", canceled_at=at, ended_at=at, cancel_at=None)
+    for invoice in stripe.invoices.values():
+        if invoice["_subscription"] == subscription["id"] and invoice["status"] == "open":
+            invoice["status"] = "void"
+    stripe._emit("customer.subscription.deleted", _public(subscription))
+
+
+# --- Invoices ---------------------------------------------------------------------------
+def _invoice_new(stripe: FakeStripe, subscription: dict, *, billing_reason: str) -> dict:
+    invoice = billing_sample("invoice")
+    for removed in INVOICE_FIELDS_REMOVED:
+        invoice.pop(removed, None)
+    now = int(time.time())
+    start, end = _period(subscription)
+    invoice_id = _new_id("in")
+    line_template = invoice["lines"]["data"][0]
+    lines = []
+    for item in subscription["items"]["data"]:
+        line = copy.deepcopy(line_template)
+        price = item["price"]
+        line.update(
+            id=_new_id("il"),
+            amount=price["unit_amount"] * item["quantity"],
+            amount_excluding_tax=price["unit_amount"] * item["quantity"],
+            currency=price["currency"],
+            description=f"1 × {price.get('nickname') or 'Subscription'}",
+            invoice_item=None,
+            period={"start": start, "end": end},
+            price=price,
+            quantity=item["quantity"],
+            type="subscription",
+            unit_amount_excluding_tax=str(price["unit_amount"]),
+        )
+        lines.append(line)
+    total = sum(line["amount"] for line in lines)
+    customer = stripe.customers.get(subscription["customer"]) or {}
+    invoice.update(
+        id=invoice_id,
+        created=now,
+        currency=subscription["currency"],
+        customer=subscription["customer"],
+        customer_email=customer.get("email"),
+        billing_reason=billing_reason,
+        amount_due=total,
+        amount_paid=0,
+        amount_remaining=total,
+        subtotal=total,
+        subtotal_excluding_tax=total,
+        total=total,
+        total_excluding_tax=total,
+        period_start=start,
+        period_end=end,
+        due_date=None,
+        status="open",
+        attempted=False,
+        attempt_count=0,
+        discounts=[],
+        number=f"{customer.get('invoice_prefix', 'FAKE')}-{len(stripe.invoices) + 1:04d}",
+        parent={
+            "type": "subscription_details",
+            "quote_details": None,
+            "subscription_details": {
+                "metadata": copy.deepcopy(subscription.get("metadata") or {}),
+                "subscription": subscription["id"],
+                "subscription_proration_date": None,
+            },
+        },
+        lines={
+            "object": "list",
+            "data": lines,
+            "has_more": False,
+            "url": f"/v1/invoices/{invoice_id}/lines",
+        },
+        status_transitions={
+            "finalized_at": now,
+            "marked_uncollectible_at": None,
+            "paid_at": None,
+            "voided_at": None,
+        },
+    )
+    invoice["_subscription"] = subscription["id"]
+    stripe.invoices[invoice_id] = invoice
+    return invoice
+
+
+def _invoice_settle(invoice: dict) -> None:
+    invoice.update(
+        status="paid",
+        attempted=True,
+        attempt_count=invoice["attempt_count"] + 1,
+        amount_paid=invoice["amount_due"],
+        amount_remaining=0,
+        next_payment_attempt=None,
+    )
+    invoice["status_transitions"]["paid_at"] = int(time.time())
+
+
+def _invoice_fail(invoice: dict) -> None:
+    invoice.update(
+        attempted=True,
+        attempt_count=invoice["attempt_count"] + 1,
+        next_payment_attempt=int(time.time()) + 3 * 24 * 60 * 60,
+    )
+
+
+def invoice_retrieve(stripe: FakeStripe, params: dict, invoice_id: str) -> dict:
+    return _public(stripe._get(stripe.invoices, invoice_id, "invoice"))
+
+
+def invoice_list(stripe: FakeStripe, params: dict) -> dict:
+    invoices = [
+        i
+        for i in stripe.invoices.values()
+        if (not params.get("customer") or i["customer"] == params["customer"])
+        and (not params.get("subscription") or i["_subscription"] == params["subscription"])
+    ]
+    invoices.sort(key=lambda i: i["created"], reverse=True)
+    return {
+        "object": "list",
+        "data": [_public(i) for i in invoices],
+        "has_more": False,
+        "url": "/v1/invoices",
+    }
+
+
+# --- Customer Portal --------------------------------------------------------------------
+def portal_session_create(stripe: FakeStripe, params: dict) -> dict:
+    customer_id = params.get("customer")
+    if not customer_id:
+        raise StripeFakeError(400, "Missing required param: customer.", param="customer")
+    stripe._get(stripe.customers, customer_id, "customer")
+    portal = billing_sample("billing_portal.session")
+    portal_id = _new_id("bps")
+    portal.update(
+        id=portal_id,
+        customer=customer_id,
+        created=int(time.time()),
+        livemode=False,
+        return_url=params.get("return_url"),
+        configuration=params.get("configuration") or portal["configuration"],
+        url=f"{stripe.portal_base_url.rstrip('/')}/{portal_id}/",
+    )
+    stripe.portal_sessions[portal_id] = portal
+    return _public(portal)
+
+
+# --- Simulator: time passes, the customer acts -----------------------------------------
+def subscription_renew(
+    subscription_id: str, *, paid: bool = True, stripe: FakeStripe = fake_stripe
+) -> dict:
+    """The period ends. A subscription set to cancel at period end ends now; otherwise
+    the next period starts and its invoice is paid (``invoice.paid``, active) or declined
+    (``invoice.payment_failed``, past_due; Stripe retries later)."""
+    with stripe.lock:
+        subscription = stripe._get(stripe.subscriptions, subscription_id)
+        if subscription["status"] in ENDED:
+            raise StripeFakeError(400, f"Subscription {subscription_id} has ended.")
+        _, end = _period(subscription)
+        if subscription["cancel_at_period_end"]:
+            _cancel_now(stripe, subscription, at=end)
+            return _public(subscription)
+        for item in subscription["items"]["data"]:
+            recurring = item["price"]["recurring"]
+            item["current_period_start"] = end
+            item["current_period_end"] = add_interval(
+                end, recurring["interval"], recurring["interval_count"]
+            )
+        invoice = _invoice_new(stripe, subscription, billing_reason="subscription_cycle")
+        subscription["latest_invoice"] = invoice["id"]
+        if paid:
+            _invoice_settle(invoice)
+            subscription["status"] = "active"
+            stripe._emit("invoice.paid", _public(invoice))
+        else:
+            _invoice_fail(invoice)
+            subscription["status"] = "past_due"
+            stripe._emit("invoice.payment_failed", _public(invoice))
+        stripe._emit("customer.subscription.updated", _public(subscription))
+        return _public(subscription)
+
+
+def subscription_pay_open_invoice(
+    subscription_id: str, *, stripe: FakeStripe = fake_stripe
+) -> dict:
+    """The customer puts in a new card: the open invoice is paid, the subscription is
+    active again."""
+    with stripe.lock:
+        subscription = stripe._get(stripe.subscriptions, subscription_id)
+        invoice = stripe.invoices.get(subscription.get("latest_invoice") or "")
+        if invoice is None or invoice["status"] != "open":
+            raise StripeFakeError(400, "This subscription has no open invoice to pay.")
+        _invoice_settle(invoice)
+        subscription["status"] = "active"
+        stripe._emit("invoice.paid", _public(invoice))
+        stripe._emit("customer.subscription.updated", _public(subscription))
+        return _public(subscription)
+
+
+def subscription_cancel(
+    subscription_id: str, *, at_period_end: bool = False, stripe: FakeStripe = fake_stripe
+) -> dict:
+    """Cancel now (``customer.subscription.deleted``), or at the end of the period as the
+    Customer Portal does (``customer.subscription.updated``, ``cancel_at_period_end``)."""
+    with stripe.lock:
+        subscription = stripe._get(stripe.subscriptions, subscription_id)
+        if subscription["status"] in ENDED:
+            raise StripeFakeError(400, f"Subscription {subscription_id} has ended.")
+        if at_period_end:
+            _set_cancel_at_period_end(subscription, True)
+            stripe._emit("customer.subscription.updated", _public(subscription))
+        else:
+            _cancel_now(stripe, subscription)
+        return _public(subscription)
+
+
+def subscription_resume(subscription_id: str, *, stripe: FakeStripe = fake_stripe) -> dict:
+    """Undo a cancellation at period end before the period is over."""
+    with stripe.lock:
+        subscription = stripe._get(stripe.subscriptions, subscription_id)
+        if subscription["status"] in ENDED or not subscription["cancel_at_period_end"]:
+            raise StripeFakeError(400, "This subscription is not set to cancel.")
+        _set_cancel_at_period_end(subscription, False)
+        stripe._emit("customer.subscription.updated", _public(subscription))
+        return _public(subscription)
+
+
+def subscription_mark_unpaid(subscription_id: str, *, stripe: FakeStripe = fake_stripe) -> dict:
+    """Stripe gave up retrying and (as configured) left the subscription unpaid."""
+    with stripe.lock:
+        subscription = stripe._get(stripe.subscriptions, subscription_id)
+        subscription["status"] = "unpaid"
+        stripe._emit("customer.subscription.updated", _public(subscription))
+        return _public(subscription)
+
+
+BILLING_ROUTES = [
+    ("post", r"/v1/customers", customer_create),
+    ("get", r"/v1/customers/([^/]+)", customer_retrieve),
+    ("get", r"/v1/subscriptions", subscription_list),
+    ("get", r"/v1/subscriptions/([^/]+)", subscription_retrieve),
+    ("post", r"/v1/subscriptions/([^/]+)", subscription_update),
+    ("delete", r"/v1/subscriptions/([^/]+)", subscription_cancel_api),
+    ("get", r"/v1/invoices", invoice_list),
+    ("get", r"/v1/invoices/([^/]+)", invoice_retrieve),
+    ("post", r"/v1/billing_portal/sessions", portal_session_create),
+]
+# Registered once, when the package is imported (``stripe_fake/__init__.py``).
+ROUTES.extend(route for route in BILLING_ROUTES if route not in ROUTES)

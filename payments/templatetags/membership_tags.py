@@ -1,0 +1,32 @@
+"""Membership on every page (the past-due banner in base.html) and on My account."""
+
+from django import template
+
+from .. import selectors
+
+register = template.Library()
+
+
+@register.inclusion_tag("payments/includes/membership_banner_slot.html", takes_context=True)
+def membership_banner(context) -> dict:
+    """The "your last payment failed" banner, for signed-in members whose subscription is
+    past due (one indexed query per page for signed-in visitors, none for others)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"show": False}
+    membership = selectors.membership_past_due(user=user)
+    if membership is None:
+        return {"show": False}
+    return {"show": True, "access_ends_at": membership.current_period_end}
+
+
+@register.inclusion_tag("payments/includes/membership_status.html", takes_context=True)
+def membership_card(context) -> dict:
+    user = context["request"].user
+    offers = selectors.membership_plan_offers()
+    return {
+        "summary": selectors.membership_summary(user=user),
+        "offer": offers["monthly"],
+        "user": user,
+    }
