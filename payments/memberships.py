@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 ACCESS_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.TRIALING, MembershipStatus.PAST_DUE)
 ENDED_STATUSES = (MembershipStatus.CANCELED, MembershipStatus.INCOMPLETE_EXPIRED)
 LAPSED_STATUSES = (MembershipStatus.UNPAID, MembershipStatus.PAUSED)
-PLAN_OF_INTERVAL = {"month": MembershipPlan.MONTHLY, "year": MembershipPlan.ANNUAL}
+PLAN_OF_INTERVAL: dict[str, str] = {"month": MembershipPlan.MONTHLY, "year": MembershipPlan.ANNUAL}
 # The webhook events that report a change to a membership (enable them in Stripe).
 MEMBERSHIP_EVENTS = (
     "customer.subscription.created",
@@ -69,7 +69,7 @@ def _id(value) -> str:
 def plan_price(*, plan: str) -> gateway.SubscriptionPrice:
     """The plan's Stripe price: ``STRIPE_PRICE_*`` when set, else the admin's amounts."""
     offer = selectors.membership_plan_offers()[plan]
-    price_ids = {
+    price_ids: dict[str, str] = {
         MembershipPlan.MONTHLY: settings.STRIPE_PRICE_MONTHLY,
         MembershipPlan.ANNUAL: settings.STRIPE_PRICE_ANNUAL,
     }
@@ -212,7 +212,7 @@ def _user_of(subscription: dict):
 def _fields(subscription: dict, read_at: datetime.datetime) -> dict:
     item = subscription["items"]["data"][0]
     price = item.get("price") or {}
-    interval = (price.get("recurring") or {}).get("interval")
+    interval = str((price.get("recurring") or {}).get("interval") or "")
     metadata = subscription.get("metadata") or {}
     status = subscription.get("status")
     if status not in MembershipStatus.values:

@@ -13,7 +13,7 @@ refunded / partially_refunded   after Stripe refunds
 import uuid
 
 from django.conf import settings
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -284,15 +284,20 @@ class MembershipSettings(BaseGenericSetting):
     monthly_amount = models.PositiveIntegerField(
         default=2900,
         validators=[MinValueValidator(50)],
-        help_text="In cents: 2900 is $29.00 a month.",
+        help_text="In cents: 2900 is $29.00 a month. When STRIPE_PRICE_MONTHLY is set, Stripe "
+        "charges that price instead: keep the two equal.",
     )
     annual_amount = models.PositiveIntegerField(
         default=29000,
         validators=[MinValueValidator(50)],
-        help_text="In cents: 29000 is $290.00 a year.",
+        help_text="In cents: 29000 is $290.00 a year. When STRIPE_PRICE_ANNUAL is set, Stripe "
+        "charges that price instead: keep the two equal.",
     )
     currency = models.CharField(
-        max_length=3, default="usd", help_text="Three-letter ISO code, e.g. usd."
+        max_length=3,
+        default="usd",
+        validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter ISO code such as usd.")],
+        help_text="Three-letter ISO code, e.g. usd.",
     )
 
     panels = [FieldPanel("monthly_amount"), FieldPanel("annual_amount"), FieldPanel("currency")]
