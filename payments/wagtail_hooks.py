@@ -14,8 +14,7 @@ from wagtail.permissions import register_permission_policy
 
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 
-from .membership_admin import MembershipViewSet
-from .models import Order, OrderStatus
+from .models import Membership, Order, OrderStatus
 
 
 class OrderPermissionPolicy(ModelPermissionPolicy):
@@ -156,6 +155,66 @@ class RegistrationViewSet(ModelViewSet):
         return Registration.objects.select_related(
             "session__workshop", "session__venue", "ticket_type"
         )
+
+
+class MembershipPermissionPolicy(OrderPermissionPolicy):
+    """Memberships are not edited here either: Stripe is the source of truth (its dashboard
+    or the member's Customer Portal), and changes arrive by webhook."""
+
+    def user_has_permission(self, user, action):
+        return action != "change" and super().user_has_permission(user, action)
+
+
+register_permission_policy(Membership, MembershipPermissionPolicy(Membership))
+
+MEMBERSHIP_FIELDS = [
+    "user",
+    "plan",
+    "status",
+    "amount",
+    "currency",
+    "current_period_end",
+    "cancel_at_period_end",
+    "ended_at",
+    "created_at",
+    "stripe_customer_id",
+    "stripe_subscription_id",
+]
+
+
+class MembershipViewSet(ModelViewSet):
+    """Bookings → Memberships: read-only list, filters, search, export and inspect."""
+
+    model = Membership
+    name = "memberships"
+    icon = "group"
+    menu_label = "Memberships"
+    list_display = [
+        "user",
+        "plan",
+        "status",
+        "price_display",
+        "current_period_end",
+        "cancel_at_period_end",
+        "created_at",
+    ]
+    list_filter = ["status", "plan", "cancel_at_period_end", "created_at"]
+    search_fields = [
+        "user__email",
+        "user__full_name",
+        "stripe_subscription_id",
+        "stripe_customer_id",
+    ]
+    search_backend_name = None
+    list_export = MEMBERSHIP_FIELDS
+    export_filename = "memberships"
+    inspect_view_enabled = True
+    inspect_view_fields = [*MEMBERSHIP_FIELDS, "synced_at"]
+    copy_view_enabled = False
+    form_fields = ["cancel_at_period_end"]  # never saved: the policy refuses every change
+
+    def get_queryset(self, request):
+        return Membership.objects.select_related("user")
 
 
 class CheckoutViewSetGroup(ModelViewSetGroup):

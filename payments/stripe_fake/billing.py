@@ -22,14 +22,11 @@ from functools import cache
 from pathlib import Path
 
 from .fake import (
-    MAX_EXPIRY,
-    MIN_EXPIRY,
     ROUTES,
     FakeStripe,
     StripeFakeError,
     _new_id,
     fake_stripe,
-    sample,
 )
 
 FIXTURES = Path(__file__).with_name("fixtures_billing.json")
@@ -181,25 +178,13 @@ def _line_item_price(stripe: FakeStripe, item: dict, index: int) -> dict:
 def subscription_checkout_create(stripe: FakeStripe, params: dict) -> dict:
     """``POST /v1/checkout/sessions`` with ``mode=subscription`` (from ``FakeStripe``)."""
     now = int(time.time())
-    line_items = params.get("line_items") or []
-    if not line_items:
-        raise StripeFakeError(400, "Missing required param: line_items.", param="line_items")
-    if not params.get("success_url"):
-        raise StripeFakeError(400, "Missing required param: success_url.", param="success_url")
+    line_items, expires_at = stripe._checkout_params_checked(params, now)
     if params.get("customer") and params.get("customer_email"):
         raise StripeFakeError(
             400, "You may only specify one of these parameters: customer, customer_email."
         )
     if params.get("customer"):
         stripe._get(stripe.customers, params["customer"], "customer")
-    expires_at = int(params.get("expires_at") or now + MAX_EXPIRY)
-    if expires_at < now + MIN_EXPIRY - 5 or expires_at > now + MAX_EXPIRY:
-        raise StripeFakeError(
-            400,
-            "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
-            "Checkout Session creation.",
-            param="expires_at",
-        )
     prices = [_line_item_price(stripe, item, i) for i, item in enumerate(line_items)]
     if len({p["currency"] for p in prices}) != 1:
         raise StripeFakeError(400, "All line items must use the same currency.")
@@ -207,36 +192,12 @@ def subscription_checkout_create(stripe: FakeStripe, params: dict) -> dict:
         p["unit_amount"] * int(item.get("quantity", 1))
         for p, item in zip(prices, line_items, strict=True)
     )
-    session = sample("checkout.session")
-    session_id = _new_id("cs_test")
-    session.update(
-        id=session_id,
-        object="checkout.session",
-        mode="subscription",
-        status="open",
-        payment_status="unpaid",
-        created=now,
-        expires_at=expires_at,
-        amount_subtotal=amount,
-        amount_total=amount,
-        currency=prices[0]["currency"],
-        client_reference_id=params.get("client_reference_id"),
-        customer=params.get("customer"),
-        customer_email=params.get("customer_email"),
-        metadata=params.get("metadata") or {},
-        success_url=params["success_url"].replace("{CHECKOUT_SESSION_ID}", session_id),
-        cancel_url=params.get("cancel_url"),
-        allow_promotion_codes=params.get("allow_promotion_codes") == "true",
-        payment_intent=None,
-        subscription=None,
-        invoice=None,
-        url=f"{stripe.checkout_base_url.rstrip('/')}/{session_id}/",
-        livemode=False,
+    session = stripe._checkout_session_new(
+        params, now=now, expires_at=expires_at, amount=amount, currency=prices[0]["currency"]
     )
-    session["_line_items"] = line_items
+    session.update(customer=params.get("customer"), subscription=None, invoice=None)
     session["_prices"] = prices
     session["_subscription_data"] = params.get("subscription_data") or {}
-    stripe.checkout_sessions[session_id] = session
     return _public(session)
 
 
@@ -496,6 +457,14 @@ def _invoice_settle(invoice: dict) -> None:
     invoice["status_transitions"]["paid_at"] = int(time.time())
 
 
+def _invoice_paid(stripe: FakeStripe, subscription: dict, invoice: dict) -> None:
+    """A renewal (or a retried) invoice is paid: the subscription is active."""
+    _invoice_settle(invoice)
+    subscription["status"] = "active"
+    stripe._emit("invoice.paid", _public(invoice))
+    stripe._emit("customer.subscription.updated", _public(subscription))
+
+
 def _invoice_fail(invoice: dict) -> None:
     invoice.update(
         attempted=True,
@@ -569,14 +538,12 @@ def subscription_renew(
         invoice = _invoice_new(stripe, subscription, billing_reason="subscription_cycle")
         subscription["latest_invoice"] = invoice["id"]
         if paid:
-            _invoice_settle(invoice)
-            subscription["status"] = "active"
-            stripe._emit("invoice.paid", _public(invoice))
+            _invoice_paid(stripe, subscription, invoice)
         else:
             _invoice_fail(invoice)
             subscription["status"] = "past_due"
             stripe._emit("invoice.payment_failed", _public(invoice))
-        stripe._emit("customer.subscription.updated", _public(subscription))
+            stripe._emit("customer.subscription.updated", _public(subscription))
         return _public(subscription)
 
 
@@ -590,10 +557,7 @@ def subscription_pay_open_invoice(
         invoice = stripe.invoices.get(subscription.get("latest_invoice") or "")
         if invoice is None or invoice["status"] != "open":
             raise StripeFakeError(400, "This subscription has no open invoice to pay.")
-        _invoice_settle(invoice)
-        subscription["status"] = "active"
-        stripe._emit("invoice.paid", _public(invoice))
-        stripe._emit("customer.subscription.updated", _public(subscription))
+        _invoice_paid(stripe, subscription, invoice)
         return _public(subscription)
 
 

@@ -178,20 +178,7 @@ class FakeStripe:
             raise StripeFakeError(
                 400, "The fake supports mode=payment and mode=subscription only.", param="mode"
             )
-        line_items = params.get("line_items") or []
-        if not line_items:
-            raise StripeFakeError(400, "Missing required param: line_items.", param="line_items")
-        for item in ("success_url",):
-            if not params.get(item):
-                raise StripeFakeError(400, f"Missing required param: {item}.", param=item)
-        expires_at = int(params.get("expires_at") or now + MAX_EXPIRY)
-        if expires_at < now + MIN_EXPIRY - 5 or expires_at > now + MAX_EXPIRY:
-            raise StripeFakeError(
-                400,
-                "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
-                "Checkout Session creation.",
-                param="expires_at",
-            )
+        line_items, expires_at = self._checkout_params_checked(params, now)
         amount_total = 0
         currencies = set()
         for index, item in enumerate(line_items):
@@ -213,19 +200,48 @@ class FakeStripe:
             amount_total += unit * quantity
         if len(currencies) != 1:
             raise StripeFakeError(400, "All line items must use the same currency.")
+        session = self._checkout_session_new(
+            params, now=now, expires_at=expires_at, amount=amount_total, currency=currencies.pop()
+        )
+        session["_payment_intent_data"] = params.get("payment_intent_data") or {}
+        return self._public(session)
+
+    def _checkout_params_checked(self, params: dict, now: int) -> tuple[list, int]:
+        """What Stripe checks of any Checkout Session: line items, ``success_url`` and the
+        ``expires_at`` window. Returns the line items and the expiry."""
+        line_items = params.get("line_items") or []
+        if not line_items:
+            raise StripeFakeError(400, "Missing required param: line_items.", param="line_items")
+        for item in ("success_url",):
+            if not params.get(item):
+                raise StripeFakeError(400, f"Missing required param: {item}.", param=item)
+        expires_at = int(params.get("expires_at") or now + MAX_EXPIRY)
+        if expires_at < now + MIN_EXPIRY - 5 or expires_at > now + MAX_EXPIRY:
+            raise StripeFakeError(
+                400,
+                "The `expires_at` timestamp must be between 30 minutes and 24 hours from "
+                "Checkout Session creation.",
+                param="expires_at",
+            )
+        return line_items, expires_at
+
+    def _checkout_session_new(
+        self, params: dict, *, now: int, expires_at: int, amount: int, currency: str
+    ) -> dict:
+        """An open Checkout Session from Stripe's sample, stored; its ``mode`` as asked."""
         session = sample("checkout.session")
         session_id = _new_id("cs_test")
         session.update(
             id=session_id,
             object="checkout.session",
-            mode="payment",
+            mode=params["mode"],
             status="open",
             payment_status="unpaid",
             created=now,
             expires_at=expires_at,
-            amount_subtotal=amount_total,
-            amount_total=amount_total,
-            currency=currencies.pop(),
+            amount_subtotal=amount,
+            amount_total=amount,
+            currency=currency,
             client_reference_id=params.get("client_reference_id"),
             customer_email=params.get("customer_email"),
             metadata=params.get("metadata") or {},
@@ -236,10 +252,9 @@ class FakeStripe:
             url=f"{self.checkout_base_url.rstrip('/')}/{session_id}/",
             livemode=False,
         )
-        session["_payment_intent_data"] = params.get("payment_intent_data") or {}
-        session["_line_items"] = line_items
+        session["_line_items"] = params["line_items"]
         self.checkout_sessions[session_id] = session
-        return self._public(session)
+        return session
 
     @staticmethod
     def _public(obj: dict) -> dict:

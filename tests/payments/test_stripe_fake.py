@@ -67,7 +67,7 @@ def test_over_refund_is_refused(stripe_fake):
 
 def test_unused_endpoints_answer_404_in_stripes_error_shape(stripe_fake):
     with pytest.raises(stripe.InvalidRequestError) as error:
-        gateway.client().v1.customers.retrieve("cus_123")
+        gateway.client().v1.products.retrieve("prod_123")
     assert error.value.http_status == 404
     assert "Unrecognized request URL" in error.value.user_message
     with pytest.raises(gateway.GatewayError, match="No such object"):
