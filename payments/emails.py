@@ -93,9 +93,9 @@ def masterclass_receipt_send(*, order: Order) -> None:
 
 def order_confirmation_send(*, order_id: int) -> None:
     """The receipt to the buyer, then one ticket per attendee."""
-    order = Order.objects.select_related(
-        "session__workshop", "session__venue", "masterclass"
-    ).get(pk=order_id)
+    order = Order.objects.select_related("session__workshop", "session__venue", "masterclass").get(
+        pk=order_id
+    )
     if order.masterclass_id is not None:
         masterclass_receipt_send(order=order)
         return

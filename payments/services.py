@@ -20,7 +20,7 @@ from django.utils import timezone
 from courses import selectors as courses_selectors
 from courses import services as courses_services
 from courses.errors import HoldExpired
-from courses.models import AccessSource, Masterclass
+from courses.models import AccessSource, Masterclass, Session
 from courses.services import DEFAULT_HOLD, SeatRequest
 
 from . import gateway, tasks
@@ -120,7 +120,7 @@ def _masterclass_grant_reference(order: Order) -> str:
 
 
 def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
-    if order.masterclass_id is not None:
+    if order.masterclass is not None:
         return [
             gateway.CheckoutLine(
                 name=f"Masterclass — {order.masterclass.title}",
@@ -133,7 +133,8 @@ def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
     for line in order.lines.select_related("registration__ticket_type"):
         key = (line.registration.ticket_type.name, line.unit_amount)
         grouped[key] = grouped.get(key, 0) + 1
-    session = order.session
+    # Not a masterclass order, so a session order (a database constraint says so).
+    session = cast(Session, order.session)
     title = session.workshop.title
     when = f"{session.local_starts_at:%a %d %b %Y}, {session.venue.city}"
     return [
@@ -147,9 +148,9 @@ def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
 def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) -> Order:
     """Create (or find again: same idempotency key) the order's Stripe Checkout Session,
     expiring with the hold. Raises ``OrderNotPayable`` or ``CheckoutUnavailable``."""
-    order = Order.objects.select_related(
-        "session__workshop", "session__venue", "masterclass"
-    ).get(pk=order_id)
+    order = Order.objects.select_related("session__workshop", "session__venue", "masterclass").get(
+        pk=order_id
+    )
     if order.stripe_checkout_url:
         return order
     if not order.hold_is_active:
