@@ -69,26 +69,34 @@ def _absolute_url(url: str) -> str:
     return _absolute(url) if url.startswith("/") else url
 
 
-def masterclass_receipt_send(*, order: Order) -> None:
-    """The receipt for a masterclass bought outright, with the way in: sent once."""
-    this_order = Order.objects.filter(pk=order.pk)
-    if not _claim(this_order, "receipt_sent_at"):
+def _send_once(claim_on: QuerySet, field: str, **message) -> None:
+    """Send ``message`` (``_send``'s arguments) unless ``field`` is claimed already; a
+    failed send gives the claim back and raises, so the task retries."""
+    if not _claim(claim_on, field):
         return
     try:
-        _send(
-            subject=f"Receipt for order {order.number}: {order.masterclass.title}",
-            to=order.email,
-            template="masterclass_receipt",
-            context={
-                "order": order,
-                "masterclass": order.masterclass,
-                "watch_url": _absolute_url(masterclass_url(order.masterclass)),
-                "order_url": _absolute(order.get_absolute_url()),
-            },
-        )
+        _send(**message)
     except Exception:
-        _unclaim(this_order, "receipt_sent_at")
+        _unclaim(claim_on, field)
         raise
+
+
+def masterclass_receipt_send(*, order: Order) -> None:
+    """The receipt for a masterclass bought outright, with the way in: sent once."""
+    masterclass = order.masterclass
+    _send_once(
+        Order.objects.filter(pk=order.pk),
+        "receipt_sent_at",
+        subject=f"Receipt for order {order.number}: {masterclass.title}",
+        to=order.email,
+        template="masterclass_receipt",
+        context={
+            "order": order,
+            "masterclass": masterclass,
+            "watch_url": _absolute_url(masterclass_url(masterclass)),
+            "order_url": _absolute(order.get_absolute_url()),
+        },
+    )
 
 
 def order_confirmation_send(*, order_id: int) -> None:
