@@ -181,6 +181,82 @@ def _cancel_refusal(registration: Registration, now, *, by_staff: bool) -> str:
     return ""
 
 
+@dataclass(frozen=True)
+class _Money:
+    """The money part of a quote, before the words."""
+
+    kind: QuoteKind
+    percent: int = 0
+    seat_share: int = 0
+    already_refunded: int = 0
+    order_refundable: int = 0
+    amount: int = 0
+
+
+def _quote_money(registration: Registration, order: Order | None, now, full_until, partial_until):
+    if registration.price_amount == 0 or (order is not None and order.total_amount == 0):
+        return _Money(QuoteKind.FREE)
+    paid = order_paid_amount(order=order) if order is not None else 0
+    if order is None or order.status not in PAID_ORDER_STATES or paid == 0:
+        return _Money(QuoteKind.OFFLINE)
+    seat_share = _seat_share(registration, order, paid)
+    already = (
+        Refund.objects.filter(registration=registration, status__in=REFUND_COMMITTED).aggregate(
+            total=Sum("amount")
+        )["total"]
+        or 0
+    )
+    refundable = order_refundable_amount(order=order)
+    if now <= full_until:
+        kind, percent = QuoteKind.FULL, 100
+    elif partial_until is not None and now <= partial_until:
+        kind, percent = QuoteKind.PARTIAL, registration.session.workshop.refund_partial_percent
+    else:
+        kind, percent = QuoteKind.NONE, 0
+    return _Money(
+        kind=kind,
+        percent=percent,
+        seat_share=seat_share,
+        already_refunded=already,
+        order_refundable=refundable,
+        amount=max(0, min(seat_share * percent // 100 - already, refundable)),
+    )
+
+
+def _quote_explanation(registration: Registration, money: _Money, full_until, partial_until) -> str:
+    session = registration.session
+    workshop = session.workshop
+    amount = money_amount(money.amount, registration.currency)
+    if money.kind == QuoteKind.FREE:
+        return "This was a free ticket, so there is nothing to refund."
+    if money.kind == QuoteKind.OFFLINE:
+        return (
+            "This seat was not paid online, so no refund can be sent from here. "
+            "Contact us and we will sort it out."
+        )
+    if money.kind == QuoteKind.NONE:
+        return (
+            f"The refund deadline passed on {_local(partial_until or full_until, session)}, so "
+            "there is no refund. You can still cancel: your seat goes to the next person on "
+            "the waiting list."
+        )
+    if money.kind == QuoteKind.FULL:
+        text = (
+            f"You are cancelling at least {workshop.refund_full_days} days before the start, "
+            f"so the policy gives a full refund: {amount} back to your original payment method."
+        )
+    else:
+        text = (
+            f"The full-refund deadline passed on {_local(full_until, session)}. Until "
+            f"{_local(partial_until, session)} the policy refunds {money.percent} % of the "
+            f"ticket: {amount} back to your original payment method."
+        )
+    if money.already_refunded:
+        already = money_amount(money.already_refunded, registration.currency)
+        text += f" {already} was already refunded for this seat."
+    return text
+
+
 def registration_refund_quote(
     *, registration: Registration, now: datetime.datetime | None = None, by_staff: bool = False
 ) -> RefundQuote:
@@ -200,91 +276,23 @@ def registration_refund_quote(
     partial_until = None
     if workshop.refund_partial_days is not None:
         partial_until = session.starts_at - datetime.timedelta(days=workshop.refund_partial_days)
-    common = {
-        "currency": registration.currency,
-        "can_cancel": not refusal,
-        "refusal": refusal,
-        "full_until": full_until,
-        "partial_until": partial_until,
-    }
     line = OrderLine.objects.filter(registration=registration).select_related("order").first()
     order = line.order if line else None
-    if registration.price_amount == 0 or (order is not None and order.total_amount == 0):
-        return RefundQuote(
-            kind=QuoteKind.FREE,
-            amount=0,
-            percent=0,
-            seat_share=0,
-            already_refunded=0,
-            order_refundable=0,
-            explanation="This was a free ticket, so there is nothing to refund.",
-            order=order,
-            **common,
-        )
-    paid = order_paid_amount(order=order) if order is not None else 0
-    if order is None or order.status not in PAID_ORDER_STATES or paid == 0:
-        return RefundQuote(
-            kind=QuoteKind.OFFLINE,
-            amount=0,
-            percent=0,
-            seat_share=0,
-            already_refunded=0,
-            order_refundable=0,
-            explanation=(
-                "This seat was not paid online, so no refund can be sent from here. "
-                "Contact us and we will sort it out."
-            ),
-            order=order,
-            **common,
-        )
-    seat_share = _seat_share(registration, order, paid)
-    already = (
-        Refund.objects.filter(registration=registration, status__in=REFUND_COMMITTED).aggregate(
-            total=Sum("amount")
-        )["total"]
-        or 0
-    )
-    refundable = order_refundable_amount(order=order)
-    if now <= full_until:
-        kind, percent = QuoteKind.FULL, 100
-    elif partial_until is not None and now <= partial_until:
-        kind, percent = QuoteKind.PARTIAL, workshop.refund_partial_percent
-    else:
-        kind, percent = QuoteKind.NONE, 0
-    amount = max(0, min(seat_share * percent // 100 - already, refundable))
-    money = money_amount(amount, registration.currency)
-    if kind == QuoteKind.FULL:
-        explanation = (
-            f"You are cancelling at least {workshop.refund_full_days} days before the "
-            f"start, so the policy gives a full refund: {money} back to your original "
-            "payment method."
-        )
-    elif kind == QuoteKind.PARTIAL:
-        explanation = (
-            f"The full-refund deadline passed on {_local(full_until, session)}. Until "
-            f"{_local(partial_until, session)} the policy refunds {percent} % of the "
-            f"ticket: {money} back to your original payment method."
-        )
-    else:
-        last = partial_until or full_until
-        explanation = (
-            f"The refund deadline passed on {_local(last, session)}, so there is no refund. "
-            "You can still cancel: your seat goes to the next person on the waiting list."
-        )
-    if already and kind != QuoteKind.NONE:
-        explanation += (
-            f" {money_amount(already, registration.currency)} was already refunded for this seat."
-        )
+    money = _quote_money(registration, order, now, full_until, partial_until)
     return RefundQuote(
-        kind=kind,
-        amount=amount,
-        percent=percent,
-        seat_share=seat_share,
-        already_refunded=already,
-        order_refundable=refundable,
-        explanation=explanation,
+        kind=money.kind,
+        amount=money.amount,
+        currency=registration.currency,
+        percent=money.percent,
+        seat_share=money.seat_share,
+        already_refunded=money.already_refunded,
+        order_refundable=money.order_refundable,
+        explanation=_quote_explanation(registration, money, full_until, partial_until),
+        can_cancel=not refusal,
+        refusal=refusal,
+        full_until=full_until,
+        partial_until=partial_until,
         order=order,
-        **common,
     )
 
 
