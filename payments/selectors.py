@@ -143,7 +143,7 @@ class RefundQuote:
 
 def _local(moment: datetime.datetime, session: Session) -> str:
     local = timezone.localtime(moment, session.tz)
-    return f"{local:%-d %b %Y}, {local:%-I:%M %p}".replace("AM", "a.m.").replace("PM", "p.m.")
+    return f"{local:%-d %b %Y, %-I:%M %p}"
 
 
 def _seat_share(registration: Registration, order: Order, paid: int) -> int:

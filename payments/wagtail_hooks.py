@@ -94,6 +94,12 @@ class OrderInspectView(generic.InspectView):
     def get_refunds_display_value(self):
         return _refunds_display(self.object)
 
+    def get_total_amount_display_value(self):
+        return money_amount(self.object.total_amount, self.object.currency)
+
+    def get_amount_refunded_display_value(self):
+        return money_amount(self.object.amount_refunded, self.object.currency)
+
 
 class OrderIndexView(generic.IndexView):
     def get_list_more_buttons(self, instance):

@@ -366,3 +366,28 @@ def test_a_deadline_passing_before_confirming_shows_the_new_amount(client, buyer
     assert "The refund has changed" in body and "$174.50" in body
     seat.refresh_from_db()
     assert seat.status == RegistrationStatus.CONFIRMED and not Refund.objects.exists()
+
+
+def test_demo_therapist_can_cancel_the_demo_order_within_policy(
+    client, demo_site, stripe_fake, monkeypatch, run_on_commit
+):
+    """The demo order was never paid through this process's fake Stripe (as after a
+    restart of `make run`): the fake re-learns the payment from our records."""
+    from django.core.management import call_command
+
+    from cms.demo import content
+    from payments.stripe_fake.restore import known_payment
+
+    monkeypatch.setattr(stripe_fake, "restore_payment", known_payment)
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - idempotent
+    order = Order.objects.get(
+        buyer__email=content.THERAPIST_EMAIL, stripe_payment_intent_id__startswith="pi_demo_"
+    )
+    client.force_login(order.buyer)
+    seat = _seat(order)
+    assert _cancel_url(seat) in client.get(reverse("accounts:dashboard")).content.decode()
+    assert "Full refund" in client.get(_cancel_url(seat)).content.decode()
+    with run_on_commit():
+        client.post(_cancel_url(seat), {"expected_amount": str(order.total_amount)})
+    refund = Refund.objects.get(order=order)
+    assert refund.status == RefundStatus.SUCCEEDED and refund.amount == order.total_amount
