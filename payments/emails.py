@@ -1,5 +1,5 @@
-"""E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics) and
-the late-payment refund notice. HTML + text from ``templates/emails/``.
+"""E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics),
+the receipt for a masterclass bought outright and the late-payment refund notice. HTML + text from ``templates/emails/``.
 
 Each send first *claims* its ``*_sent_at`` column with a conditional UPDATE: only one
 worker wins, so a retried or duplicated task never sends twice. A failed send gives the
@@ -20,6 +20,7 @@ from django.utils import timezone
 import segno
 
 from courses.calendar import session_ics
+from courses.locators import masterclass_url
 from courses.models import Registration, Session
 
 from .models import Notice, NoticeKind, Order, OrderLine, Refund, RefundReason, RefundStatus
@@ -66,9 +67,48 @@ def _unclaim(queryset: QuerySet, field: str) -> None:
     queryset.update(**{field: None})
 
 
+def _absolute_url(url: str) -> str:
+    return _absolute(url) if url.startswith("/") else url
+
+
+def _send_once(claim_on: QuerySet, field: str, **message) -> None:
+    """Send ``message`` (``_send``'s arguments) unless ``field`` is claimed already; a
+    failed send gives the claim back and raises, so the task retries."""
+    if not _claim(claim_on, field):
+        return
+    try:
+        _send(**message)
+    except Exception:
+        _unclaim(claim_on, field)
+        raise
+
+
+def masterclass_receipt_send(*, order: Order) -> None:
+    """The receipt for a masterclass bought outright, with the way in: sent once."""
+    masterclass = order.masterclass
+    _send_once(
+        Order.objects.filter(pk=order.pk),
+        "receipt_sent_at",
+        subject=f"Receipt for order {order.number}: {masterclass.title}",
+        to=order.email,
+        template="masterclass_receipt",
+        context={
+            "order": order,
+            "masterclass": masterclass,
+            "watch_url": _absolute_url(masterclass_url(masterclass)),
+            "order_url": _absolute(order.get_absolute_url()),
+        },
+    )
+
+
 def order_confirmation_send(*, order_id: int) -> None:
     """The receipt to the buyer, then one ticket per attendee."""
-    order = Order.objects.select_related("session__workshop", "session__venue").get(pk=order_id)
+    order = Order.objects.select_related("session__workshop", "session__venue", "masterclass").get(
+        pk=order_id
+    )
+    if order.masterclass_id is not None:
+        masterclass_receipt_send(order=order)
+        return
     lines = list(order.lines.select_related("registration__ticket_type"))
     this_order = Order.objects.filter(pk=order.pk)
     if _claim(this_order, "receipt_sent_at"):
@@ -89,18 +129,15 @@ def order_confirmation_send(*, order_id: int) -> None:
             raise
     ics = session_ics(session=order.session, url=_absolute(order.get_absolute_url()))
     for line in lines:
-        this_line = OrderLine.objects.filter(pk=line.pk)
-        if not _claim(this_line, "ticket_sent_at"):
-            continue
-        try:
-            _ticket_send(registration=line.registration, session=order.session, ics=ics)
-        except Exception:
-            _unclaim(this_line, "ticket_sent_at")
-            raise
+        _send_once(
+            OrderLine.objects.filter(pk=line.pk),
+            "ticket_sent_at",
+            **_ticket_message(registration=line.registration, session=order.session, ics=ics),
+        )
 
 
-def _ticket_send(*, registration: Registration, session: Session, ics: str, subject="") -> None:
-    """One attendee's ticket: QR code inline, the session's .ics attached."""
+def _ticket_message(*, registration: Registration, session: Session, ics: str, subject="") -> dict:
+    """One attendee's ticket (``_send``'s arguments): QR code inline, the .ics attached."""
     qr = MIMEPart()
     qr.set_content(
         ticket_qr_png(registration.code),
@@ -110,17 +147,17 @@ def _ticket_send(*, registration: Registration, session: Session, ics: str, subj
         filename="ticket-qr.png",
         cid="<ticket-qr>",
     )
-    _send(
-        subject=subject or f"Your ticket: {session.workshop.title}",
-        to=registration.attendee_email,
-        template="ticket",
-        context={
+    return {
+        "subject": subject or f"Your ticket: {session.workshop.title}",
+        "to": registration.attendee_email,
+        "template": "ticket",
+        "context": {
             "registration": registration,
             "session": session,
             "ticket_url": _absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
         },
-        attachments=[qr, ("workshop.ics", ics, "text/calendar")],
-    )
+        "attachments": [qr, ("workshop.ics", ics, "text/calendar")],
+    }
 
 
 def order_refund_notice_send(*, order_id: int) -> None:
@@ -221,11 +258,13 @@ def _complimentary_ticket(notice: Notice) -> None:
         session=session,
         url=_absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
     )
-    _ticket_send(
-        registration=registration,
-        session=session,
-        ics=ics,
-        subject=f"Your complimentary ticket: {session.workshop.title}",
+    _send(
+        **_ticket_message(
+            registration=registration,
+            session=session,
+            ics=ics,
+            subject=f"Your complimentary ticket: {session.workshop.title}",
+        )
     )
 
 

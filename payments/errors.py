@@ -13,6 +13,14 @@ class CheckoutUnavailable(PaymentsError):
     """Stripe could not start the checkout; the seats stay held, the buyer may retry."""
 
 
+class MasterclassNotForSale(PaymentsError):
+    """The masterclass has no one-time price (members only) or does not exist."""
+
+
+class AlreadyHasAccess(PaymentsError):
+    """The buyer can already watch the masterclass: buying it again would charge twice."""
+
+
 class RefundNotPossible(PaymentsError):
     """A refund that cannot be made: nothing paid online, over what is left, no reason."""
 

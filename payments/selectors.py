@@ -15,7 +15,9 @@ from .templatetags.money import money_amount
 
 
 def _orders() -> QuerySet[Order]:
-    return Order.objects.select_related("session__workshop", "session__venue").prefetch_related(
+    return Order.objects.select_related(
+        "session__workshop", "session__venue", "masterclass"
+    ).prefetch_related(
         Prefetch(
             "lines",
             queryset=OrderLine.objects.select_related("registration__ticket_type"),
@@ -104,7 +106,7 @@ def refunds_for_user(*, user) -> QuerySet[Refund]:
     """Refunds of the user's orders, newest first (My account)."""
     return (
         Refund.objects.filter(order__buyer=user)
-        .select_related("order__session__workshop", "registration")
+        .select_related("order__session__workshop", "order__masterclass", "registration")
         .order_by("-created_at", "-pk")
     )
 
