@@ -11,9 +11,12 @@ from django.utils import timezone
 
 from cms.demo import content
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
+from courses.selectors import session_seats_available
 from payments.models import Order, OrderLine, OrderStatus, Payment, PaymentStatus
 
 DEMO_INTENT_PREFIX = "pi_demo_"
+# Leave the nearly sold-out demo session alone: its "2 seats left" is a demo of its own.
+MIN_SEATS_LEFT = 5
 
 
 def _session_within_policy() -> Session | None:
@@ -27,7 +30,8 @@ def _session_within_policy() -> Session | None:
     ):
         deadline = session.starts_at - datetime.timedelta(days=session.workshop.refund_full_days)
         ticket = session.ticket_types.filter(price_amount__gt=0).order_by("-price_amount").first()
-        if ticket and deadline > now + datetime.timedelta(days=1):
+        roomy = session_seats_available(session=session) >= MIN_SEATS_LEFT
+        if ticket and roomy and deadline > now + datetime.timedelta(days=1):
             return session
     return None
 
