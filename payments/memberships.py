@@ -298,6 +298,28 @@ def _grant_follow(membership: Membership, subscription: dict, read_at: datetime.
         )
 
 
+RESYNC_BATCH = 200
+
+
+def memberships_resync_overdue(*, now: datetime.datetime | None = None) -> int:
+    """Periodic safety net: read again from Stripe every membership still giving access
+    whose paid period has ended (its renewal or cancellation webhook never got through),
+    so access follows what Stripe did. Returns how many were read."""
+    now = now or timezone.now()
+    overdue = Membership.objects.filter(
+        status__in=ACCESS_STATUSES, current_period_end__lte=now
+    ).values_list("stripe_subscription_id", flat=True)[:RESYNC_BATCH]
+    read = 0
+    for subscription_id in overdue:
+        try:
+            membership_sync(subscription_id=subscription_id)
+        except gateway.GatewayError as error:
+            logger.warning("Could not resync subscription %s: %s", subscription_id, error)
+            continue
+        read += 1
+    return read
+
+
 # --- Manage ------------------------------------------------------------------------------
 
 

@@ -296,3 +296,22 @@ def test_staff_see_memberships_read_only(client, user, stripe_fake, deliver):
     assert not Membership.objects.get().cancel_at_period_end
     client.force_login(user)
     assert client.get(reverse("memberships:index")).status_code in (302, 403)
+
+
+def test_lost_renewal_webhook_is_caught_by_the_hourly_resync(user, stripe_fake, deliver):
+    subscription_id = _subscribe(stripe_fake, user)
+    deliver()
+    first_end = _period_end(stripe_fake, subscription_id)
+    billing.subscription_renew(subscription_id)
+    stripe_fake.take_events()  # Stripe gave up delivering them
+    masterclass = MasterclassFactory()
+    after = first_end + datetime.timedelta(hours=1)
+    assert not user_can_watch_masterclass(user=user, masterclass=masterclass, at=after)
+
+    assert memberships.memberships_resync_overdue(now=first_end - datetime.timedelta(hours=1)) == 0
+    assert memberships.memberships_resync_overdue(now=after) == 1
+    assert Membership.objects.get(user=user).current_period_end == _period_end(
+        stripe_fake, subscription_id
+    )
+    assert user_can_watch_masterclass(user=user, masterclass=masterclass, at=after)
+    assert memberships.memberships_resync_overdue(now=after) == 0
