@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import (
+    WAITLIST_ACTIVE,
     AccessGrant,
     AccessSource,
     Certificate,
@@ -31,7 +32,6 @@ from .models import (
     Session,
     SessionStatus,
     TicketType,
-    WAITLIST_ACTIVE,
     WaitlistEntry,
     WaitlistStatus,
     Workshop,
@@ -482,6 +482,16 @@ def reminders_due(*, now=None, offsets_hours: list[int]) -> list[tuple[int, str]
 
 
 # --- Waiting list ---------------------------------------------------------------------
+
+
+def waitlist_seat_limit(*, session: Session, ticket_type: TicketType | None = None) -> int:
+    """The most seats one person may wait for: what one order may book (the ticket's
+    maximum per order, or the largest of the session's), never more than the room."""
+    if ticket_type is not None:
+        most = ticket_type.max_per_order
+    else:
+        most = max((t.max_per_order for t in session.ticket_types.all()), default=0)
+    return min(most, session.capacity)
 
 
 def waitlist_offer_outstanding(*, entry_id: int, now=None) -> int:

@@ -898,16 +898,6 @@ def attendee_message_send(*, message_id: int) -> int:
 # checkout takes, so an offer and a public buyer can never both get the same seat.
 
 
-def _waitlist_seats_limit(session: Session, ticket_type: TicketType | None) -> int:
-    """As many seats as one order may book (the ticket's maximum per order, or the
-    largest of the session's), and never more than the room holds."""
-    if ticket_type is not None:
-        most = ticket_type.max_per_order
-    else:
-        most = max((t.max_per_order for t in session.ticket_types.all()), default=0)
-    return min(most, session.capacity)
-
-
 @transaction.atomic
 def waitlist_join(
     *,
@@ -934,7 +924,7 @@ def waitlist_join(
         ticket_type = TicketType.objects.filter(session=session, pk=ticket_type_id).first()
         if ticket_type is None:
             raise WaitlistError("That ticket is not sold for this session.")
-    limit = _waitlist_seats_limit(session, ticket_type)
+    limit = selectors.waitlist_seat_limit(session=session, ticket_type=ticket_type)
     if seats < 1:
         raise WaitlistError("Ask for at least one seat.")
     if seats > limit:
@@ -976,9 +966,7 @@ def _waitlist_entry_end(entry: WaitlistEntry, status: str, now: datetime.datetim
 
 
 @transaction.atomic
-def waitlist_leave(
-    *, entry_id: int, user, now: datetime.datetime | None = None
-) -> WaitlistEntry:
+def waitlist_leave(*, entry_id: int, user, now: datetime.datetime | None = None) -> WaitlistEntry:
     """The person leaves the list (declining an open offer, if they hold one)."""
     now = now or timezone.now()
     entry = _waitlist_entry_locked(entry_id)

@@ -20,7 +20,7 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
 )
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -128,6 +128,12 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
     def get_edit_url(self):
         return self._with_next(super().get_edit_url())
 
+    def save_instance(self):
+        session = super().save_instance()
+        # A raised capacity (or reopened registration) may free seats for the waiting list.
+        services.waitlist_seats_freed(session_id=session.pk)
+        return session
+
 
 class SessionDeleteView(generic.DeleteView):
     """Refuses (with a message) to delete a session that has registrations."""
@@ -162,6 +168,12 @@ class SessionViewSet(ModelViewSet):
         "venue",
         Column("seats_taken", label="Seats taken"),
         "capacity",
+        TitleColumn(
+            "seats_waiting",
+            label="Waiting list",
+            accessor=lambda s: f"{s.seats_waiting} seats waiting" if s.seats_waiting else "—",
+            get_url=lambda s: reverse("courses:staff_waitlist", args=[s.pk]),
+        ),
         "status",
     ]
     list_filter = ["status", "workshop", "venue"]
