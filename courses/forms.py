@@ -133,7 +133,6 @@ class WaitlistJoinForm(forms.Form):
         required=False,
         empty_label="Any ticket",
         error_messages={"invalid_choice": "That ticket is not sold for this session."},
-        help_text="We preselect it in your checkout when a seat frees up.",
     )
 
     def __init__(self, *args, session: Session, seat_limit: int, **kwargs) -> None:
