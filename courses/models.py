@@ -450,6 +450,11 @@ class WaitlistEntry(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Filled in by selectors for display, never stored: the open offer's seats not yet
+    # held or booked, and a waiting entry's place in line.
+    seats_open: int
+    position: int
+
     class Meta:
         ordering = ["session", "sort_key", "pk"]
         verbose_name_plural = "waiting list entries"

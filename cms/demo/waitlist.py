@@ -23,7 +23,7 @@ from courses.models import (
 )
 
 WORKSHOP_TITLE = "Myofascial Release for the Shoulder Girdle"
-LABEL = "Waiting-list demo"
+LABEL = "Spring clinic"
 CAPACITY = 12
 # (name, e-mail, seats): in line after the demo therapist's offer, in this order.
 WAITING = [

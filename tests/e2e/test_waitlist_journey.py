@@ -12,7 +12,6 @@ from courses import services
 from courses.models import WaitlistEntry, WaitlistStatus
 from payments.models import Order, OrderStatus
 from payments.stripe_fake import fake_stripe
-from tests.e2e.conftest import Shots
 from tests.factories import (
     DEFAULT_PASSWORD,
     RegistrationFactory,
