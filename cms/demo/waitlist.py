@@ -4,18 +4,14 @@ My account) and two people still waiting, the first for two seats. Safe to run a
 everything is found before it is made, and nothing here sends e-mail."""
 
 import datetime
-import uuid
-import zoneinfo
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from cms.demo import content
+from cms.demo.workshops import VENUES, _seed_session
 from courses.models import (
-    Registration,
-    RegistrationStatus,
     Session,
-    TicketType,
     Venue,
     WaitlistEntry,
     WaitlistStatus,
@@ -23,7 +19,7 @@ from courses.models import (
 )
 
 WORKSHOP_TITLE = "Myofascial Release for the Shoulder Girdle"
-LABEL = "Spring clinic"
+SESSION_DAY = "2027-05-22"
 CAPACITY = 12
 # (name, e-mail, seats): in line after the demo therapist's offer, in this order.
 WAITING = [
@@ -34,7 +30,7 @@ WAITING = [
 
 def seed_waitlist() -> None:
     workshop = Workshop.objects.filter(title=WORKSHOP_TITLE).first()
-    venue = Venue.objects.filter(city="San Diego").first()
+    venue = Venue.objects.filter(name=VENUES["sandiego"]["name"]).first()
     if workshop is None or venue is None:
         return
     session = _sold_out_session(workshop, venue)
@@ -64,39 +60,14 @@ def seed_waitlist() -> None:
 
 
 def _sold_out_session(workshop: Workshop, venue: Venue) -> Session:
-    session = Session.objects.filter(workshop=workshop, label=LABEL).first()
-    if session is not None:
-        return session
-    la = zoneinfo.ZoneInfo(venue.time_zone)
-    starts_at = datetime.datetime(2027, 5, 22, 9, 0, tzinfo=la)
-    session = Session.objects.create(
-        workshop=workshop,
-        label=LABEL,
-        venue=venue,
-        starts_at=starts_at,
-        ends_at=starts_at + datetime.timedelta(hours=8),
-        capacity=CAPACITY,
-    )
-    earlier = workshop.sessions.exclude(pk=session.pk).first()
-    if earlier is not None:
-        session.instructors.set(earlier.instructors.all())
-    ticket = TicketType.objects.create(
-        session=session,
-        name="Standard",
-        price_amount=22900,
-        description="Includes the illustrated manual.",
-    )
-    # Every seat but the one held for the demo therapist's offer is sold.
-    for n in range(1, CAPACITY):
-        Registration.objects.create(
-            session=session,
-            ticket_type=ticket,
-            reservation=uuid.uuid4(),
-            attendee_name=f"Demo Attendee {n}",
-            attendee_email=f"attendee{session.pk}-{n}@example.com",
-            status=RegistrationStatus.CONFIRMED,
-            price_amount=ticket.price_amount,
-            currency=ticket.currency,
-            confirmed_at=timezone.now(),
-        )
-    return session
+    """Every seat sold but the one held for the demo therapist's offer."""
+    spec = {
+        "days": [(SESSION_DAY, "09:00", "17:00")],
+        "venue": "sandiego",
+        "capacity": CAPACITY,
+        "confirmed": CAPACITY - 1,
+        "tickets": [("Standard", 22900, None, "Includes the illustrated manual.")],
+    }
+    earlier = workshop.sessions.order_by("pk").first()
+    instructors = list(earlier.instructors.all()) if earlier else []
+    return _seed_session(workshop, spec, {"sandiego": venue}, instructors)

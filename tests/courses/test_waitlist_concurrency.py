@@ -7,11 +7,8 @@ session lock, the offer holder always gets their seat and nobody is oversold.
 """
 
 import datetime
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from django.db import connection
 from django.utils import timezone
 
 import pytest
@@ -20,6 +17,7 @@ from courses import selectors, services
 from courses.errors import CoursesError
 from courses.models import WaitlistEntry, WaitlistStatus
 from courses.services import SeatRequest
+from tests.concurrency import rush, skip_unless_postgres, slow_seat_count
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -29,35 +27,23 @@ PUBLIC_BUYERS = 12
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL); SQLite serialises writers")
+    skip_unless_postgres()
 
 
 @pytest.fixture
 def slow_count(monkeypatch):
-    """Widen the window between counting seats and writing holds, as a busy server would."""
-    real = selectors.session_seats_available
-
-    def slow(**kwargs):
-        left = real(**kwargs)
-        time.sleep(0.1)
-        return left
-
-    monkeypatch.setattr(selectors, "session_seats_available", slow)
+    slow_seat_count(monkeypatch, 0.1)
 
 
-def _rush(fn, n):
-    start = threading.Barrier(n)
-
-    def worker(i):
-        start.wait()
-        try:
-            return fn(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(worker, range(n)))
+def _public_buy(ticket, i) -> str:
+    try:
+        services.seat_hold_create(
+            session_id=ticket.session_id,
+            requests=[SeatRequest(ticket.pk, f"Buyer {i}", f"b{i}@example.com")],
+        )
+    except CoursesError:
+        return "refused"
+    return "public"
 
 
 def _session_with_an_open_offer(capacity=5):
@@ -81,23 +67,19 @@ def _session_with_an_open_offer(capacity=5):
 
 def _claim_or_buy(ticket, entry, holder_delay=0.0):
     def act(i):
+        if i != 0:
+            return _public_buy(ticket, i)
+        time.sleep(holder_delay)  # let the public reach the lock first
         try:
-            if i == 0:
-                time.sleep(holder_delay)  # let the public reach the lock first
-                services.seat_hold_create(
-                    session_id=ticket.session_id,
-                    requests=[SeatRequest(ticket.pk, "Offer Holder", entry.user.email)],
-                    buyer=entry.user,
-                    waitlist_entry_id=entry.pk,
-                )
-                return "holder"
             services.seat_hold_create(
                 session_id=ticket.session_id,
-                requests=[SeatRequest(ticket.pk, f"Buyer {i}", f"b{i}@example.com")],
+                requests=[SeatRequest(ticket.pk, "Offer Holder", entry.user.email)],
+                buyer=entry.user,
+                waitlist_entry_id=entry.pk,
             )
-            return "public"
         except CoursesError:
             return "refused"
+        return "holder"
 
     return act
 
@@ -110,7 +92,7 @@ def test_control_if_offers_did_not_count_the_offered_seat_would_be_sold_twice(
     monkeypatch.setattr(
         selectors, "availability_of", lambda s: real(s).__class__(s.capacity, s.seats_taken)
     )
-    results = _rush(_claim_or_buy(ticket, entry, holder_delay=0.3), PUBLIC_BUYERS + 1)
+    results = rush(_claim_or_buy(ticket, entry, holder_delay=0.3), PUBLIC_BUYERS + 1)
     assert "public" in results and "holder" in results
     taken = selectors.session_seats_taken(session=ticket.session)
     assert taken > ticket.session.capacity, "the control must show the oversell it guards"
@@ -120,7 +102,7 @@ def test_control_if_offers_did_not_count_the_offered_seat_would_be_sold_twice(
 def test_the_offer_holder_always_gets_the_seat_while_the_public_rushes(slow_count, holder_delay):
     for _round in range(2):
         ticket, entry = _session_with_an_open_offer()
-        results = _rush(_claim_or_buy(ticket, entry, holder_delay), PUBLIC_BUYERS + 1)
+        results = rush(_claim_or_buy(ticket, entry, holder_delay), PUBLIC_BUYERS + 1)
         assert results[0] == "holder"
         assert results[1:] == ["refused"] * PUBLIC_BUYERS
         assert selectors.session_seats_taken(session=ticket.session) == ticket.session.capacity
@@ -135,22 +117,13 @@ def test_a_seat_freed_during_a_rush_goes_to_the_waiting_list_not_the_public(slow
         entry = services.waitlist_join(session_id=ticket.session_id, user=UserFactory(), seats=1)
 
         def act(i, ticket=ticket, registration=registrations[0]):
-            try:
-                if i == 0:
-                    services.reservation_cancel(
-                        reservation=registration.reservation, reason="Refunded"
-                    )
-                    services.waitlist_offer_seats(session_id=ticket.session_id)
-                    return "freed"
-                services.seat_hold_create(
-                    session_id=ticket.session_id,
-                    requests=[SeatRequest(ticket.pk, f"Buyer {i}", f"b{i}@example.com")],
-                )
-                return "public"
-            except CoursesError:
-                return "refused"
+            if i != 0:
+                return _public_buy(ticket, i)
+            services.reservation_cancel(reservation=registration.reservation, reason="Refunded")
+            services.waitlist_offer_seats(session_id=ticket.session_id)
+            return "freed"
 
-        results = _rush(act, PUBLIC_BUYERS + 1)
+        results = rush(act, PUBLIC_BUYERS + 1)
         assert results[0] == "freed"
         assert "public" not in results
         entry.refresh_from_db()
