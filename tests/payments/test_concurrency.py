@@ -60,7 +60,7 @@ def test_control_without_the_lock_the_race_oversells(monkeypatch, slow_count):
     monkeypatch.setattr(
         services, "_session_locked", lambda session_id: Session.objects.get(pk=session_id)
     )
-    rush(_one_seat(ticket, ticket.session_id))
+    rush(_one_seat(ticket, ticket.session_id), THREADS)
     taken = selectors.session_seats_taken(session=ticket.session)
     assert taken > 30, "the control should demonstrate the race; without it the proof is void"
 
@@ -68,7 +68,7 @@ def test_control_without_the_lock_the_race_oversells(monkeypatch, slow_count):
 def test_the_locked_service_never_oversells(slow_count):
     ticket = TicketTypeFactory(session__capacity=30)
     RegistrationFactory.create_batch(27, ticket_type=ticket)
-    results = rush(_one_seat(ticket, ticket.session_id))
+    results = rush(_one_seat(ticket, ticket.session_id), THREADS)
     assert results.count("held") == 3
     assert results.count("refused") == THREADS - 3
     assert selectors.session_seats_taken(session=ticket.session) == 30
