@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 
 from cms.masterclasses import continue_watching
+from courses.locators import masterclass_url
+from courses.selectors import masterclasses_purchased
 
 from .forms import ProfileForm
 
@@ -17,6 +19,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "registrations": payments_selectors.upcoming_tickets_for_user(user=request.user),
         "orders": payments_selectors.orders_for_user(user=request.user)[:20],
         "continue_watching": continue_watching(user=request.user),
+        "purchased_masterclasses": [
+            (masterclass, masterclass_url(masterclass))
+            for masterclass in masterclasses_purchased(user=request.user)
+        ],
     }
     return render(request, "accounts/dashboard.html", context)
 

@@ -221,6 +221,17 @@ class Paywall:
     workshops: list[WorkshopOffer]
 
 
+def masterclass_page_url(masterclass: Masterclass) -> str:
+    """The live, public page of ``masterclass`` (registered with ``courses.locators`` so
+    receipts and My account can link to it without importing cms)."""
+    from .models import MasterclassPage
+
+    page = (
+        MasterclassPage.objects.live().public().filter(masterclass=masterclass).order_by("path")
+    ).first()
+    return (page.get_url() or "") if page else ""
+
+
 def paywall_context(masterclass: Masterclass, access: ViewerAccess) -> Paywall | None:
     if access.can_watch:
         return None

@@ -481,6 +481,14 @@ def reminders_due(*, now=None, offsets_hours: list[int]) -> list[tuple[int, str]
     return due
 
 
+def masterclasses_purchased(*, user, at=None) -> QuerySet[Masterclass]:
+    """Masterclasses the user bought outright and may still watch ("Your masterclasses")."""
+    bought = access_grants_active(user=user, at=at).filter(
+        source=AccessSource.PURCHASE, masterclass=OuterRef("pk")
+    )
+    return Masterclass.objects.filter(Exists(bought)).order_by("title")
+
+
 # --- Waiting list ---------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics) and
-the late-payment refund notice. HTML + text from ``templates/emails/``.
+"""E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics),
+the receipt for a masterclass bought outright and the late-payment refund notice. HTML + text from ``templates/emails/``.
 
 Each send first *claims* its ``*_sent_at`` column with a conditional UPDATE: only one
 worker wins, so a retried or duplicated task never sends twice. A failed send gives the
@@ -19,6 +19,7 @@ from django.utils import timezone
 import segno
 
 from courses.calendar import session_ics
+from courses.locators import masterclass_url
 
 from .models import Order, OrderLine
 
@@ -64,9 +65,48 @@ def _unclaim(queryset: QuerySet, field: str) -> None:
     queryset.update(**{field: None})
 
 
+def _absolute_url(url: str) -> str:
+    return _absolute(url) if url.startswith("/") else url
+
+
+def _send_once(claim_on: QuerySet, field: str, **message) -> None:
+    """Send ``message`` (``_send``'s arguments) unless ``field`` is claimed already; a
+    failed send gives the claim back and raises, so the task retries."""
+    if not _claim(claim_on, field):
+        return
+    try:
+        _send(**message)
+    except Exception:
+        _unclaim(claim_on, field)
+        raise
+
+
+def masterclass_receipt_send(*, order: Order) -> None:
+    """The receipt for a masterclass bought outright, with the way in: sent once."""
+    masterclass = order.masterclass
+    _send_once(
+        Order.objects.filter(pk=order.pk),
+        "receipt_sent_at",
+        subject=f"Receipt for order {order.number}: {masterclass.title}",
+        to=order.email,
+        template="masterclass_receipt",
+        context={
+            "order": order,
+            "masterclass": masterclass,
+            "watch_url": _absolute_url(masterclass_url(masterclass)),
+            "order_url": _absolute(order.get_absolute_url()),
+        },
+    )
+
+
 def order_confirmation_send(*, order_id: int) -> None:
     """The receipt to the buyer, then one ticket per attendee."""
-    order = Order.objects.select_related("session__workshop", "session__venue").get(pk=order_id)
+    order = Order.objects.select_related("session__workshop", "session__venue", "masterclass").get(
+        pk=order_id
+    )
+    if order.masterclass_id is not None:
+        masterclass_receipt_send(order=order)
+        return
     lines = list(order.lines.select_related("registration__ticket_type"))
     this_order = Order.objects.filter(pk=order.pk)
     if _claim(this_order, "receipt_sent_at"):

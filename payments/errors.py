@@ -11,3 +11,11 @@ class OrderNotPayable(PaymentsError):
 
 class CheckoutUnavailable(PaymentsError):
     """Stripe could not start the checkout; the seats stay held, the buyer may retry."""
+
+
+class MasterclassNotForSale(PaymentsError):
+    """The masterclass has no one-time price (members only) or does not exist."""
+
+
+class AlreadyHasAccess(PaymentsError):
+    """The buyer can already watch the masterclass: buying it again would charge twice."""

@@ -1,7 +1,11 @@
 """Orders and the Stripe records behind them. Money is integer minor units + currency.
 
-An order is one reservation (``courses.Registration.reservation``): its lines point at
-the held or confirmed seats. Its status says what happened to the money:
+An order buys either seats in one session or one masterclass (never both; a database
+constraint says so). A session order is one reservation (``courses.Registration.
+reservation``): its lines point at the held or confirmed seats. A masterclass order has no
+lines and holds nothing: paying it writes a lifetime ``courses.AccessGrant``; its
+``reservation`` is just a unique id and ``hold_expires_at`` is when its checkout closes.
+Its status says what happened to the money:
 
 pending   seats held, waiting for Stripe (or payment processing asynchronously)
 paid      money landed, seats confirmed (free orders too)
@@ -38,7 +42,22 @@ class Order(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders"
     )
     email = models.EmailField(help_text="Receipts go here.")
-    session = models.ForeignKey("courses.Session", on_delete=models.PROTECT, related_name="orders")
+    session = models.ForeignKey(
+        "courses.Session",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="The session whose seats were bought (empty for a masterclass order).",
+    )
+    masterclass = models.ForeignKey(
+        "courses.Masterclass",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="The masterclass bought outright (empty for a workshop order).",
+    )
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
@@ -71,6 +90,13 @@ class Order(models.Model):
                 condition=models.Q(amount_refunded__lte=models.F("total_amount")),
                 name="order_refund_not_above_total",
             ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(session__isnull=False, masterclass__isnull=True)
+                    | models.Q(session__isnull=True, masterclass__isnull=False)
+                ),
+                name="order_for_a_session_or_a_masterclass",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -90,6 +116,25 @@ class Order(models.Model):
         return money_amount(self.total_amount, self.currency)
 
     total_display.short_description = "Total"  # type: ignore[attr-defined]
+
+    @property
+    def is_masterclass(self) -> bool:
+        return self.masterclass_id is not None
+
+    @property
+    def item_title(self) -> str:
+        """What was bought, in a few words: the workshop or the masterclass title."""
+        if self.masterclass_id is not None:
+            return self.masterclass.title
+        return self.session.workshop.title if self.session_id else ""
+
+    def item_display(self) -> str:
+        """What was bought, for staff lists and exports: the session or the masterclass."""
+        if self.masterclass_id is not None:
+            return f"Masterclass: {self.masterclass.title}"
+        return str(self.session) if self.session_id else ""
+
+    item_display.short_description = "Bought"  # type: ignore[attr-defined]
 
     @property
     def is_free(self) -> bool:

@@ -10,7 +10,9 @@ from .models import Order, OrderLine
 
 
 def _orders() -> QuerySet[Order]:
-    return Order.objects.select_related("session__workshop", "session__venue").prefetch_related(
+    return Order.objects.select_related(
+        "session__workshop", "session__venue", "masterclass"
+    ).prefetch_related(
         Prefetch(
             "lines",
             queryset=OrderLine.objects.select_related("registration__ticket_type"),

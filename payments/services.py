@@ -8,19 +8,23 @@ between two short transactions, and refunds are Celery tasks enqueued on commit.
 
 import datetime
 import logging
+import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import cast
 
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from courses import selectors as courses_selectors
 from courses import services as courses_services
 from courses.errors import HoldExpired
-from courses.services import SeatRequest
+from courses.models import AccessSource, Masterclass, Session
+from courses.services import DEFAULT_HOLD, SeatRequest
 
 from . import gateway, tasks
-from .errors import CheckoutUnavailable, OrderNotPayable
+from .errors import AlreadyHasAccess, CheckoutUnavailable, MasterclassNotForSale, OrderNotPayable
 from .models import (
     Order,
     OrderLine,
@@ -88,12 +92,61 @@ def order_create(
     return order
 
 
+@transaction.atomic
+def masterclass_order_create(*, buyer, masterclass_id: int, now=None) -> Order:
+    """An order for lifetime access to one masterclass, open for as long as a checkout
+    hold lasts. Nothing is held: there are no seats. Asking again while an order is still
+    open returns that order (one checkout, never two charges). Raises
+    ``MasterclassNotForSale`` or ``AlreadyHasAccess`` and writes nothing then."""
+    now = now or timezone.now()
+    # The buyer's row lock serialises two clicks on "Buy" (two tabs, a double submit).
+    get_user_model().objects.select_for_update().filter(pk=buyer.pk).first()
+    masterclass = Masterclass.objects.filter(pk=masterclass_id).first()
+    if masterclass is None or not masterclass.is_purchasable:
+        raise MasterclassNotForSale("This masterclass is not for sale on its own.")
+    if courses_selectors.user_can_watch_masterclass(user=buyer, masterclass=masterclass, at=now):
+        raise AlreadyHasAccess(f"You can already watch {masterclass.title}: no need to buy it.")
+    pending = Order.objects.filter(buyer=buyer, masterclass=masterclass, status=OrderStatus.PENDING)
+    if pending.filter(awaiting_async_payment=True).exists():
+        raise OrderNotPayable(
+            f"Your payment for {masterclass.title} is still being processed by your bank. "
+            "We e-mail you as soon as it clears."
+        )
+    open_order = pending.filter(hold_expires_at__gt=now).first()
+    if open_order is not None:
+        return open_order
+    return Order.objects.create(
+        reservation=uuid.uuid4(),
+        buyer=buyer,
+        email=buyer.email,
+        masterclass=masterclass,
+        total_amount=cast(int, masterclass.price_amount),
+        currency=masterclass.currency.lower(),
+        # Stripe's checkout lives as long as a seat hold would (at least its 30 minutes).
+        hold_expires_at=now + DEFAULT_HOLD,
+    )
+
+
+def _masterclass_grant_reference(order: Order) -> str:
+    return f"order-{order.reference}"
+
+
 def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
+    if order.masterclass is not None:
+        return [
+            gateway.CheckoutLine(
+                name=f"Masterclass — {order.masterclass.title}",
+                unit_amount=order.total_amount,
+                quantity=1,
+                description="Lifetime access to every lesson of this online masterclass.",
+            )
+        ]
     grouped: OrderedDict[tuple[str, int], int] = OrderedDict()
     for line in order.lines.select_related("registration__ticket_type"):
         key = (line.registration.ticket_type.name, line.unit_amount)
         grouped[key] = grouped.get(key, 0) + 1
-    session = order.session
+    # Not a masterclass order, so a session order (a database constraint says so).
+    session = cast(Session, order.session)
     title = session.workshop.title
     when = f"{session.local_starts_at:%a %d %b %Y}, {session.venue.city}"
     return [
@@ -107,7 +160,9 @@ def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
 def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) -> Order:
     """Create (or find again: same idempotency key) the order's Stripe Checkout Session,
     expiring with the hold. Raises ``OrderNotPayable`` or ``CheckoutUnavailable``."""
-    order = Order.objects.select_related("session__workshop", "session__venue").get(pk=order_id)
+    order = Order.objects.select_related("session__workshop", "session__venue", "masterclass").get(
+        pk=order_id
+    )
     if order.stripe_checkout_url:
         return order
     if not order.hold_is_active:
@@ -122,7 +177,7 @@ def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) ->
             expires_at=order.hold_expires_at,
             success_url=success_url,
             cancel_url=cancel_url,
-            description=f"Order {order.number}: {order.session}",
+            description=f"Order {order.number}: {order.item_display()}",
         )
     except gateway.GatewayError as error:
         logger.warning("Checkout for order %s failed: %s", order.pk, error)
@@ -163,6 +218,8 @@ def order_mark_paid(
         order.stripe_payment_intent_id = payment_intent_id
     order.paid_at = now
     order.awaiting_async_payment = False
+    if order.masterclass_id is not None:
+        return _masterclass_order_fulfil(order, now)
     late = order.status != OrderStatus.PENDING or now >= order.hold_expires_at
     try:
         with transaction.atomic():
@@ -185,6 +242,28 @@ def order_mark_paid(
         order.needs_attention = True
         order.attention_note = "Paid after the hold expired; seats were still free and confirmed."
     order.save()
+    tasks.order_send_confirmation.delay_on_commit(order.pk)
+    return order
+
+
+def _masterclass_order_fulfil(order: Order, now) -> Order:
+    """Paid (even after its checkout closed: nothing was held, so nothing ran out):
+    lifetime access, one grant per order whichever path reports the payment."""
+    order.status = OrderStatus.PAID
+    order.closed_at = None
+    if order.buyer is None:
+        order.needs_attention = True
+        order.attention_note = "Paid, but the buyer's account is gone: no access was granted."
+        order.save()
+        return order
+    order.save()
+    courses_services.access_grant_create(
+        user=order.buyer,
+        source=AccessSource.PURCHASE,
+        masterclass=order.masterclass,
+        starts_at=now,
+        source_reference=_masterclass_grant_reference(order),
+    )
     tasks.order_send_confirmation.delay_on_commit(order.pk)
     return order
 
@@ -326,9 +405,16 @@ def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
     if refunded and refunded >= paid:
         order.status = OrderStatus.REFUNDED
         order.closed_at = order.closed_at or now
-        courses_services.reservation_cancel(
-            reservation=order.reservation, reason="Refunded", now=now
-        )
+        if order.masterclass_id is not None:
+            courses_services.access_grant_end(
+                source=AccessSource.PURCHASE,
+                source_reference=_masterclass_grant_reference(order),
+                revoke=True,
+            )
+        else:
+            courses_services.reservation_cancel(
+                reservation=order.reservation, reason="Refunded", now=now
+            )
     elif refunded and order.status == OrderStatus.PAID:
         order.status = OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["amount_refunded", "status", "closed_at"])

@@ -7,6 +7,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("register/<int:session_id>/", views.register, name="register"),
+    path("masterclass/<int:masterclass_id>/buy/", views.masterclass_buy, name="masterclass_buy"),
     path("orders/<uuid:reference>/", views.order_detail, name="order"),
     path("orders/<uuid:reference>/pay/", views.order_pay, name="order_pay"),
     path("orders/<uuid:reference>/paid/", views.checkout_return, name="checkout_return"),

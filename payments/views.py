@@ -10,18 +10,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from courses import selectors as courses_selectors
 from courses.calendar import session_ics
 from courses.errors import CoursesError, SessionFull, WaitlistOfferInvalid
-from courses.models import Session, SessionStatus
+from courses.locators import masterclass_url
+from courses.models import Masterclass, Session, SessionStatus
 from courses.services import SeatRequest
 from courses.waitlist_links import waitlist_offer_read
 
 from . import gateway, selectors, services
 from .emails import ticket_qr_svg
-from .errors import PaymentsError
+from .errors import AlreadyHasAccess, PaymentsError
 from .forms import AttendeeFormSet, parse_quantities
 from .models import OrderStatus
 
@@ -176,8 +177,48 @@ def _start_checkout(request: HttpRequest, order) -> None:
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
+def masterclass_buy(request: HttpRequest, masterclass_id: int) -> HttpResponse:
+    """Buy one masterclass outright. POST (the paywall's button) opens the checkout; GET is
+    where a visitor lands after signing in: the same offer, one click from paying."""
+    masterclass = get_object_or_404(Masterclass, pk=masterclass_id)
+    context = {"masterclass": masterclass, "watch_url": masterclass_url(masterclass)}
+    if request.method == "POST":
+        try:
+            order = services.masterclass_order_create(
+                buyer=request.user, masterclass_id=masterclass.pk
+            )
+        except AlreadyHasAccess as error:
+            messages.info(request, str(error))
+            return redirect(context["watch_url"] or "accounts:dashboard")
+        except PaymentsError as error:
+            context["error"] = str(error)
+            return render(request, "payments/masterclass_buy.html", context, status=400)
+        _start_checkout(request, order)
+        order.refresh_from_db()
+        return redirect(order.stripe_checkout_url or order.get_absolute_url())
+    if courses_selectors.user_can_watch_masterclass(user=request.user, masterclass=masterclass):
+        messages.info(request, f"You can already watch {masterclass.title}.")
+        return redirect(context["watch_url"] or "accounts:dashboard")
+    if not masterclass.is_purchasable:
+        context["error"] = "This masterclass is not for sale on its own."
+    return render(request, "payments/masterclass_buy.html", context)
+
+
+@login_required
 def order_detail(request: HttpRequest, reference) -> HttpResponse:
     order = selectors.order_for_viewer(reference=reference, user=request.user)
+    if order.masterclass_id is not None:
+        return render(
+            request,
+            "payments/order_masterclass.html",
+            {
+                "order": order,
+                "masterclass": order.masterclass,
+                "watch_url": masterclass_url(order.masterclass),
+                "state": order.display_status,
+            },
+        )
     return render(
         request,
         "payments/order_detail.html",
@@ -213,7 +254,9 @@ def checkout_return(request: HttpRequest, reference) -> HttpResponse:
     """Stripe's success URL: fulfil now through the same service as the webhook."""
     order = selectors.order_for_viewer(reference=reference, user=request.user)
     order = services.checkout_fulfil_on_return(order=order)
-    if order.status == OrderStatus.PAID:
+    if order.status == OrderStatus.PAID and order.masterclass_id is not None:
+        messages.success(request, "Payment received. The masterclass is yours: enjoy watching!")
+    elif order.status == OrderStatus.PAID:
         messages.success(request, "Payment received. You're booked!")
     return redirect(order)
 

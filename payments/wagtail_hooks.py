@@ -40,19 +40,27 @@ class OrderViewSet(ModelViewSet):
     list_display = [
         "number",
         "email",
-        "session",
+        "item_display",
         "status",
         "total_display",
         "needs_attention",
         "created_at",
     ]
-    list_filter = ["status", "needs_attention", "session__workshop", "session", "created_at"]
+    list_filter = [
+        "status",
+        "needs_attention",
+        "session__workshop",
+        "session",
+        "masterclass",
+        "created_at",
+    ]
     search_fields = [
         "reference",
         "email",
         "buyer__full_name",
         "lines__registration__attendee_name",
         "lines__registration__attendee_email",
+        "masterclass__title",
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
     ]
@@ -61,6 +69,7 @@ class OrderViewSet(ModelViewSet):
         "number",
         "email",
         "session",
+        "masterclass",
         "status",
         "total_amount",
         "amount_refunded",
@@ -82,6 +91,7 @@ class OrderViewSet(ModelViewSet):
         "email",
         "buyer",
         "session",
+        "masterclass",
         "total_amount",
         "amount_refunded",
         "currency",
@@ -101,7 +111,7 @@ class OrderViewSet(ModelViewSet):
     copy_view_enabled = False
 
     def get_queryset(self, request):
-        return Order.objects.select_related("session__workshop", "session__venue")
+        return Order.objects.select_related("session__workshop", "session__venue", "masterclass")
 
 
 class RegistrationViewSet(ModelViewSet):
@@ -195,6 +205,9 @@ class BookingsPanel(Component):
             "sessions": sessions,
             "revenue": (revenue["total"] or 0) - (revenue["refunded"] or 0),
             "attention": Order.objects.filter(needs_attention=True).count(),
+            "masterclasses_sold": paid.filter(masterclass__isnull=False)
+            .exclude(status=OrderStatus.REFUNDED)
+            .count(),
         }
 
 

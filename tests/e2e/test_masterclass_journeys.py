@@ -94,7 +94,7 @@ def test_visitor_meets_the_paywall_and_can_watch_the_preview(page, shots, live, 
     shots("library-visitor")
     page.goto(live.url + SERIES)
     assert page.get_by_role("link", name="Join the membership").first.is_visible()
-    assert page.get_by_role("link", name="Buy for $149").first.is_visible()
+    assert page.get_by_role("button", name="Buy for $149").first.is_visible()
     shots("series-paywall")
 
     page.goto(live.url + LESSON)
