@@ -130,8 +130,11 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
 
     def save_instance(self):
         session = super().save_instance()
-        # A raised capacity (or reopened registration) may free seats for the waiting list.
-        services.waitlist_seats_freed(session_id=session.pk)
+        if session.is_cancelled:
+            services.waitlist_close_for_session(session_id=session.pk)
+        else:
+            # A raised capacity (or reopened registration) may free seats for the list.
+            services.waitlist_seats_freed(session_id=session.pk)
         return session
 
 
