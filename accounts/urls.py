@@ -7,4 +7,9 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path(
+        "registrations/<int:registration_id>/cancel/",
+        views.registration_cancel,
+        name="registration_cancel",
+    ),
 ]

@@ -23,6 +23,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             (masterclass, masterclass_url(masterclass))
             for masterclass in masterclasses_purchased(user=request.user)
         ],
+        "refunds": payments_selectors.refunds_for_user(user=request.user)[:10],
     }
     return render(request, "accounts/dashboard.html", context)
 
@@ -35,3 +36,59 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:dashboard")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@login_required
+def registration_cancel(request: HttpRequest, registration_id: int) -> HttpResponse:
+    """Show exactly what cancelling gives back (and why) before confirming; POST cancels
+    the seat and sends the refund. Only the registration's buyer gets here (404)."""
+    from payments import selectors as payments_selectors
+    from payments import services as payments_services
+    from payments.errors import PaymentsError, QuoteChanged
+
+    registration = payments_selectors.registration_for_canceller(
+        registration_id=registration_id, user=request.user
+    )
+    quote = payments_selectors.registration_refund_quote(registration=registration)
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            result = payments_services.registration_cancel(
+                registration_id=registration.pk,
+                requested_by=request.user,
+                expected_amount=_int_or_none(request.POST.get("expected_amount")),
+            )
+        except QuoteChanged as changed:
+            quote, error, status = changed.quote, str(changed), 409
+        except PaymentsError as refused:
+            quote = payments_selectors.registration_refund_quote(registration=registration)
+            error, status = str(refused), 409
+        else:
+            text = f"{registration.attendee_name}'s registration is cancelled."
+            if result.refund is not None:
+                from payments.templatetags.money import money_amount
+
+                text += (
+                    f" {money_amount(result.refund.amount, result.refund.currency)} is being "
+                    "refunded to your original payment method."
+                )
+            messages.success(request, text)
+            return redirect("accounts:dashboard")
+    return render(
+        request,
+        "accounts/registration_cancel.html",
+        {
+            "registration": registration,
+            "session": registration.session,
+            "quote": quote,
+            "error": error,
+        },
+        status=status,
+    )

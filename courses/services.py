@@ -394,6 +394,40 @@ def _reservation_seats_freed(reservation: uuid.UUID) -> None:
         waitlist_seats_freed(session_id=session_id)
 
 
+@transaction.atomic
+def registration_cancel(
+    *, registration_id: int, reason: str, now: datetime.datetime | None = None
+) -> Registration:
+    """Cancel one seat (the attendee or staff cancelled it); its seat is free at once.
+    Refunds are the payments app's job. Idempotent: a cancelled seat stays as it was."""
+    now = now or timezone.now()
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    if registration.status != RegistrationStatus.CANCELLED:
+        registration.status = RegistrationStatus.CANCELLED
+        registration.cancelled_at = now
+        registration.cancel_reason = reason[:255]
+        registration.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+    return registration
+
+
+@transaction.atomic
+def session_registrations_cancel(
+    *, session: Session, reason: str, now: datetime.datetime | None = None
+) -> list[int]:
+    """Cancel every seat of a session (it was cancelled): confirmed seats and holds.
+    Returns the ids of the registrations cancelled now."""
+    now = now or timezone.now()
+    seats = Registration.objects.select_for_update().filter(
+        session=session,
+        status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.HELD],
+    )
+    ids = list(seats.values_list("pk", flat=True))
+    Registration.objects.filter(pk__in=ids).update(
+        status=RegistrationStatus.CANCELLED, cancel_reason=reason[:255], cancelled_at=now
+    )
+    return ids
+
+
 def holds_expire(*, now: datetime.datetime | None = None) -> int:
     """Mark lapsed holds expired and let the waiting lists of their sessions move on.
     The seats themselves stopped counting the moment the holds lapsed."""

@@ -9,6 +9,7 @@ from django.db import router
 from django.db.models.deletion import Collector, ProtectedError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -20,11 +21,13 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
 )
+from wagtail.admin.ui.menus import MenuItem as UIMenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets.button import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -89,10 +92,25 @@ class WorkshopViewSet(SnippetViewSet):
     ]
 
 
+# Other apps add actions on a session (payments: cancel the session and refund everyone,
+# add a complimentary registration) through this hook, so courses knows nothing of them.
+# Each hook function takes ``session`` and ``user`` and returns a list of ``MenuItem``s.
+SESSION_ACTIONS_HOOK = "workshop_session_actions"
+
+
+def session_actions(session: Session, user) -> list[UIMenuItem]:
+    return [item for fn in hooks.get_hooks(SESSION_ACTIONS_HOOK) for item in fn(session, user)]
+
+
 class SessionIndexView(generic.IndexView):
     def get_base_queryset(self):
         return selectors.sessions_with_seats(
             super().get_base_queryset().select_related("workshop", "venue")
+        )
+
+    def get_list_more_buttons(self, instance):
+        return super().get_list_more_buttons(instance) + session_actions(
+            instance, self.request.user
         )
 
 
@@ -136,6 +154,11 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
             # A raised capacity (or reopened registration) may free seats for the list.
             services.waitlist_seats_freed(session_id=session.pk)
         return session
+
+    @cached_property
+    def header_more_buttons(self):
+        extra = session_actions(self.object, self.request.user)
+        return super().header_more_buttons + [Button.from_menu_item(item) for item in extra]
 
 
 class SessionDeleteView(generic.DeleteView):

@@ -11,6 +11,7 @@ from email.message import MIMEPart
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
 from django.db.models import QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -20,8 +21,9 @@ import segno
 
 from courses.calendar import session_ics
 from courses.locators import masterclass_url
+from courses.models import Registration, Session
 
-from .models import Order, OrderLine
+from .models import Notice, NoticeKind, Order, OrderLine, Refund, RefundReason, RefundStatus
 
 
 def ticket_qr_png(code: str) -> bytes:
@@ -127,37 +129,35 @@ def order_confirmation_send(*, order_id: int) -> None:
             raise
     ics = session_ics(session=order.session, url=_absolute(order.get_absolute_url()))
     for line in lines:
-        this_line = OrderLine.objects.filter(pk=line.pk)
-        if not _claim(this_line, "ticket_sent_at"):
-            continue
-        registration = line.registration
-        qr = MIMEPart()
-        qr.set_content(
-            ticket_qr_png(registration.code),
-            maintype="image",
-            subtype="png",
-            disposition="inline",
-            filename="ticket-qr.png",
-            cid="<ticket-qr>",
+        _send_once(
+            OrderLine.objects.filter(pk=line.pk),
+            "ticket_sent_at",
+            **_ticket_message(registration=line.registration, session=order.session, ics=ics),
         )
-        try:
-            _send(
-                subject=f"Your ticket: {order.session.workshop.title}",
-                to=registration.attendee_email,
-                template="ticket",
-                context={
-                    "order": order,
-                    "registration": registration,
-                    "session": order.session,
-                    "ticket_url": _absolute(
-                        reverse("payments:ticket", kwargs={"code": registration.code})
-                    ),
-                },
-                attachments=[qr, ("workshop.ics", ics, "text/calendar")],
-            )
-        except Exception:
-            _unclaim(this_line, "ticket_sent_at")
-            raise
+
+
+def _ticket_message(*, registration: Registration, session: Session, ics: str, subject="") -> dict:
+    """One attendee's ticket (``_send``'s arguments): QR code inline, the .ics attached."""
+    qr = MIMEPart()
+    qr.set_content(
+        ticket_qr_png(registration.code),
+        maintype="image",
+        subtype="png",
+        disposition="inline",
+        filename="ticket-qr.png",
+        cid="<ticket-qr>",
+    )
+    return {
+        "subject": subject or f"Your ticket: {session.workshop.title}",
+        "to": registration.attendee_email,
+        "template": "ticket",
+        "context": {
+            "registration": registration,
+            "session": session,
+            "ticket_url": _absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
+        },
+        "attachments": [qr, ("workshop.ics", ics, "text/calendar")],
+    }
 
 
 def order_refund_notice_send(*, order_id: int) -> None:
@@ -179,3 +179,110 @@ def order_refund_notice_send(*, order_id: int) -> None:
     except Exception:
         _unclaim(this_order, "refund_notice_sent_at")
         raise
+
+
+# --- Notices: cancellations and complimentary tickets (claimed rows, see models.Notice) ---
+
+
+def _registration_cancelled(notice: Notice) -> None:
+    registration = Registration.objects.select_related(
+        "session__workshop", "session__venue", "ticket_type"
+    ).get(pk=notice.registration_id)
+    session = registration.session
+    refund = (
+        Refund.objects.filter(registration=registration)
+        .exclude(status__in=[RefundStatus.FAILED, RefundStatus.CANCELED])
+        .select_related("order")
+        .last()
+    )
+    order = refund.order if refund else None
+    if order is None and hasattr(registration, "order_line"):
+        order = registration.order_line.order
+    _send(
+        subject=f"Cancelled: {session.workshop.title}, {session.local_starts_at:%-d %b %Y}",
+        to=notice.to,
+        template="registration_cancelled",
+        context={
+            "registration": registration,
+            "session": session,
+            "refund": refund,
+            "order": order,
+            "by_staff": bool(notice.note),
+            "note": notice.note,
+            "is_attendee": notice.to.lower() == registration.attendee_email.lower(),
+            "account_url": _absolute(reverse("accounts:dashboard")),
+            "order_url": _absolute(order.get_absolute_url()) if order else "",
+        },
+    )
+
+
+def _session_cancelled(notice: Notice) -> None:
+    session = Session.objects.select_related("workshop", "venue").get(pk=notice.session_id)
+    registrations = Registration.objects.filter(
+        session=session, attendee_email__iexact=notice.to
+    ).select_related("ticket_type")
+    orders = []
+    for order in Order.objects.filter(session=session, email__iexact=notice.to):
+        refunded = sum(
+            r.amount
+            for r in order.refunds.filter(reason=RefundReason.SESSION_CANCELLED).exclude(
+                status__in=[RefundStatus.FAILED, RefundStatus.CANCELED]
+            )
+        )
+        if refunded:
+            orders.append(
+                {"order": order, "refunded": refunded, "url": _absolute(order.get_absolute_url())}
+            )
+    _send(
+        subject=f"Cancelled: {session.workshop.title}, {session.local_starts_at:%-d %b %Y}",
+        to=notice.to,
+        template="session_cancelled",
+        context={
+            "session": session,
+            "registrations": [
+                r for r in registrations if r.cancel_reason.startswith("Session cancelled")
+            ],
+            "orders": orders,
+            "note": notice.note,
+            "workshops_url": settings.SITE_URL + "/workshops/",
+        },
+    )
+
+
+def _complimentary_ticket(notice: Notice) -> None:
+    registration = Registration.objects.select_related(
+        "session__workshop", "session__venue", "ticket_type"
+    ).get(pk=notice.registration_id)
+    session = registration.session
+    ics = session_ics(
+        session=session,
+        url=_absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
+    )
+    _send(
+        **_ticket_message(
+            registration=registration,
+            session=session,
+            ics=ics,
+            subject=f"Your complimentary ticket: {session.workshop.title}",
+        )
+    )
+
+
+NOTICE_SENDERS = {
+    NoticeKind.REGISTRATION_CANCELLED: _registration_cancelled,
+    NoticeKind.SESSION_CANCELLED: _session_cancelled,
+    NoticeKind.COMPLIMENTARY_TICKET: _complimentary_ticket,
+}
+
+
+def notice_send(*, notice_id: int) -> bool:
+    """Send a claimed notice once: the row lock and ``sent_at`` make a retry after
+    success a no-op; a failed send raises (Celery retries) and leaves it unsent."""
+    with transaction.atomic():
+        notice = Notice.objects.select_for_update().get(pk=notice_id)
+        if notice.sent_at is not None:
+            return False
+        NOTICE_SENDERS[NoticeKind(notice.kind)](notice)
+        notice.sent_at = timezone.now()
+        notice.save(update_fields=["sent_at"])
+    return True

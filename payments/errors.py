@@ -19,3 +19,20 @@ class MasterclassNotForSale(PaymentsError):
 
 class AlreadyHasAccess(PaymentsError):
     """The buyer can already watch the masterclass: buying it again would charge twice."""
+
+
+class RefundNotPossible(PaymentsError):
+    """A refund that cannot be made: nothing paid online, over what is left, no reason."""
+
+
+class CancellationRefused(PaymentsError):
+    """The registration or session cannot be cancelled (already cancelled, started...)."""
+
+
+class QuoteChanged(PaymentsError):
+    """The refund shown before confirming is no longer what cancelling would give (a
+    deadline passed in between); ``quote`` is the new one, to show and confirm again."""
+
+    def __init__(self, message: str, *, quote) -> None:
+        super().__init__(message)
+        self.quote = quote

@@ -1,7 +1,10 @@
 """Registration forms: step 1 chooses tickets (GET), step 2 names one attendee per seat."""
 
+from decimal import Decimal
+
 from django import forms
 
+from courses.forms import WalkInForm
 from courses.models import TicketType
 
 
@@ -39,3 +42,72 @@ class AttendeeForm(forms.Form):
 AttendeeFormSet = forms.formset_factory(
     AttendeeForm, extra=0, min_num=1, validate_min=True, max_num=50, validate_max=True
 )
+
+
+# --- Staff: refunds, cancellations, complimentary seats -------------------------------------
+
+
+class MoneyField(forms.DecimalField):
+    """An amount typed in major units ("120.50") and cleaned to minor units (12050)."""
+
+    def __init__(self, *, currency: str = "usd", **kwargs) -> None:
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0"))
+        super().__init__(**kwargs)
+        self.widget.attrs.update({"step": "0.01", "inputmode": "decimal"})
+        self.currency = currency
+
+    def prepare_value(self, value):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return f"{Decimal(value) / 100:.2f}"
+        return super().prepare_value(value)
+
+    def clean(self, value):
+        cleaned = super().clean(value)
+        return None if cleaned is None else int(cleaned * 100)
+
+
+REASON_HELP = "Required. Kept with the refund and quoted in the e-mail to the attendee or buyer."
+
+
+class OrderRefundForm(forms.Form):
+    amount = MoneyField(label="Amount to refund", min_value=Decimal("0.01"))
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=500, help_text=REASON_HELP
+    )
+    # One key per opened form: submitting it twice makes one refund.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+
+class RegistrationCancelForm(forms.Form):
+    refund_amount = MoneyField(
+        label="Refund for this seat",
+        help_text="Prefilled from the workshop's refund policy; change it if needed (0 for none).",
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), max_length=500, help_text=REASON_HELP
+    )
+
+
+class SessionCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Message to everyone",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        max_length=1000,
+        help_text="Required. Why the session is cancelled; every attendee and buyer receives it.",
+    )
+    confirm = forms.BooleanField(
+        label="Yes, cancel the session, every registration, and refund every paid order in full"
+    )
+
+
+class ComplimentaryForm(WalkInForm):
+    """The check-in walk-in form, for a free seat given from the admin."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["payment"]
+        self.fields[
+            "attendee_email"
+        ].help_text = "Their ticket (QR code and calendar file) is e-mailed here at once."

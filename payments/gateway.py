@@ -35,6 +35,24 @@ class SignatureError(GatewayError):
     """A webhook body whose signature (or timestamp) does not verify."""
 
 
+class GatewayRefused(GatewayError):
+    """Stripe understood the request and said no (e.g. more than is left to refund):
+    asking again will not help. Other ``GatewayError``s (network, rate limits, Stripe's
+    own errors, configuration) may succeed on a later attempt."""
+
+
+# The in-process fake raises this to stand in for a network failure (nothing reached
+# Stripe, so nothing was saved under the idempotency key).
+ConnectionFailure = stripe.APIConnectionError
+REFUSALS = (stripe.InvalidRequestError, stripe.CardError, stripe.IdempotencyError)
+
+
+def _gateway_error(error: stripe.StripeError) -> GatewayError:
+    if isinstance(error, REFUSALS):
+        return GatewayRefused(error.user_message or str(error))
+    return GatewayError(str(error))
+
+
 @dataclass(frozen=True)
 class CheckoutLine:
     name: str
@@ -134,12 +152,15 @@ def checkout_session_retrieve(*, checkout_session_id: str) -> dict:
         raise GatewayError(str(error)) from error
 
 
-def refund_create(*, payment_intent_id: str, amount: int, reason: str, key: str) -> dict:
-    """Refund part or all of a payment. ``key`` makes retries of one decision safe."""
+def refund_create(
+    *, payment_intent_id: str, amount: int, reason: str, key: str, metadata: dict | None = None
+) -> dict:
+    """Refund part or all of a payment. ``key`` makes retries of one decision safe.
+    Raises ``GatewayRefused`` when Stripe says no, ``GatewayError`` when it may work later."""
     params = {
         "payment_intent": payment_intent_id,
         "amount": amount,
-        "metadata": {"reason": reason},
+        "metadata": {"reason": reason, **(metadata or {})},
     }
     if reason == "requested_by_customer":
         params["reason"] = reason
@@ -148,7 +169,23 @@ def refund_create(*, payment_intent_id: str, amount: int, reason: str, key: str)
             client().v1.refunds.create(cast("RefundCreateParams", params), {"idempotency_key": key})
         )
     except stripe.StripeError as error:
-        raise GatewayError(str(error)) from error
+        raise _gateway_error(error) from error
+
+
+def refund_retrieve(*, refund_id: str) -> dict:
+    try:
+        return _plain(client().v1.refunds.retrieve(refund_id))
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+
+
+def refunds_for_payment(*, payment_intent_id: str) -> list[dict]:
+    """Every refund of a payment (newest first), e.g. to find one whose answer we lost."""
+    try:
+        page = client().v1.refunds.list({"payment_intent": payment_intent_id, "limit": 100})
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+    return [_plain(refund) for refund in page.data]
 
 
 def event_verify(*, payload: bytes, signature: str | None) -> dict:

@@ -98,6 +98,9 @@ class Order(models.Model):
                 name="order_for_a_session_or_a_masterclass",
             ),
         ]
+        permissions = [
+            ("refund_order", "Can cancel registrations, refund orders and cancel sessions"),
+        ]
 
     def __str__(self) -> str:
         return f"Order {self.number}"
@@ -206,23 +209,89 @@ class RefundReason(models.TextChoices):
     CUSTOMER = "requested_by_customer", "Requested by the customer"
     STAFF = "staff", "Issued by staff"
     STRIPE = "stripe", "Issued in the Stripe dashboard"
+    SESSION_CANCELLED = "session_cancelled", "The session was cancelled"
 
 
 class Refund(models.Model):
+    """Money going back, tracked from our decision until Stripe confirms it.
+
+    Refunds we start are written first, ``pending`` with no ``stripe_refund_id``, and a
+    task (``payments.tasks.refund_submit``) asks Stripe with ``idempotency_key``; retries
+    reuse the key, so Stripe makes one refund however often we ask. Stripe's answer (and
+    later ``refund.updated`` events) fill in the id and status. Refunds made in Stripe's
+    dashboard arrive by webhook and are recorded with reason ``stripe``.
+    """
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
-    stripe_refund_id = models.CharField(max_length=255, unique=True)
+    stripe_refund_id = models.CharField(
+        max_length=255, blank=True, help_text="Empty until Stripe has accepted the refund."
+    )
+    idempotency_key = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text="Sent with every attempt; empty for refunds we did not start.",
+    )
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=RefundStatus.choices)
     reason = models.CharField(max_length=30, choices=RefundReason.choices)
+    note = models.TextField(blank=True, help_text="Why, in staff's or the system's words.")
+    registration = models.ForeignKey(
+        "courses.Registration",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="refunds",
+        help_text="The cancelled seat this refund is for, if it is for one seat.",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="When Stripe accepted it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["stripe_refund_id"],
+                condition=~models.Q(stripe_refund_id=""),
+                name="refund_stripe_id_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~models.Q(idempotency_key=""),
+                name="refund_idempotency_key_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self) -> str:
-        return self.stripe_refund_id
+        return self.stripe_refund_id or f"Refund {self.pk} (not yet at Stripe)"
+
+    @property
+    def is_submitted(self) -> bool:
+        return bool(self.stripe_refund_id)
+
+    @property
+    def display_status(self) -> str:
+        """What people see: our own queue and Stripe's states in plain words."""
+        if self.status == RefundStatus.PENDING and not self.is_submitted:
+            return "Being sent to Stripe"
+        return {
+            RefundStatus.PENDING: "Pending at Stripe",
+            RefundStatus.REQUIRES_ACTION: "Pending at Stripe",
+            RefundStatus.SUCCEEDED: "Refunded",
+            RefundStatus.FAILED: "Failed",
+            RefundStatus.CANCELED: "Cancelled",
+        }[RefundStatus(self.status)]
 
 
 class StripeEvent(models.Model):
@@ -243,3 +312,38 @@ class StripeEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.event_id}"
+
+
+class NoticeKind(models.TextChoices):
+    REGISTRATION_CANCELLED = "registration_cancelled", "Registration cancelled"
+    SESSION_CANCELLED = "session_cancelled", "Session cancelled"
+    COMPLIMENTARY_TICKET = "complimentary_ticket", "Complimentary ticket"
+
+
+class Notice(models.Model):
+    """One e-mail about one event to one person. The row is claimed (inserted, ``key`` is
+    unique) before sending and ``sent_at`` is set after, so retries, double clicks and two
+    workers send it once."""
+
+    key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=40, choices=NoticeKind.choices)
+    to = models.EmailField()
+    session = models.ForeignKey(
+        "courses.Session", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    registration = models.ForeignKey(
+        "courses.Registration",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    note = models.TextField(blank=True, help_text="Staff's reason, quoted in the e-mail.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} to {self.to}"

@@ -11,6 +11,7 @@ import logging
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import cast
 
 from django.contrib.auth import get_user_model
@@ -20,12 +21,22 @@ from django.utils import timezone
 from courses import selectors as courses_selectors
 from courses import services as courses_services
 from courses.errors import HoldExpired
-from courses.models import AccessSource, Masterclass, Session
+from courses.models import AccessSource, Masterclass, Registration, RegistrationStatus, Session
 from courses.services import DEFAULT_HOLD, SeatRequest
 
-from . import gateway, tasks
-from .errors import AlreadyHasAccess, CheckoutUnavailable, MasterclassNotForSale, OrderNotPayable
+from . import gateway, selectors, tasks
+from .errors import (
+    AlreadyHasAccess,
+    CancellationRefused,
+    CheckoutUnavailable,
+    MasterclassNotForSale,
+    OrderNotPayable,
+    QuoteChanged,
+    RefundNotPossible,
+)
 from .models import (
+    Notice,
+    NoticeKind,
     Order,
     OrderLine,
     OrderStatus,
@@ -412,6 +423,7 @@ def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
                 revoke=True,
             )
         else:
+            # Cancelling the seats offers them to the session's waiting list.
             courses_services.reservation_cancel(
                 reservation=order.reservation, reason="Refunded", now=now
             )
@@ -420,9 +432,24 @@ def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
     order.save(update_fields=["amount_refunded", "status", "closed_at"])
 
 
+REFUND_COUNTED = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION, RefundStatus.SUCCEEDED)
+
+
+def _refund_row_for(refund: dict, order: Order) -> Refund | None:
+    """Our row for a Stripe refund: by Stripe's id, or (the first answer, possibly a
+    webhook racing our own task) by the idempotency key we put in its metadata."""
+    rows = Refund.objects.select_for_update()
+    record = rows.filter(stripe_refund_id=refund["id"]).first()
+    key = (refund.get("metadata") or {}).get("refund_key")
+    if record is None and key:
+        record = rows.filter(order=order, idempotency_key=key).first()
+    return record
+
+
 @transaction.atomic
 def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) -> Refund | None:
-    """Upsert a Stripe refund (API response or ``refund.*`` event) and its order's totals."""
+    """Upsert a Stripe refund (API response or ``refund.*`` event) and its order's totals.
+    Refunds we started fill in their pending row; others (Stripe's dashboard) are added."""
     now = now or timezone.now()
     intent = refund.get("payment_intent") or ""
     order = Order.objects.select_for_update().filter(stripe_payment_intent_id=intent).first()
@@ -432,29 +459,49 @@ def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) 
     status = refund.get("status") or RefundStatus.PENDING
     if status not in RefundStatus.values:
         status = RefundStatus.PENDING
-    try:
-        with transaction.atomic():
-            record, _ = Refund.objects.update_or_create(
-                stripe_refund_id=refund["id"],
-                defaults={"status": status},
-                create_defaults={
-                    "order": order,
-                    "amount": int(refund["amount"]),
-                    "currency": refund.get("currency", order.currency),
-                    "status": status,
-                    "reason": reason,
-                },
-            )
-    except IntegrityError:  # a concurrent delivery created it first
-        record = Refund.objects.get(stripe_refund_id=refund["id"])
-        record.status = status
-        record.save(update_fields=["status"])
+    record = _refund_row_for(refund, order)
+    if record is None:
+        try:
+            with transaction.atomic():
+                record = Refund.objects.create(
+                    order=order,
+                    stripe_refund_id=refund["id"],
+                    amount=int(refund["amount"]),
+                    currency=refund.get("currency", order.currency),
+                    status=status,
+                    reason=reason,
+                    submitted_at=now,
+                )
+        except IntegrityError:  # a concurrent delivery created it first
+            record = Refund.objects.select_for_update().get(stripe_refund_id=refund["id"])
+    previous = record.status
+    record.stripe_refund_id = refund["id"]
+    record.status = status
+    record.submitted_at = record.submitted_at or now
+    if status in REFUND_COUNTED:
+        record.last_error = ""
+    record.save(update_fields=["stripe_refund_id", "status", "submitted_at", "last_error"])
+    if status in (RefundStatus.FAILED, RefundStatus.CANCELED) and previous != status:
+        _order_flag(
+            order, f"Refund of {_money(record.amount, record.currency)} {status} at Stripe."
+        )
     counted = sum(
         r.amount
-        for r in order.refunds.filter(status__in=[RefundStatus.SUCCEEDED, RefundStatus.PENDING])
+        for r in order.refunds.filter(status__in=REFUND_COUNTED).exclude(stripe_refund_id="")
     )
     _order_apply_refunded_total(order, counted, now)
     return record
+
+
+def _money(amount: int, currency: str) -> str:
+    from .templatetags.money import money_amount
+
+    return money_amount(amount, currency)
+
+
+def _order_flag(order: Order, note: str) -> None:
+    Order.objects.filter(pk=order.pk).update(needs_attention=True, attention_note=note[:255])
+    order.needs_attention, order.attention_note = True, note[:255]
 
 
 @transaction.atomic
@@ -485,6 +532,406 @@ def order_refund_late_payment(*, order_id: int) -> Refund | None:
     record = refund_record(refund=refund, reason=RefundReason.LATE_PAYMENT)
     tasks.order_send_refund_notice.delay_on_commit(order.pk)
     return record
+
+
+# --- Refunds we start: pending first, then Stripe -----------------------------------------
+
+
+def refund_request(
+    *,
+    order_id: int,
+    amount: int,
+    reason: str,
+    note: str = "",
+    requested_by=None,
+    registration_id: int | None = None,
+    key: str = "",
+) -> Refund:
+    """Decide a refund: write it ``pending`` and send it to Stripe from a task after commit.
+
+    ``key`` (optional) names the decision: asking again with the same key returns the
+    first refund (a double-clicked form, a retried request). Raises ``RefundNotPossible``
+    with a reason fit to show, and writes nothing then."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if key:
+            existing = Refund.objects.filter(idempotency_key=key).first()
+            if existing is not None:
+                return existing
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
+            raise RefundNotPossible("Enter an amount greater than zero.")
+        if not order.stripe_payment_intent_id:
+            raise RefundNotPossible(
+                "This order was not paid online, so there is nothing to refund."
+            )
+        refundable = selectors.order_refundable_amount(order=order)
+        if amount > refundable:
+            raise RefundNotPossible(
+                f"At most {_money(refundable, order.currency)} can still be refunded on this "
+                f"order; {_money(amount, order.currency)} is more than that."
+                if refundable
+                else "Everything paid for this order has already been refunded."
+            )
+        refund = Refund.objects.create(
+            order=order,
+            amount=amount,
+            currency=order.currency,
+            status=RefundStatus.PENDING,
+            reason=reason,
+            note=note.strip(),
+            requested_by=requested_by,
+            registration_id=registration_id,
+            idempotency_key=key or f"refund-{order.reference}-{uuid.uuid4().hex}",
+        )
+        tasks.refund_submit.delay_on_commit(refund.pk)
+    return refund
+
+
+def _refund_found_at_stripe(refund: Refund) -> dict | None:
+    """After a failed attempt Stripe may have made the refund anyway (the answer was
+    lost, or saved under the key as an error): look for it by the key in its metadata."""
+    for candidate in gateway.refunds_for_payment(
+        payment_intent_id=refund.order.stripe_payment_intent_id
+    ):
+        if (candidate.get("metadata") or {}).get("refund_key") == refund.idempotency_key:
+            return candidate
+    return None
+
+
+def refund_submit(*, refund_id: int) -> Refund:
+    """Send a pending refund to Stripe (task, beat retries). Never inside a transaction
+    while Stripe is asked; the idempotency key makes every attempt the same request.
+
+    A refusal (e.g. more than is left on the charge) fails the refund and flags the order
+    for staff; anything else (network, Stripe down) leaves it pending with the error, to be
+    tried again."""
+    with transaction.atomic():
+        refund = Refund.objects.select_for_update().select_related("order").get(pk=refund_id)
+        if refund.stripe_refund_id or refund.status != RefundStatus.PENDING:
+            return refund
+        refund.attempts += 1
+        refund.save(update_fields=["attempts", "updated_at"])
+    order = refund.order
+    try:
+        answer = _refund_found_at_stripe(refund) if refund.attempts > 1 else None
+        answer = answer or gateway.refund_create(
+            payment_intent_id=order.stripe_payment_intent_id,
+            amount=refund.amount,
+            reason=refund.reason,
+            key=refund.idempotency_key,
+            metadata={
+                "refund_key": refund.idempotency_key,
+                "order_reference": str(order.reference),
+            },
+        )
+    except gateway.GatewayRefused as error:
+        logger.warning("Stripe refused refund %s: %s", refund.pk, error)
+        with transaction.atomic():
+            Refund.objects.filter(pk=refund.pk, stripe_refund_id="").update(
+                status=RefundStatus.FAILED, last_error=str(error)[:2000]
+            )
+            _order_flag(
+                order,
+                f"Refund of {_money(refund.amount, refund.currency)} refused by Stripe: {error}",
+            )
+        refund.refresh_from_db()
+        return refund
+    except gateway.GatewayError as error:
+        logger.warning("Refund %s not sent yet (attempt %s): %s", refund.pk, refund.attempts, error)
+        Refund.objects.filter(pk=refund.pk).update(last_error=str(error)[:2000])
+        refund.refresh_from_db()
+        return refund
+    return refund_record(refund=answer, reason=refund.reason) or refund
+
+
+REFUND_RETRY_AFTER = datetime.timedelta(minutes=2)
+REFUND_MAX_ATTEMPTS = 50
+REFUND_CHECK_STRIPE_AFTER = datetime.timedelta(hours=1)
+
+
+def refunds_retry(*, now=None) -> int:
+    """Beat: send again every refund Stripe has not accepted yet (left by an outage), and
+    ask Stripe about refunds it has kept pending for a while (a lost ``refund.updated``).
+    Returns how many were handed to tasks."""
+    now = now or timezone.now()
+    unsent = Refund.objects.filter(
+        status=RefundStatus.PENDING,
+        stripe_refund_id="",
+        updated_at__lte=now - REFUND_RETRY_AFTER,
+        attempts__lt=REFUND_MAX_ATTEMPTS,
+    ).values_list("pk", flat=True)
+    for refund_id in unsent:
+        tasks.refund_submit.delay_on_commit(refund_id)
+    waiting = (
+        Refund.objects.filter(
+            status__in=[RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION],
+            updated_at__lte=now - REFUND_CHECK_STRIPE_AFTER,
+        )
+        .exclude(stripe_refund_id="")
+        .values_list("pk", flat=True)
+    )
+    for refund_id in waiting:
+        tasks.refund_refresh.delay_on_commit(refund_id)
+    return len(unsent) + len(waiting)
+
+
+def refund_refresh(*, refund_id: int) -> Refund | None:
+    """Ask Stripe for a refund's current state (it stayed pending without news)."""
+    refund = Refund.objects.get(pk=refund_id)
+    try:
+        answer = gateway.refund_retrieve(refund_id=refund.stripe_refund_id)
+    except gateway.GatewayError as error:
+        logger.warning("Could not refresh refund %s: %s", refund.pk, error)
+        Refund.objects.filter(pk=refund.pk).update(updated_at=timezone.now())
+        return refund
+    return refund_record(refund=answer, reason=refund.reason)
+
+
+def order_refund_by_staff(
+    *, order_id: int, amount: int, note: str, requested_by, key: str = ""
+) -> Refund:
+    """Staff refund part or all of an order, with a reason. A refund of everything paid
+    cancels the order's seats once Stripe accepts it."""
+    if not note.strip():
+        raise RefundNotPossible("Give a reason for the refund: the buyer and the books see it.")
+    return refund_request(
+        order_id=order_id,
+        amount=amount,
+        reason=RefundReason.STAFF,
+        note=note,
+        requested_by=requested_by,
+        key=key,
+    )
+
+
+# --- Cancellations --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cancellation:
+    registration: Registration
+    refund: Refund | None
+    quote: selectors.RefundQuote
+
+
+def registration_cancel(
+    *,
+    registration_id: int,
+    requested_by,
+    by_staff: bool = False,
+    refund_amount: int | None = None,
+    expected_amount: int | None = None,
+    note: str = "",
+    now=None,
+) -> Cancellation:
+    """Cancel one seat: the seat is freed at once (waiting list offered), the refund the
+    policy gives (attendee) or staff chose (``refund_amount``, up to the seat's share) is
+    decided and sent to Stripe, and the attendee (and buyer) are e-mailed.
+
+    ``expected_amount`` is the refund the person saw before confirming; if a deadline
+    passed since, ``QuoteChanged`` carries the new quote and nothing changes. Raises
+    ``CancellationRefused`` / ``RefundNotPossible`` with reasons fit to show."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        line = OrderLine.objects.filter(registration_id=registration_id).first()
+        if line is not None:  # the order first: the lock order refund_record uses too
+            Order.objects.select_for_update().filter(pk=line.order_id).first()
+        registration = (
+            Registration.objects.select_for_update()
+            .select_related("session__workshop", "session__venue")
+            .get(pk=registration_id)
+        )
+        quote = selectors.registration_refund_quote(
+            registration=registration, now=now, by_staff=by_staff
+        )
+        if not quote.can_cancel:
+            raise CancellationRefused(quote.refusal)
+        if expected_amount is not None and expected_amount != quote.amount:
+            raise QuoteChanged(
+                "The refund has changed since you opened this page (a deadline passed). "
+                "Please check the new amount and confirm again.",
+                quote=quote,
+            )
+        amount = quote.amount
+        if by_staff:
+            if not note.strip():
+                raise RefundNotPossible("Give a reason for cancelling: the attendee is told.")
+            amount = quote.amount if refund_amount is None else refund_amount
+            if amount < 0:
+                raise RefundNotPossible("The refund cannot be negative.")
+            if amount > quote.max_amount:
+                raise RefundNotPossible(
+                    f"At most {_money(quote.max_amount, quote.currency)} can be refunded for "
+                    f"this seat; {_money(amount, quote.currency)} is more than that."
+                )
+        reason = RefundReason.STAFF if by_staff else RefundReason.CUSTOMER
+        cancel_reason = (
+            f"Cancelled by staff: {note.strip()}" if by_staff else "At the attendee's request"
+        )
+        courses_services.registration_cancel(
+            registration_id=registration.pk, reason=cancel_reason, now=now
+        )
+        refund = None
+        if amount and quote.order is not None:
+            refund = refund_request(
+                order_id=quote.order.pk,
+                amount=amount,
+                reason=reason,
+                note=note or "Cancelled by the attendee under the refund policy.",
+                requested_by=requested_by,
+                registration_id=registration.pk,
+                key=f"registration-{registration.pk}-cancellation",
+            )
+        courses_services.waitlist_seats_freed(session_id=registration.session_id)
+        recipients = [registration.attendee_email]
+        if quote.order is not None:
+            recipients.append(quote.order.email)
+        for email in dict.fromkeys(e.lower() for e in recipients if e):
+            notice_claim(
+                key=f"registration-cancelled:{registration.pk}:{email}",
+                kind=NoticeKind.REGISTRATION_CANCELLED,
+                to=email,
+                registration=registration,
+                session=registration.session,
+                note=note if by_staff else "",
+            )
+        registration.refresh_from_db()
+    return Cancellation(registration=registration, refund=refund, quote=quote)
+
+
+@dataclass(frozen=True)
+class SessionCancellation:
+    session: Session
+    registrations: int
+    refunds: list[Refund]
+    notices: int
+
+
+def session_cancel_with_refunds(
+    *, session_id: int, requested_by, note: str, now=None
+) -> SessionCancellation:
+    """Cancel a whole session: every seat is cancelled, every paid order refunded in
+    full (what is left of it), unpaid orders closed, and everyone e-mailed once.
+    Raises ``CancellationRefused`` / ``RefundNotPossible`` and changes nothing then."""
+    now = now or timezone.now()
+    if not note.strip():
+        raise RefundNotPossible("Give a reason: it is quoted in the e-mail to everyone.")
+    with transaction.atomic():
+        session = (
+            Session.objects.select_for_update()
+            .select_related("workshop", "venue")
+            .filter(pk=session_id)
+            .first()
+        )
+        if session is None:
+            raise CancellationRefused("This session does not exist.")
+        if session.is_cancelled:
+            raise CancellationRefused("This session is already cancelled.")
+        if session.ends_at <= now:
+            raise CancellationRefused("This session has already ended, so it cannot be cancelled.")
+        attendees = list(
+            Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
+        )
+        courses_services.session_cancel(session=session)
+        cancelled = courses_services.session_registrations_cancel(
+            session=session, reason=f"Session cancelled: {note.strip()}", now=now
+        )
+        orders = Order.objects.filter(session=session)
+        for order_id in orders.filter(status=OrderStatus.PENDING).values_list("pk", flat=True):
+            order_close_unpaid(
+                order_id=order_id, status=OrderStatus.CANCELLED, reason="Session cancelled", now=now
+            )
+        refunds = []
+        paid = orders.filter(status__in=PAID_STATES).exclude(stripe_payment_intent_id="")
+        for order in paid:
+            amount = selectors.order_refundable_amount(order=order)
+            if amount:
+                refunds.append(
+                    refund_request(
+                        order_id=order.pk,
+                        amount=amount,
+                        reason=RefundReason.SESSION_CANCELLED,
+                        note=note,
+                        requested_by=requested_by,
+                        key=f"session-{session.pk}-cancelled-order-{order.pk}",
+                    )
+                )
+        people = [r.attendee_email for r in attendees]
+        people += [o.email for o in paid]
+        notices = 0
+        for email in dict.fromkeys(e.lower() for e in people if e):
+            notices += bool(
+                notice_claim(
+                    key=f"session-cancelled:{session.pk}:{email}",
+                    kind=NoticeKind.SESSION_CANCELLED,
+                    to=email,
+                    session=session,
+                    note=note,
+                )
+            )
+    return SessionCancellation(
+        session=session, registrations=len(cancelled), refunds=refunds, notices=notices
+    )
+
+
+# --- Complimentary registrations and notices ----------------------------------------------
+
+
+def registration_create_complimentary(
+    *,
+    session: Session,
+    ticket_type_id: int,
+    attendee_name: str,
+    attendee_email: str,
+    licence_number: str = "",
+    override_capacity: bool = False,
+) -> Registration:
+    """Staff give a free seat: the walk-in service (same lock, same capacity rule), not
+    checked in, and the attendee is e-mailed their ticket."""
+    ticket_type = session.ticket_types.filter(pk=ticket_type_id).first()
+    if ticket_type is None:
+        raise CancellationRefused("Choose one of this session's ticket types.")
+    if session.is_cancelled or session.ends_at <= timezone.now():
+        raise CancellationRefused("This session is cancelled or over: no seats can be added.")
+    with transaction.atomic():
+        registration = courses_services.registration_create_walk_in(
+            session=session,
+            ticket_type=ticket_type,
+            attendee_name=attendee_name,
+            attendee_email=attendee_email,
+            licence_number=licence_number,
+            complimentary=True,
+            override_capacity=override_capacity,
+            check_in=False,
+        )
+        notice_claim(
+            key=f"complimentary-ticket:{registration.pk}",
+            kind=NoticeKind.COMPLIMENTARY_TICKET,
+            to=registration.attendee_email,
+            registration=registration,
+            session=session,
+        )
+    return registration
+
+
+def notice_claim(
+    *, key: str, kind: str, to: str, session=None, registration=None, note: str = ""
+) -> Notice | None:
+    """Insert-or-skip: the first claim of ``key`` wins and its e-mail is sent after commit."""
+    try:
+        with transaction.atomic():
+            notice = Notice.objects.create(
+                key=key[:255],
+                kind=kind,
+                to=to,
+                session=session,
+                registration=registration,
+                note=note.strip(),
+            )
+    except IntegrityError:
+        return None
+    tasks.notice_send.delay_on_commit(notice.pk)
+    return notice
 
 
 # --- Webhook events -----------------------------------------------------------------------

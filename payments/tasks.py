@@ -60,3 +60,43 @@ def orders_expire() -> int:
     from . import services
 
     return services.orders_expire()
+
+
+@shared_task(bind=True, max_retries=8)
+def refund_submit(self, refund_id: int) -> str:
+    """Send a pending refund to Stripe; while Stripe cannot be reached, retry with backoff
+    (the beat job ``payments-refunds-retry`` keeps trying after that). Eager runs (tests,
+    `make run` without a broker) leave retries to the beat job instead of looping here."""
+    from celery.exceptions import MaxRetriesExceededError
+
+    from . import services
+
+    refund = services.refund_submit(refund_id=refund_id)
+    if refund.status == "pending" and not refund.stripe_refund_id and not self.request.is_eager:
+        try:
+            raise self.retry(countdown=min(60 * 2**self.request.retries, 60 * 60))
+        except MaxRetriesExceededError:
+            pass
+    return refund.status
+
+
+@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+def refund_refresh(refund_id: int) -> None:
+    from . import services
+
+    services.refund_refresh(refund_id=refund_id)
+
+
+@shared_task
+def refunds_retry() -> int:
+    """Periodic: refunds Stripe has not accepted yet, or kept pending without news."""
+    from . import services
+
+    return services.refunds_retry()
+
+
+@shared_task(**RETRY)
+def notice_send(notice_id: int) -> bool:
+    from . import emails
+
+    return emails.notice_send(notice_id=notice_id)

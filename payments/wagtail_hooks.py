@@ -3,17 +3,25 @@ export, order detail with Stripe ids and event history) and a dashboard panel.""
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.html import format_html, format_html_join
 
 from wagtail import hooks
 from wagtail.admin.ui.components import Component
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
+from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 
+from . import admin_views
 from .models import Order, OrderStatus
+from .templatetags.money import money_amount
 
 
 class OrderPermissionPolicy(ModelPermissionPolicy):
@@ -32,8 +40,138 @@ class OrderPermissionPolicy(ModelPermissionPolicy):
 register_permission_policy(Order, OrderPermissionPolicy(Order))
 
 
+# --- Staff refund and cancellation actions (views in admin_views.py) ------------------------
+
+
+def _order_refund_url(order: Order, user) -> str:
+    if not user.has_perm(admin_views.REFUND_PERMISSION) or order.status not in (
+        OrderStatus.PAID,
+        OrderStatus.PARTIALLY_REFUNDED,
+    ):
+        return ""
+    return reverse("payments_order_refund", args=[order.pk])
+
+
+def _registration_cancel_url(registration: Registration, user) -> str:
+    if (
+        not user.has_perm(admin_views.REFUND_PERMISSION)
+        or registration.status != RegistrationStatus.CONFIRMED
+    ):
+        return ""
+    return reverse("payments_registration_cancel", args=[registration.pk])
+
+
+def _refunds_display(order: Order) -> str:
+    rows = [
+        (
+            money_amount(refund.amount, refund.currency),
+            refund.display_status,
+            refund.get_reason_display(),
+            f" — {refund.note}" if refund.note else "",
+            f" (last error: {refund.last_error})"
+            if refund.last_error and not refund.is_submitted
+            else "",
+            refund.stripe_refund_id or "not yet at Stripe",
+        )
+        for refund in order.refunds.all()
+    ]
+    if not rows:
+        return "None"
+    return format_html(
+        "<ul>{}</ul>",
+        format_html_join("", "<li><strong>{}</strong> {} · {}{}{} <code>{}</code></li>", rows),
+    )
+
+
+class OrderInspectView(generic.InspectView):
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if url := _order_refund_url(self.object, self.request.user):
+            buttons.append(HeaderButton("Refund", url=url, icon_name="rotate"))
+        return buttons
+
+    def get_refunds_display_value(self):
+        return _refunds_display(self.object)
+
+    def get_total_amount_display_value(self):
+        return money_amount(self.object.total_amount, self.object.currency)
+
+    def get_amount_refunded_display_value(self):
+        return money_amount(self.object.amount_refunded, self.object.currency)
+
+
+class OrderIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if url := _order_refund_url(instance, self.request.user):
+            buttons.append(MenuItem("Refund", url=url, icon_name="rotate", priority=40))
+        return buttons
+
+
+class RegistrationInspectView(generic.InspectView):
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if url := _registration_cancel_url(self.object, self.request.user):
+            buttons.append(HeaderButton("Cancel / refund", url=url, icon_name="cross"))
+        return buttons
+
+
+class RegistrationIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if url := _registration_cancel_url(instance, self.request.user):
+            buttons.append(MenuItem("Cancel / refund", url=url, icon_name="cross", priority=40))
+        return buttons
+
+
+@hooks.register("workshop_session_actions")
+def session_staff_actions(session: Session, user) -> list[MenuItem]:
+    if session.is_cancelled or session.ends_at <= timezone.now():
+        return []
+    items = []
+    if user.has_perm(admin_views.CHECK_IN_PERMISSION):
+        url = reverse("payments_session_complimentary", args=[session.pk])
+        items.append(
+            MenuItem("Add complimentary registration", url=url, icon_name="plus", priority=50)
+        )
+    if user.has_perm(admin_views.REFUND_PERMISSION):
+        url = reverse("payments_session_cancel", args=[session.pk])
+        items.append(MenuItem("Cancel this session", url=url, icon_name="cross", priority=60))
+    return items
+
+
+@hooks.register("register_admin_urls")
+def register_staff_action_urls():
+    return [
+        path(
+            "bookings/orders/<int:order_id>/refund/",
+            admin_views.OrderRefundView.as_view(),
+            name="payments_order_refund",
+        ),
+        path(
+            "bookings/registrations/<int:registration_id>/cancel/",
+            admin_views.RegistrationCancelView.as_view(),
+            name="payments_registration_cancel",
+        ),
+        path(
+            "bookings/sessions/<int:session_id>/cancel/",
+            admin_views.SessionCancelView.as_view(),
+            name="payments_session_cancel",
+        ),
+        path(
+            "bookings/sessions/<int:session_id>/complimentary/",
+            admin_views.ComplimentaryView.as_view(),
+            name="payments_session_complimentary",
+        ),
+    ]
+
+
 class OrderViewSet(ModelViewSet):
     model = Order
+    index_view_class = OrderIndexView
+    inspect_view_class = OrderInspectView
     name = "orders"
     icon = "doc-full-inverse"
     menu_label = "Orders"
@@ -116,6 +254,8 @@ class OrderViewSet(ModelViewSet):
 
 class RegistrationViewSet(ModelViewSet):
     model = Registration
+    index_view_class = RegistrationIndexView
+    inspect_view_class = RegistrationInspectView
     name = "order_registrations"
     icon = "group"
     menu_label = "Registrations"

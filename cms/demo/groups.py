@@ -86,6 +86,8 @@ EVENT_STAFF_PERMISSIONS = {
         "view_venue",
         "view_instructor",
     ],
+    # Orders: see them, refund them, cancel registrations and whole sessions.
+    "payments": ["view_order", "refund_order"],
 }
 
 

@@ -248,6 +248,9 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Bookkeeping only: lapsed holds already stopped counting when they lapsed.
     "courses-holds-expire": {"task": "courses.tasks.holds_expire", "schedule": 60.0},
     "payments-orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 60.0},
+    # Refunds Stripe has not accepted yet (an outage) are sent again with the same
+    # idempotency key; long-pending ones are checked with Stripe.
+    "payments-refunds-retry": {"task": "payments.tasks.refunds_retry", "schedule": 5 * 60},
     # After the sale: reminders and CE certificates. Both are idempotent, so a second beat
     # process or a retry cannot send anything twice.
     "courses-send-due-reminders": {

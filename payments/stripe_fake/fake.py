@@ -13,7 +13,7 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-from payments.gateway import HTTPClientBase, sign_payload
+from payments.gateway import ConnectionFailure, HTTPClientBase, sign_payload
 
 FIXTURES = Path(__file__).with_name("fixtures.json")
 MIN_EXPIRY = 30 * 60
@@ -54,6 +54,10 @@ def decode_form(body: str) -> dict:
     return listify(root)
 
 
+class NetworkDown(Exception):
+    """The request never reached Stripe (a simulated network failure)."""
+
+
 class StripeFakeError(Exception):
     def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", **extra):
         super().__init__(message)
@@ -82,6 +86,12 @@ class FakeStripe:
     idempotency: dict[str, tuple[str, tuple[int, str]]] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
+    # Simulated outages: (method, path pattern) -> how many more requests fail.
+    outages: dict[tuple[str, str], int] = field(default_factory=dict)
+    # Refunds stay "pending" until ``refund_settle`` (as bank debits and some cards do).
+    refunds_settle_later: bool = False
+    # Looks up a payment this process never saw (``make run`` restarted): see restore.py.
+    restore_payment: Callable[[str], dict | None] | None = None
     # Relative on purpose: the local test-payment page of whichever host serves the site.
     checkout_base_url: str = "/payments/test-checkout"
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -98,6 +108,8 @@ class FakeStripe:
                 store.clear()
             self.outbox.clear()
             self.requests.clear()
+            self.outages.clear()
+            self.refunds_settle_later = False
 
     # --- HTTP entry point ---------------------------------------------------------------
     def handle(self, method: str, url: str, headers: dict, body: str) -> tuple[int, str]:
@@ -105,6 +117,7 @@ class FakeStripe:
         query = urlsplit(url).query
         params = decode_form(body if method == "post" else query)
         with self.lock:
+            self._maybe_fail(method, path)
             self.requests.append((method, path, params))
             if not str(headers.get("Authorization", "")).startswith("Bearer sk_"):
                 return 401, json.dumps(
@@ -134,6 +147,17 @@ class FakeStripe:
             if key and response[0] < 500:
                 self.idempotency[key] = (fingerprint, response)
             return response
+
+    def network_down(self, method: str, path_pattern: str, *, times: int = 1) -> None:
+        """The next ``times`` requests matching fail as if the network were down."""
+        with self.lock:
+            self.outages[(method, path_pattern)] = times
+
+    def _maybe_fail(self, method: str, path: str) -> None:
+        for (outage_method, pattern), left in list(self.outages.items()):
+            if outage_method == method and re.fullmatch(pattern, path) and left > 0:
+                self.outages[(outage_method, pattern)] = left - 1
+                raise NetworkDown(f"Could not connect to Stripe ({method.upper()} {path}).")
 
     def _route(self, method: str, path: str, params: dict) -> tuple[int, dict]:
         for route_method, pattern, handler in ROUTES:
@@ -243,13 +267,34 @@ class FakeStripe:
         return self._get(self.payment_intents, intent_id, "intent")
 
     # --- Refunds ----------------------------------------------------------------------------
+    def _intent_for_refund(self, intent_id: str) -> dict:
+        if intent_id not in self.payment_intents and self.restore_payment is not None:
+            known = self.restore_payment(intent_id)
+            if known:
+                self._restore(intent_id, known)
+        return self._get(self.payment_intents, intent_id, "payment_intent")
+
+    def _restore(self, intent_id: str, known: dict) -> None:
+        """Re-create a succeeded payment this process forgot (a restarted dev server)."""
+        intent = sample("payment_intent")
+        intent.update(
+            id=intent_id,
+            amount=known["amount"],
+            currency=known["currency"],
+            metadata=known.get("metadata") or {},
+            status="requires_payment_method",
+        )
+        self.payment_intents[intent_id] = intent
+        self._succeed(intent)
+        self.charges[intent["latest_charge"]]["amount_refunded"] = known.get("refunded", 0)
+
     def refund_create(self, params: dict) -> dict:
         intent_id = params.get("payment_intent")
         if not intent_id:
             raise StripeFakeError(
                 400, "One of the following params should be provided: charge, payment_intent."
             )
-        intent = self._get(self.payment_intents, intent_id, "payment_intent")
+        intent = self._intent_for_refund(intent_id)
         if intent["status"] != "succeeded":
             raise StripeFakeError(
                 400, "This PaymentIntent does not have a successful charge to refund."
@@ -279,7 +324,7 @@ class FakeStripe:
             charge=charge["id"],
             payment_intent=intent_id,
             created=int(time.time()),
-            status="succeeded",
+            status="pending" if self.refunds_settle_later else "succeeded",
             reason=params.get("reason"),
             metadata=params.get("metadata") or {},
         )
@@ -287,11 +332,47 @@ class FakeStripe:
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
         self._emit("charge.refunded", charge)
-        self._emit("refund.updated", refund)
+        self._emit("refund.created", refund)
         return refund
 
     def refund_retrieve(self, params: dict, refund_id: str) -> dict:
         return self._get(self.refunds, refund_id, "refund")
+
+    def refund_list(self, params: dict) -> dict:
+        refunds = [
+            r
+            for r in self.refunds.values()
+            if not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"]
+        ]
+        refunds.sort(key=lambda r: r["created"], reverse=True)
+        limit = int(params.get("limit") or 10)
+        return {
+            "object": "list",
+            "data": refunds[:limit],
+            "has_more": len(refunds) > limit,
+            "url": "/v1/refunds",
+        }
+
+    # --- Simulator actions (Stripe's dashboard and banks) -----------------------------------
+    def dashboard_refund(self, payment_intent_id: str, amount: int | None = None) -> dict:
+        """Someone refunds in Stripe's dashboard: no idempotency key, no metadata of ours."""
+        with self.lock:
+            params = {"payment_intent": payment_intent_id}
+            if amount is not None:
+                params["amount"] = str(amount)
+            return self.refund_create(params)
+
+    def refund_settle(self, refund_id: str, *, status: str = "succeeded") -> dict:
+        """A pending refund reaches its final state; Stripe sends ``refund.updated``."""
+        with self.lock:
+            refund = self._get(self.refunds, refund_id, "refund")
+            refund["status"] = status
+            if status in ("failed", "canceled"):
+                charge = self.charges[refund["charge"]]
+                charge["amount_refunded"] -= refund["amount"]
+                charge["refunded"] = False
+            self._emit("refund.updated", refund)
+            return refund
 
     # --- Simulator actions (the buyer on Stripe's hosted page) -----------------------------
     def checkout_pay(self, session_id: str, *, delayed: bool = False) -> dict:
@@ -405,6 +486,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("post", r"/v1/checkout/sessions/([^/]+)/expire", FakeStripe.checkout_session_expire_api),
     ("get", r"/v1/payment_intents/([^/]+)", FakeStripe.payment_intent_retrieve),
     ("post", r"/v1/refunds", FakeStripe.refund_create),
+    ("get", r"/v1/refunds", FakeStripe.refund_list),
     ("get", r"/v1/refunds/([^/]+)", FakeStripe.refund_retrieve),
 ]
 
@@ -422,7 +504,12 @@ class FakeHTTPClient(HTTPClientBase):
         self.stripe = stripe or fake_stripe
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
-        status, body = self.stripe.handle(method.lower(), url, dict(headers or {}), post_data or "")
+        try:
+            status, body = self.stripe.handle(
+                method.lower(), url, dict(headers or {}), post_data or ""
+            )
+        except NetworkDown as error:
+            raise ConnectionFailure(str(error)) from error
         return body, status, {"Request-Id": f"req_fake{secrets.token_hex(6)}"}
 
     def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
@@ -432,4 +519,11 @@ class FakeHTTPClient(HTTPClientBase):
         pass
 
 
-__all__ = ["FakeHTTPClient", "FakeStripe", "StripeFakeError", "fake_stripe", "sample"]
+__all__ = [
+    "FakeHTTPClient",
+    "FakeStripe",
+    "NetworkDown",
+    "StripeFakeError",
+    "fake_stripe",
+    "sample",
+]

@@ -48,7 +48,7 @@ def test_signed_in_visitor_buys_the_masterclass_and_the_lesson_plays(page, shots
     assert page.get_by_text("Payment received. The masterclass is yours").is_visible()
     shots("paid-order")
 
-    order = Order.objects.get()
+    order = Order.objects.get(buyer__email=content.VISITOR_EMAIL)
     assert order.status == OrderStatus.PAID
     grant = AccessGrant.objects.get(user__email=content.VISITOR_EMAIL)
     assert grant.source == AccessSource.PURCHASE and grant.ends_at is None

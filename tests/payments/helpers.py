@@ -34,3 +34,24 @@ def book(client, session, ticket, n=2) -> Order:
     response = client.post(register_url(session, **{str(ticket.pk): n}), attendee_post(seats))
     assert response.status_code == 302, response.content.decode()[:2000]
     return Order.objects.latest("pk")
+
+
+def paid_order(buyer, session, ticket, attendees: list[tuple[str, str]] | None = None) -> Order:
+    """An order paid through the fake Stripe (Checkout Session, payment, sync), without
+    running its e-mail tasks or queuing webhook events for later deliveries."""
+    from courses.services import SeatRequest
+    from payments import services
+    from payments.stripe_fake import fake_stripe
+
+    attendees = attendees or [(buyer.full_name or "Buyer", buyer.email)]
+    order = services.order_create(
+        buyer=buyer,
+        session_id=session.pk,
+        requests=[SeatRequest(ticket.pk, name, email) for name, email in attendees],
+    )
+    order = services.order_checkout_start(
+        order_id=order.pk, success_url="http://testserver/paid", cancel_url="http://testserver/"
+    )
+    checkout = fake_stripe.checkout_pay(order.stripe_checkout_session_id)
+    fake_stripe.take_events()
+    return services.checkout_session_sync(checkout=checkout)
