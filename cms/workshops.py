@@ -119,7 +119,7 @@ def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
         SessionCard(
             session=s,
             page=pages[s.workshop_id],
-            availability=selectors.Availability(capacity=s.capacity, taken=s.seats_taken),
+            availability=selectors.availability_of(s),
             price_from=s.price_from,
             currency=s.price_currency or "usd",
         )
@@ -245,7 +245,7 @@ def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
         details.append(
             SessionDetail(
                 session=s,
-                availability=selectors.Availability(capacity=s.capacity, taken=s.seats_taken),
+                availability=selectors.availability_of(s),
                 tickets=tickets,
                 registration_open=s.registration_is_open(now),
             )

@@ -6,10 +6,12 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 
 from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf, certificate_verify_url
-from .models import AttendeeMessage, Certificate, Registration
+from .models import AttendeeMessage, Certificate, Registration, WaitlistEntry
+from .waitlist_links import waitlist_offer_checkout_url
 
 
 def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMultiAlternatives:
@@ -72,4 +74,26 @@ def attendee_message(
         subject=message.subject,
         to=registration.attendee_email,
         context={"message": message, "registration": registration, "session": message.session},
+    )
+
+
+def waitlist_offer_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
+    session = entry.session
+    deadline = timezone.localtime(entry.offer_expires_at, session.tz)
+    seats = entry.offered_seats
+    return _message(
+        template="waitlist_offer",
+        subject=(
+            f"{'A seat is' if seats == 1 else f'{seats} seats are'} free for you: "
+            f"{session.workshop.title} — book by {deadline:%-d %b, %H:%M %Z}"
+        ),
+        to=entry.user.email,
+        context={
+            "entry": entry,
+            "session": session,
+            "seats": seats,
+            "deadline": deadline,
+            "checkout_url": waitlist_offer_checkout_url(entry=entry),
+            "account_url": settings.SITE_URL + reverse("accounts:dashboard"),
+        },
     )

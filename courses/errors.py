@@ -75,3 +75,11 @@ class NotCheckedIn(CoursesError):
 
 class SessionNotEnded(CoursesError):
     pass
+
+
+class WaitlistError(CoursesError):
+    """A waiting-list request that cannot be honoured (bad seats, not sold out, ...)."""
+
+
+class WaitlistOfferInvalid(WaitlistError):
+    """An offer link that is malformed, expired, used up or made for someone else."""

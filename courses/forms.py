@@ -114,3 +114,30 @@ class AttendeeMessageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 10}),
         help_text="Plain text. Each attendee gets their own e-mail, signed by the Academy.",
     )
+
+
+class WaitlistJoinForm(forms.Form):
+    """Seats and (optionally) a ticket type; the waiting-list service judges the rest and
+    explains its refusals in words."""
+
+    seats = forms.IntegerField(
+        label="Seats",
+        error_messages={
+            "required": "Choose how many seats you need.",
+            "invalid": "Choose a number of seats.",
+        },
+    )
+    ticket_type = forms.ModelChoiceField(
+        label="Ticket",
+        queryset=TicketType.objects.none(),
+        required=False,
+        empty_label="Any ticket",
+        error_messages={"invalid_choice": "That ticket is not sold for this session."},
+    )
+
+    def __init__(self, *args, session: Session, seat_limit: int, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["seats"].widget = forms.Select(
+            choices=[(n, str(n)) for n in range(1, max(seat_limit, 1) + 1)]
+        )
+        self.fields["ticket_type"].queryset = session.ticket_types.all()

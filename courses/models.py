@@ -361,6 +361,14 @@ class Registration(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=255, blank=True)
+    waitlist_entry = models.ForeignKey(
+        "WaitlistEntry",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registrations",
+        help_text="The waiting-list offer these seats were bought with.",
+    )
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -387,6 +395,97 @@ class Registration(models.Model):
             self.status == RegistrationStatus.HELD
             and self.hold_expires_at is not None
             and self.hold_expires_at > timezone.now()
+        )
+
+
+# --- Waiting list -------------------------------------------------------------------
+# A sold-out session keeps a queue. Waiting entries and outstanding offers count against
+# what the public may buy (``selectors.Availability``), so a freed seat goes to the list
+# first. Offers are seats held for one person until ``offer_expires_at``; like holds,
+# they stop counting the moment they lapse, and a beat job moves the list on.
+
+
+class WaitlistStatus(models.TextChoices):
+    WAITING = "waiting", "Waiting"
+    OFFERED = "offered", "Seats offered"
+    CLAIMED = "claimed", "Booked"
+    EXPIRED = "expired", "Offer expired"
+    LEFT = "left", "Left the list"
+    REMOVED = "removed", "Removed by staff"
+    CLOSED = "closed", "Closed (session cancelled)"
+
+
+WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
+
+
+class WaitlistEntry(models.Model):
+    """One person waiting for ``seats`` seats of a sold-out session, in ``sort_key`` order."""
+
+    session = models.ForeignKey(Session, on_delete=models.PROTECT, related_name="waitlist_entries")
+    ticket_type = models.ForeignKey(
+        TicketType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="waitlist_entries",
+        help_text="The ticket they would like (optional): preselected in their checkout.",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
+    )
+    seats = models.PositiveSmallIntegerField(help_text="Seats asked for.")
+    sort_key = models.PositiveIntegerField(
+        help_text="Place in the queue: lower is served first. Staff move entries up and down."
+    )
+    status = models.CharField(
+        max_length=20, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
+    )
+    offered_seats = models.PositiveSmallIntegerField(default=0)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    offer_expires_at = models.DateTimeField(null=True, blank=True)
+    offer_sent_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When it stopped being active (booked, left, ...)."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Filled in by selectors for display, never stored: the open offer's seats not yet
+    # held or booked, and a waiting entry's place in line.
+    seats_open: int
+    position: int
+
+    class Meta:
+        ordering = ["session", "sort_key", "pk"]
+        verbose_name_plural = "waiting list entries"
+        indexes = [models.Index(fields=["session", "status", "sort_key"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                condition=Q(status__in=WAITLIST_ACTIVE),
+                name="waitlist_one_active_entry_per_user",
+            ),
+            models.CheckConstraint(condition=Q(seats__gte=1), name="waitlist_seats_at_least_one"),
+            models.CheckConstraint(
+                condition=~Q(status=WaitlistStatus.OFFERED)
+                | (Q(offer_expires_at__isnull=False) & Q(offered_seats__gte=1)),
+                name="waitlist_offer_has_seats_and_deadline",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.seats} seat(s), {self.session}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in WAITLIST_ACTIVE
+
+    def offer_is_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return (
+            self.status == WaitlistStatus.OFFERED
+            and self.offer_expires_at is not None
+            and self.offer_expires_at > at
         )
 
 

@@ -5,10 +5,22 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from .models import (
+    WAITLIST_ACTIVE,
     AccessGrant,
     AccessSource,
     Certificate,
@@ -20,6 +32,8 @@ from .models import (
     Session,
     SessionStatus,
     TicketType,
+    WaitlistEntry,
+    WaitlistStatus,
     Workshop,
 )
 
@@ -41,8 +55,25 @@ def session_seats_taken(*, session: Session, now=None) -> int:
     return registrations_taking_seats(now=now).filter(session=session).count()
 
 
-def session_seats_available(*, session: Session, now=None) -> int:
-    return max(0, session.capacity - session_seats_taken(session=session, now=now))
+def session_seats_available(
+    *, session: Session, now=None, waitlist_entry_id: int | None = None
+) -> int:
+    """Seats the public may buy now: one query. With ``waitlist_entry_id``, what that
+    entry's holder may buy: the public's seats plus their own outstanding offer."""
+    now = now or timezone.now()
+    counted = sessions_with_seats(Session.objects.filter(pk=session.pk), now=now).first()
+    if counted is None:
+        return 0
+    left = availability_of(counted).left
+    if waitlist_entry_id is not None:
+        left += waitlist_offer_outstanding(entry_id=waitlist_entry_id, now=now)
+    return left
+
+
+def session_seat_counts(*, session: Session, now=None) -> "Availability":
+    """Capacity, seats taken, offered and waited for: one query."""
+    counted = sessions_with_seats(Session.objects.filter(pk=session.pk), now=now).get()
+    return availability_of(counted)
 
 
 def ticket_type_seats_taken(*, ticket_type: TicketType, now=None) -> int:
@@ -51,12 +82,24 @@ def ticket_type_seats_taken(*, ticket_type: TicketType, now=None) -> int:
 
 @dataclass(frozen=True)
 class Availability:
+    """Seats of one session. ``offered`` are seats held for people with an open
+    waiting-list offer (not yet in their checkout); ``waiting`` the seats people on the
+    list still wait for. Both come before the public: the public gets what is left."""
+
     capacity: int
     taken: int
+    offered: int = 0
+    waiting: int = 0
+
+    @property
+    def free(self) -> int:
+        """Seats nobody has and nobody was offered: what the waiting list may be offered."""
+        return max(0, self.capacity - self.taken - self.offered)
 
     @property
     def left(self) -> int:
-        return max(0, self.capacity - self.taken)
+        """Seats the public may buy: the waiting list's demand is served first."""
+        return max(0, self.free - self.waiting)
 
     @property
     def sold_out(self) -> bool:
@@ -66,18 +109,59 @@ class Availability:
     def few_left(self) -> bool:
         return 0 < self.left <= FEW_SEATS_THRESHOLD
 
+    @property
+    def has_waitlist(self) -> bool:
+        return bool(self.offered or self.waiting)
+
+
+def _offer_open_q(now, prefix: str = "") -> Q:
+    return Q(
+        **{
+            f"{prefix}status": WaitlistStatus.OFFERED,
+            f"{prefix}offer_expires_at__gt": now,
+        }
+    )
+
+
+def _per_session(queryset: QuerySet, aggregate):
+    """A correlated subquery aggregating ``queryset`` per session (0 when it has no rows)."""
+    rows = queryset.filter(session=OuterRef("pk")).order_by().values("session")
+    return Coalesce(Subquery(rows.annotate(total=aggregate).values("total")[:1]), 0)
+
 
 def sessions_with_seats(queryset: QuerySet[Session], *, now=None) -> QuerySet[Session]:
-    """Annotate ``seats_taken`` on each session: one query for a whole listing."""
+    """Annotate ``seats_taken``, ``seats_offered`` (open offers not yet in checkout) and
+    ``seats_waiting`` on each session: still one query for a whole listing."""
     now = now or timezone.now()
+    # Seats an offer holder already holds or bought count as taken, not as offered.
+    in_offer_checkout = Registration.objects.filter(
+        _seat_taking_q(now), _offer_open_q(now, "waitlist_entry__")
+    )
     return queryset.annotate(
-        seats_taken=Count("registrations", filter=_seat_taking_q(now, "registrations__"))
+        seats_taken=Count("registrations", filter=_seat_taking_q(now, "registrations__")),
+        seats_offered=_per_session(
+            WaitlistEntry.objects.filter(_offer_open_q(now)), Sum("offered_seats")
+        )
+        - _per_session(in_offer_checkout, Count("pk")),
+        seats_waiting=_per_session(
+            WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING), Sum("seats")
+        ),
+    )
+
+
+def availability_of(session: Session) -> Availability:
+    """Availability of a session annotated by ``sessions_with_seats``."""
+    return Availability(
+        capacity=session.capacity,
+        taken=session.seats_taken,
+        offered=max(0, session.seats_offered),
+        waiting=session.seats_waiting,
     )
 
 
 def session_availability(sessions: Iterable[Session]) -> dict[int, Availability]:
     """Availability per session id, from sessions annotated by ``sessions_with_seats``."""
-    return {s.pk: Availability(capacity=s.capacity, taken=s.seats_taken) for s in sessions}
+    return {s.pk: availability_of(s) for s in sessions}
 
 
 def upcoming_sessions(*, now=None) -> QuerySet[Session]:
@@ -403,3 +487,98 @@ def masterclasses_purchased(*, user, at=None) -> QuerySet[Masterclass]:
         source=AccessSource.PURCHASE, masterclass=OuterRef("pk")
     )
     return Masterclass.objects.filter(Exists(bought)).order_by("title")
+
+
+# --- Waiting list ---------------------------------------------------------------------
+
+
+def waitlist_seat_limit(*, session: Session, ticket_type: TicketType | None = None) -> int:
+    """The most seats one person may wait for: what one order may book (the ticket's
+    maximum per order, or the largest of the session's), never more than the room."""
+    if ticket_type is not None:
+        most = ticket_type.max_per_order
+    else:
+        most = max((t.max_per_order for t in session.ticket_types.all()), default=0)
+    return min(most, session.capacity)
+
+
+def waitlist_offer_outstanding(*, entry_id: int, now=None) -> int:
+    """Seats of an open offer that its holder has not yet taken (held or bought)."""
+    now = now or timezone.now()
+    entry = WaitlistEntry.objects.filter(_offer_open_q(now), pk=entry_id).first()
+    if entry is None:
+        return 0
+    used = registrations_taking_seats(now=now).filter(waitlist_entry_id=entry_id).count()
+    return max(0, entry.offered_seats - used)
+
+
+def session_waitlist(*, session: Session) -> QuerySet[WaitlistEntry]:
+    """The queue in serving order (active entries), with who and what they asked for."""
+    return (
+        WaitlistEntry.objects.filter(session=session, status__in=WAITLIST_ACTIVE)
+        .select_related("user", "ticket_type")
+        .order_by("sort_key", "pk")
+    )
+
+
+def session_waitlist_history(*, session: Session, limit: int = 50) -> QuerySet[WaitlistEntry]:
+    """Entries that are no longer in the queue (booked, left, expired...), newest first."""
+    return (
+        WaitlistEntry.objects.filter(session=session)
+        .exclude(status__in=WAITLIST_ACTIVE)
+        .select_related("user", "ticket_type")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def waitlist_position(*, entry: WaitlistEntry) -> int:
+    """1 for the first person still waiting; people holding an offer are not in line."""
+    return (
+        WaitlistEntry.objects.filter(session_id=entry.session_id, status=WaitlistStatus.WAITING)
+        .filter(Q(sort_key__lt=entry.sort_key) | Q(sort_key=entry.sort_key, pk__lt=entry.pk))
+        .count()
+        + 1
+    )
+
+
+def user_waitlist_entry(*, user, session_id: int) -> WaitlistEntry | None:
+    """The user's active entry for a session, if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (
+        WaitlistEntry.objects.filter(user=user, session_id=session_id, status__in=WAITLIST_ACTIVE)
+        .select_related("ticket_type")
+        .first()
+    )
+
+
+def user_waitlist_entries(*, user, now=None) -> list[WaitlistEntry]:
+    """The user's active entries in sessions that have not started, offers first, each
+    with ``position`` (waiting) or ``seats_open`` (offered) set."""
+    now = now or timezone.now()
+    if user is None or not user.is_authenticated:
+        return []
+    entries = list(
+        WaitlistEntry.objects.filter(
+            Q(status=WaitlistStatus.WAITING) | _offer_open_q(now),
+            user=user,
+            session__starts_at__gt=now,
+        )
+        .select_related("session__workshop", "session__venue", "ticket_type")
+        .order_by("session__starts_at", "pk")
+    )
+    for entry in entries:
+        if entry.status == WaitlistStatus.OFFERED:
+            entry.seats_open = waitlist_offer_outstanding(entry_id=entry.pk, now=now)
+        else:
+            entry.position = waitlist_position(entry=entry)
+    entries.sort(key=lambda e: (e.status != WaitlistStatus.OFFERED, e.session.starts_at))
+    return entries
+
+
+def waitlist_offers_lapsed(*, now=None) -> QuerySet[WaitlistEntry]:
+    """Offers whose deadline passed (they stopped counting already; the job moves on)."""
+    now = now or timezone.now()
+    return WaitlistEntry.objects.filter(
+        status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
+    ).order_by("session_id", "sort_key", "pk")

@@ -64,3 +64,24 @@ def certificate_email_send(certificate_id: int) -> bool:
 @shared_task(**RETRY)
 def attendee_message_send(message_id: int) -> int:
     return services.attendee_message_send(message_id=message_id)
+
+
+# --- Waiting list ---------------------------------------------------------------------
+
+
+@shared_task(**RETRY)
+def waitlist_offer_seats(session_id: int) -> int:
+    """Offer a session's free seats to its waiting list (enqueued by
+    ``services.waitlist_seats_freed``); the offers enqueue their own e-mails."""
+    return len(services.waitlist_offer_seats(session_id=session_id))
+
+
+@shared_task(**RETRY)
+def waitlist_offer_email_send(entry_id: int) -> bool:
+    return services.waitlist_offer_email_send(entry_id=entry_id)
+
+
+@shared_task(**RETRY)
+def waitlist_offers_expire() -> int:
+    """Beat: offers past their deadline expire and their seats go to the next in line."""
+    return services.waitlist_offers_expire()

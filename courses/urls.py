@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, waitlist_views
 
 app_name = "courses"
 
@@ -9,6 +9,15 @@ urlpatterns = [
         "workshops/sessions/<int:session_id>/calendar.ics",
         views.session_calendar,
         name="session_calendar",
+    ),
+    # Waiting list: join (sold-out sessions), see your place, leave.
+    path(
+        "workshops/sessions/<int:session_id>/waiting-list/",
+        waitlist_views.waitlist_join,
+        name="waitlist_join",
+    ),
+    path(
+        "waiting-list/<int:entry_id>/leave/", waitlist_views.waitlist_leave, name="waitlist_leave"
     ),
     path("learn/video/progress/", views.lesson_progress, name="lesson_progress"),
     path("learn/video/<str:token>/", views.video_stream, name="video_stream"),
@@ -27,6 +36,21 @@ urlpatterns = [
         "staff/sessions/<int:session_id>/certificates/",
         views.staff_certificates_issue,
         name="staff_certificates_issue",
+    ),
+    path(
+        "staff/sessions/<int:session_id>/waiting-list/",
+        waitlist_views.staff_waitlist,
+        name="staff_waitlist",
+    ),
+    path(
+        "staff/sessions/<int:session_id>/waiting-list/<int:entry_id>/move/",
+        waitlist_views.staff_waitlist_move,
+        name="staff_waitlist_move",
+    ),
+    path(
+        "staff/sessions/<int:session_id>/waiting-list/<int:entry_id>/remove/",
+        waitlist_views.staff_waitlist_remove,
+        name="staff_waitlist_remove",
     ),
     path(
         "staff/certificates/<int:certificate_id>/reissue/",

@@ -22,7 +22,7 @@ from wagtail.admin.panels import (
     ObjectList,
 )
 from wagtail.admin.ui.menus import MenuItem as UIMenuItem
-from wagtail.admin.ui.tables import Column
+from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
@@ -146,6 +146,15 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
     def get_edit_url(self):
         return self._with_next(super().get_edit_url())
 
+    def save_instance(self):
+        session = super().save_instance()
+        if session.is_cancelled:
+            services.waitlist_close_for_session(session_id=session.pk)
+        else:
+            # A raised capacity (or reopened registration) may free seats for the list.
+            services.waitlist_seats_freed(session_id=session.pk)
+        return session
+
     @cached_property
     def header_more_buttons(self):
         extra = session_actions(self.object, self.request.user)
@@ -185,6 +194,12 @@ class SessionViewSet(ModelViewSet):
         "venue",
         Column("seats_taken", label="Seats taken"),
         "capacity",
+        TitleColumn(
+            "seats_waiting",
+            label="Waiting list",
+            accessor=lambda s: f"{s.seats_waiting} seats waiting" if s.seats_waiting else "—",
+            get_url=lambda s: reverse("courses:staff_waitlist", args=[s.pk]),
+        ),
         "status",
     ]
     list_filter = ["status", "workshop", "venue"]

@@ -53,13 +53,25 @@ logger = logging.getLogger(__name__)
 PAID_STATES = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED)
 
 
-def order_create(*, buyer, session_id: int, requests: Sequence[SeatRequest], now=None) -> Order:
+def order_create(
+    *,
+    buyer,
+    session_id: int,
+    requests: Sequence[SeatRequest],
+    now=None,
+    waitlist_entry_id: int | None = None,
+) -> Order:
     """Hold the seats and write the order in one transaction. Free orders are confirmed
-    at once, without Stripe. Raises the courses domain errors and writes nothing then."""
+    at once, without Stripe. ``waitlist_entry_id``: the buyer books the seats their
+    waiting-list offer holds. Raises the courses domain errors and writes nothing then."""
     now = now or timezone.now()
     with transaction.atomic():
         registrations = courses_services.seat_hold_create(
-            session_id=session_id, requests=requests, buyer=buyer, now=now
+            session_id=session_id,
+            requests=requests,
+            buyer=buyer,
+            now=now,
+            waitlist_entry_id=waitlist_entry_id,
         )
         currencies = {r.currency for r in registrations}
         if len(currencies) != 1:
@@ -411,11 +423,10 @@ def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
                 revoke=True,
             )
         else:
-            freed = courses_services.reservation_cancel(
+            # Cancelling the seats offers them to the session's waiting list.
+            courses_services.reservation_cancel(
                 reservation=order.reservation, reason="Refunded", now=now
             )
-            if freed and order.session_id:
-                courses_services.waitlist_seats_freed(session_id=order.session_id)
     elif refunded and order.status == OrderStatus.PAID:
         order.status = OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["amount_refunded", "status", "closed_at"])

@@ -1,7 +1,10 @@
 """Registration, order, ticket and webhook views: thin; the rules live in services."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,10 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from courses import selectors as courses_selectors
 from courses.calendar import session_ics
-from courses.errors import CoursesError, SessionFull
+from courses.errors import CoursesError, SessionFull, WaitlistOfferInvalid
 from courses.locators import masterclass_url
 from courses.models import Masterclass, Session, SessionStatus
 from courses.services import SeatRequest
+from courses.waitlist_links import waitlist_offer_read
 
 from . import gateway, selectors, services
 from .emails import ticket_qr_svg
@@ -23,7 +27,7 @@ from .forms import AttendeeFormSet, parse_quantities
 from .models import OrderStatus
 
 
-def _session_context(session: Session, now) -> dict:
+def _session_context(session: Session, now, offer=None) -> dict:
     ticket_types = list(session.ticket_types.all())
     for ticket_type in ticket_types:
         ticket_type.available_now = ticket_type.on_sale(now)
@@ -34,7 +38,10 @@ def _session_context(session: Session, now) -> dict:
                 ticket_type.quantity_limit
                 - courses_selectors.ticket_type_seats_taken(ticket_type=ticket_type, now=now),
             )
-    seats_left = courses_selectors.session_seats_available(session=session, now=now)
+    if offer is not None:
+        seats_left = offer.seats_open  # the seats held for this waiting-list offer
+    else:
+        seats_left = courses_selectors.session_seats_available(session=session, now=now)
     for ticket_type in ticket_types:
         limit = min(ticket_type.max_per_order, seats_left)
         if ticket_type.left is not None:
@@ -47,7 +54,20 @@ def _session_context(session: Session, now) -> dict:
         "seats_left": seats_left,
         "registration_open": session.registration_is_open(now),
         "now": now,
+        "offer": offer,
     }
+
+
+def _waitlist_offer(request: HttpRequest, session: Session):
+    """The open waiting-list offer ``?offer=`` stands for: (entry, problem to show)."""
+    token = request.GET.get("offer", "")
+    if not token:
+        return None, ""
+    try:
+        entry = waitlist_offer_read(token=token, user=request.user, session_id=session.pk)
+    except WaitlistOfferInvalid as error:
+        return None, str(error)
+    return entry, ""
 
 
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
@@ -58,7 +78,11 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         pk=session_id,
     )
     now = timezone.now()
-    context = _session_context(session, now)
+    if request.GET.get("offer") and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())  # the offer is for one account
+    offer, offer_problem = _waitlist_offer(request, session)
+    context = _session_context(session, now, offer)
+    context["offer_problem"] = offer_problem
     quantities = parse_quantities(request.GET, context["ticket_types"])
     if not quantities or not context["registration_open"]:
         if request.GET and not quantities and context["registration_open"]:
@@ -88,11 +112,15 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             ]
             try:
                 order = services.order_create(
-                    buyer=request.user, session_id=session.pk, requests=seat_requests
+                    buyer=request.user,
+                    session_id=session.pk,
+                    requests=seat_requests,
+                    waitlist_entry_id=offer.pk if offer else None,
                 )
             except SessionFull as error:
-                if context["seats_left"] and courses_selectors.session_seats_available(
-                    session=session
+                if offer is not None or (
+                    context["seats_left"]
+                    and courses_selectors.session_seats_available(session=session)
                 ):
                     context["error"] = str(error)
                 else:
@@ -122,6 +150,8 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         form.ticket_type_obj = by_id.get(_int(form["ticket_type"].value()))
     context["formset"] = formset
     context["change_url"] = reverse("payments:register", kwargs={"session_id": session.pk})
+    if offer is not None:
+        context["change_url"] += "?" + urlencode({"offer": request.GET["offer"]})
     return render(request, "payments/register_attendees.html", context)
 
 

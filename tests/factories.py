@@ -23,6 +23,7 @@ from courses.models import (
     TicketType,
     Venue,
     Video,
+    WaitlistEntry,
     Workshop,
 )
 
@@ -162,3 +163,15 @@ class LessonProgressFactory(factory.django.DjangoModelFactory[LessonProgress]):
     lesson_key = factory.Sequence(str)
     position_seconds = 120
     duration_seconds = 600
+
+
+class WaitlistEntryFactory(factory.django.DjangoModelFactory[WaitlistEntry]):
+    """Someone waiting for one seat, at the end of the line (staff can reorder)."""
+
+    class Meta:
+        model = WaitlistEntry
+
+    session = factory.SubFactory(SessionFactory)
+    user = factory.SubFactory(UserFactory)
+    seats = 1
+    sort_key = factory.Sequence(lambda n: n + 1)

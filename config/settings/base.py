@@ -267,6 +267,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "courses.tasks.certificates_issue_due",
         "schedule": 60 * 60,
     },
+    # Lapsed waiting-list offers stop holding seats at once; this moves the list on.
+    "courses-waitlist-offers-expire": {
+        "task": "courses.tasks.waitlist_offers_expire",
+        "schedule": 2 * 60,
+    },
 }
 
 # Wagtail's own background jobs (search index, reference index) use Django's tasks.
@@ -321,6 +326,8 @@ LOGGING = {
 # --- After the sale (courses) -------------------------------------------------------
 # Hours before a session starts at which each confirmed attendee gets a reminder e-mail.
 REMINDER_OFFSETS = env.list("REMINDER_OFFSETS", cast=int, default=[7 * 24, 24])
+# How long seats offered to the next person on a waiting list are held for them.
+WAITLIST_OFFER_HOURS = env.int("WAITLIST_OFFER_HOURS", default=48)
 # The CE provider printed on certificates (the approval number is per workshop).
 CE_PROVIDER_NAME = env("CE_PROVIDER_NAME", default="PhysioMassage Academy")
 CE_PROVIDER_ADDRESS = env(

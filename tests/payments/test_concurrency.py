@@ -7,13 +7,10 @@ scenario through the real service never oversells. SQLite serialises whole trans
 
 import contextlib
 import datetime
-import threading
-import time
 import uuid
-from concurrent.futures import ThreadPoolExecutor
 
 from django.core import mail
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 import pytest
@@ -25,6 +22,7 @@ from courses.services import SeatRequest
 from payments import services as payment_services
 from payments.models import Order, OrderStatus, StripeEvent
 from payments.stripe_fake.delivery import event_deliver
+from tests.concurrency import rush, skip_unless_postgres, slow_seat_count
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -34,35 +32,12 @@ THREADS = 24
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL); SQLite serialises writers")
+    skip_unless_postgres()
 
 
 @pytest.fixture
 def slow_count(monkeypatch):
-    """Widen the window between counting seats and writing holds, as a busy server would."""
-    real = selectors.session_seats_available
-
-    def slow(**kwargs):
-        left = real(**kwargs)
-        time.sleep(0.15)
-        return left
-
-    monkeypatch.setattr(selectors, "session_seats_available", slow)
-
-
-def _rush(fn, n=THREADS):
-    start = threading.Barrier(n)
-
-    def worker(i):
-        start.wait()
-        try:
-            return fn(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(worker, range(n)))
+    slow_seat_count(monkeypatch, 0.15)
 
 
 def _one_seat(ticket, session_id):
@@ -85,7 +60,7 @@ def test_control_without_the_lock_the_race_oversells(monkeypatch, slow_count):
     monkeypatch.setattr(
         services, "_session_locked", lambda session_id: Session.objects.get(pk=session_id)
     )
-    _rush(_one_seat(ticket, ticket.session_id))
+    rush(_one_seat(ticket, ticket.session_id), THREADS)
     taken = selectors.session_seats_taken(session=ticket.session)
     assert taken > 30, "the control should demonstrate the race; without it the proof is void"
 
@@ -93,7 +68,7 @@ def test_control_without_the_lock_the_race_oversells(monkeypatch, slow_count):
 def test_the_locked_service_never_oversells(slow_count):
     ticket = TicketTypeFactory(session__capacity=30)
     RegistrationFactory.create_batch(27, ticket_type=ticket)
-    results = _rush(_one_seat(ticket, ticket.session_id))
+    results = rush(_one_seat(ticket, ticket.session_id), THREADS)
     assert results.count("held") == 3
     assert results.count("refused") == THREADS - 3
     assert selectors.session_seats_taken(session=ticket.session) == 30
@@ -112,7 +87,7 @@ def test_many_seat_orders_and_ticket_type_limits_hold_under_contention(slow_coun
         except CoursesError:
             return 0
 
-    held = sum(_rush(reserve, n=12))
+    held = sum(rush(reserve, n=12))
     assert held == selectors.ticket_type_seats_taken(ticket_type=ticket) <= 7
 
 
@@ -156,7 +131,7 @@ def test_hold_expiry_racing_a_late_payment_never_oversells():
                         requests=[SeatRequest(ticket.pk, "Rival", "r@example.com")] * 2,
                     )
 
-        _rush(act, n=3)
+        rush(act, n=3)
         order.refresh_from_db()
         taken = selectors.session_seats_taken(session=ticket.session)
         assert taken <= 4
@@ -184,7 +159,7 @@ def test_the_same_webhook_delivered_concurrently_is_processed_once(client, strip
     )
     stripe_fake.checkout_pay(order.stripe_checkout_session_id)
     (event,) = stripe_fake.take_events()
-    statuses = _rush(lambda i: event_deliver(event), n=12)
+    statuses = rush(lambda i: event_deliver(event), n=12)
     assert statuses == [200] * 12
     assert StripeEvent.objects.count() == 1
     order.refresh_from_db()

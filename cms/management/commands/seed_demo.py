@@ -19,6 +19,7 @@ from cms.demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
 from cms.demo.images import demo_image
 from cms.demo.masterclasses import seed_masterclasses
 from cms.demo.refunds import seed_refunds
+from cms.demo.waitlist import seed_waitlist
 from cms.demo.workshops import seed_workshops
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
 
@@ -43,6 +44,7 @@ class Command(BaseCommand):
         seed_masterclasses(home)
         seed_aftersale(home)
         seed_refunds()
+        seed_waitlist()
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
 
     def seed_home(self) -> HomePage:

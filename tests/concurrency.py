@@ -1,0 +1,43 @@
+"""Helpers for the PostgreSQL concurrency proofs: real threads on real connections."""
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.db import connection
+
+import pytest
+
+from courses import selectors
+
+
+def skip_unless_postgres() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL); SQLite serialises writers")
+
+
+def slow_seat_count(monkeypatch, seconds: float) -> None:
+    """Widen the window between counting seats and writing holds, as a busy server would."""
+    real = selectors.session_seats_available
+
+    def slow(**kwargs):
+        left = real(**kwargs)
+        time.sleep(seconds)
+        return left
+
+    monkeypatch.setattr(selectors, "session_seats_available", slow)
+
+
+def rush(fn, n: int) -> list:
+    """Run ``fn(i)`` for i in 0..n-1 on n threads released at the same moment."""
+    start = threading.Barrier(n)
+
+    def worker(i):
+        start.wait()
+        try:
+            return fn(i)
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(worker, range(n)))
