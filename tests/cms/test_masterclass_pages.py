@@ -100,9 +100,11 @@ def test_visitor_meets_the_paywall_on_a_members_lesson(visitor):
     assert "Handouts" not in html or "available to members" in html
 
 
-def test_anonymous_paywall_links_to_signup_and_login(client, demo_site):
+def test_anonymous_paywall_links_to_the_membership_and_login(client, demo_site):
+    """Joining starts on the membership page (which has sign-up and log-in, and leads back
+    to the lesson); members log in straight from the paywall."""
     html = client.get(MEMBERS_ONLY).content.decode()
-    assert "/accounts/signup/?next=" in html
+    assert f'href="/payments/membership/?next={MEMBERS_ONLY}"' in html
     assert "/accounts/login/?next=" in html
     assert "<video" not in html
 
