@@ -13,6 +13,9 @@ from .certificates import certificate_filename, certificate_pdf, certificate_ver
 from .models import AttendeeMessage, Certificate, Registration, WaitlistEntry
 from .waitlist_links import waitlist_offer_checkout_url
 
+# The workshop listing (a cms page; courses does not import cms).
+WORKSHOPS_PATH = "/workshops/"
+
 
 def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMultiAlternatives:
     context = {"site_url": settings.SITE_URL, **context}
@@ -95,5 +98,42 @@ def waitlist_offer_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
             "deadline": deadline,
             "checkout_url": waitlist_offer_checkout_url(entry=entry),
             "account_url": settings.SITE_URL + reverse("accounts:dashboard"),
+        },
+    )
+
+
+def _waitlist_url(session) -> str:
+    return settings.SITE_URL + reverse("courses:waitlist_join", kwargs={"session_id": session.pk})
+
+
+def waitlist_session_cancelled_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
+    session = entry.session
+    return _message(
+        template="waitlist_session_cancelled",
+        subject=f"Cancelled: {session.workshop.title} — the waiting list is closed",
+        to=entry.user.email,
+        context={
+            "entry": entry,
+            "session": session,
+            "held_offer": bool(entry.offered_at),
+            "workshops_url": settings.SITE_URL + WORKSHOPS_PATH,
+        },
+    )
+
+
+def waitlist_offer_expired_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
+    session = entry.session
+    lapsed_at = timezone.localtime(entry.offer_expires_at, session.tz)
+    return _message(
+        template="waitlist_offer_expired",
+        subject=f"Your waiting-list offer for {session.workshop.title} has expired",
+        to=entry.user.email,
+        context={
+            "entry": entry,
+            "session": session,
+            "seats": entry.offered_seats,
+            "lapsed_at": lapsed_at,
+            "waitlist_url": _waitlist_url(session),
+            "workshops_url": settings.SITE_URL + WORKSHOPS_PATH,
         },
     )

@@ -8,11 +8,37 @@ from wagtail.admin.forms import WagtailAdminModelForm
 from . import services
 from .errors import CoursesError, SessionInvalid
 from .media import VideoFileInfo, video_file_inspect
-from .models import Session, TicketType
+from .models import Session, SessionStatus, TicketType
+
+CANCEL_ACTION_HELP = (
+    "To cancel a session, use “Cancel this session” in the session's actions menu: it "
+    "refunds every paid order and e-mails attendees and the waiting list."
+)
 
 
 class SessionAdminForm(WagtailAdminModelForm):
-    """A session with its ticket types inline; saved at once, validated as a whole."""
+    """A session with its ticket types inline; saved at once, validated as a whole.
+
+    The status cannot be set to Cancelled here: cancelling must refund and tell everyone,
+    which the "Cancel this session" action (payments) does. A cancelled session's status
+    is shown read-only (a disabled field ignores whatever is posted)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        status = self.fields.get("status")
+        if status is None:
+            return
+        if self.instance.pk and self.instance.is_cancelled:
+            status.disabled = True
+            status.help_text = "This session was cancelled (with refunds); that is final."
+        else:
+            status.choices = [
+                choice for choice in status.choices if choice[0] != SessionStatus.CANCELLED
+            ]
+            status.help_text = CANCEL_ACTION_HELP
+            status.error_messages["invalid_choice"] = (
+                "A session cannot be cancelled from this form. " + CANCEL_ACTION_HELP
+            )
 
     def _post_clean(self):
         # The service explains the same rules the database constraints enforce, in words

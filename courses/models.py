@@ -444,6 +444,12 @@ class WaitlistEntry(models.Model):
     offered_at = models.DateTimeField(null=True, blank=True)
     offer_expires_at = models.DateTimeField(null=True, blank=True)
     offer_sent_at = models.DateTimeField(null=True, blank=True)
+    ended_notice_sent_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the person was e-mailed that their offer lapsed or the session was "
+        "cancelled (claimed before sending, so it goes out once).",
+    )
     ended_at = models.DateTimeField(
         null=True, blank=True, help_text="When it stopped being active (booked, left, ...)."
     )

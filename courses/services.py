@@ -42,6 +42,7 @@ from .errors import (
     WaitlistOfferInvalid,
 )
 from .models import (
+    WAITLIST_ACTIVE,
     AccessGrant,
     AccessSource,
     AttendeeMessage,
@@ -146,8 +147,8 @@ def session_delete_check(*, session: Session) -> None:
     if Registration.objects.filter(session=session).exists():
         raise SessionHasRegistrations(
             f"“{session}” has registrations, so it cannot be deleted. Cancel the session "
-            "instead (set its status to Cancelled): attendees keep their records and can be "
-            "refunded."
+            "instead (“Cancel this session” in its actions menu): attendees keep their "
+            "records, paid orders are refunded and everyone is e-mailed."
         )
 
 
@@ -1107,11 +1108,26 @@ def waitlist_offers_expire(*, now: datetime.datetime | None = None) -> int:
     for session_id, entry_ids in by_session.items():
         with transaction.atomic():
             _session_locked(session_id)
-            expired += WaitlistEntry.objects.filter(
+            lapsed = WaitlistEntry.objects.filter(
                 pk__in=entry_ids, status=WaitlistStatus.OFFERED, offer_expires_at__lte=now
-            ).update(status=WaitlistStatus.EXPIRED, ended_at=now, updated_at=now)
+            )
+            expired += _waitlist_entries_end_and_notify(lapsed, WaitlistStatus.EXPIRED, now)
             waitlist_seats_freed(session_id=session_id)
     return expired
+
+
+def _waitlist_entries_end_and_notify(entries, status: str, now: datetime.datetime) -> int:
+    """End these entries (call under their session's lock) and e-mail each person once,
+    after commit, why (``waitlist_ended_email_send``)."""
+    from . import tasks
+
+    entry_ids = list(entries.values_list("pk", flat=True))
+    WaitlistEntry.objects.filter(pk__in=entry_ids).update(
+        status=status, ended_at=now, updated_at=now
+    )
+    for entry_id in entry_ids:
+        tasks.waitlist_ended_email_send.delay_on_commit(entry_id)
+    return len(entry_ids)
 
 
 def waitlist_seats_freed(*, session_id: int) -> None:
@@ -1124,12 +1140,14 @@ def waitlist_seats_freed(*, session_id: int) -> None:
         tasks.waitlist_offer_seats.delay_on_commit(session_id)
 
 
+@transaction.atomic
 def waitlist_close_for_session(*, session_id: int, now: datetime.datetime | None = None) -> int:
-    """A cancelled session's list closes: nobody is offered anything any more."""
+    """A cancelled session's list closes: nobody is offered anything any more, and each
+    person still waiting or holding an offer is told (once)."""
     now = now or timezone.now()
-    return WaitlistEntry.objects.filter(
-        session_id=session_id, status__in=[WaitlistStatus.WAITING, WaitlistStatus.OFFERED]
-    ).update(status=WaitlistStatus.CLOSED, ended_at=now, updated_at=now)
+    _session_locked(session_id)
+    active = WaitlistEntry.objects.filter(session_id=session_id, status__in=WAITLIST_ACTIVE)
+    return _waitlist_entries_end_and_notify(active, WaitlistStatus.CLOSED, now)
 
 
 def _waitlist_offer_usable(
@@ -1180,5 +1198,35 @@ def waitlist_offer_email_send(*, entry_id: int) -> bool:
         emails.waitlist_offer_message(entry=entry).send()
     except Exception:
         WaitlistEntry.objects.filter(pk=entry_id).update(offer_sent_at=None)
+        raise
+    return True
+
+
+def waitlist_ended_email_send(*, entry_id: int) -> bool:
+    """Tell someone once why their place on the list ended without seats: the session
+    was cancelled (``closed``), or their offer lapsed unclaimed (``expired``).
+    ``ended_notice_sent_at`` is claimed with a conditional update first (retries and a
+    second cancellation send nothing more); a failed send gives the claim back and
+    raises (the task retries). An entry booked since (``claimed``) is not told."""
+    now = timezone.now()
+    unsent = WaitlistEntry.objects.filter(
+        pk=entry_id,
+        status__in=[WaitlistStatus.CLOSED, WaitlistStatus.EXPIRED],
+        ended_notice_sent_at__isnull=True,
+    )
+    if not unsent.update(ended_notice_sent_at=now):
+        return False
+    entry = WaitlistEntry.objects.select_related("session__workshop", "session__venue", "user").get(
+        pk=entry_id
+    )
+    # A lapsed offer in a session cancelled since: the cancellation is the news.
+    if entry.status == WaitlistStatus.CLOSED or entry.session.is_cancelled:
+        build = emails.waitlist_session_cancelled_message
+    else:
+        build = emails.waitlist_offer_expired_message
+    try:
+        build(entry=entry).send()
+    except Exception:
+        WaitlistEntry.objects.filter(pk=entry_id).update(ended_notice_sent_at=None)
         raise
     return True

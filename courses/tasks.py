@@ -82,6 +82,12 @@ def waitlist_offer_email_send(entry_id: int) -> bool:
 
 
 @shared_task(**RETRY)
+def waitlist_ended_email_send(entry_id: int) -> bool:
+    """Their offer lapsed or the session was cancelled: tell them once."""
+    return services.waitlist_ended_email_send(entry_id=entry_id)
+
+
+@shared_task(**RETRY)
 def waitlist_offers_expire() -> int:
     """Beat: offers past their deadline expire and their seats go to the next in line."""
     return services.waitlist_offers_expire()

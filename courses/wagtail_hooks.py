@@ -148,9 +148,8 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
 
     def save_instance(self):
         session = super().save_instance()
-        if session.is_cancelled:
-            services.waitlist_close_for_session(session_id=session.pk)
-        else:
+        # (The form cannot cancel a session: "Cancel this session" closes its list.)
+        if not session.is_cancelled:
             # A raised capacity (or reopened registration) may free seats for the list.
             services.waitlist_seats_freed(session_id=session.pk)
         return session

@@ -65,6 +65,21 @@ def ticket(name="Standard", price="44900", **extra) -> dict:
     }
 
 
+def session_admin_save(client, ticket_type, **changes):
+    """Save the session's admin form as it is (one ticket type), with ``changes``."""
+    session = ticket_type.session
+    data = session_form(
+        session.workshop,
+        session.venue,
+        [ticket(ticket_type.name, str(ticket_type.price_amount), id=str(ticket_type.pk))],
+        initial=1,
+        starts_at=f"{session.local_starts_at:%Y-%m-%d %H:%M}",
+        ends_at=f"{session.local_ends_at:%Y-%m-%d %H:%M}",
+        **changes,
+    )
+    return client.post(reverse("workshop_sessions:edit", args=[session.pk]), data)
+
+
 def test_admin_creates_a_session_with_ticket_types_that_saves_at_once(admin_client):
     workshop, venue = WorkshopFactory(), VenueFactory()
     url = reverse("workshop_sessions:add")
@@ -285,3 +300,65 @@ def test_deleting_a_venue_or_course_record_in_use_is_refused_with_a_message(admi
     unused = VenueFactory(name="Unused Hall")
     admin_client.post(reverse("wagtailsnippets_courses_venue:delete", args=[unused.pk]))
     assert not Venue.objects.filter(pk=unused.pk).exists()
+
+
+# --- Status: cancelling goes through "Cancel this session" (refunds, e-mails) ---------
+
+
+def _status_select(response) -> str:
+    html = response.content.decode()
+    start = html.index('name="status"')
+    return html[html.rindex("<select", 0, start) : html.index("</select>", start)]
+
+
+def test_the_session_form_does_not_offer_cancelled_and_points_to_the_action(admin_client):
+    session = TicketTypeFactory().session
+    for url in (
+        reverse("workshop_sessions:edit", args=[session.pk]),
+        reverse("workshop_sessions:add"),
+    ):
+        response = admin_client.get(url)
+        select = _status_select(response)
+        assert 'value="scheduled"' in select and 'value="cancelled"' not in select
+        assert "use “Cancel this session”" in response.content.decode()
+
+
+def test_a_crafted_cancel_through_the_form_is_refused_and_changes_nothing(admin_client):
+    ticket_type = TicketTypeFactory(session__capacity=10)
+    RegistrationFactory(ticket_type=ticket_type)
+    session = ticket_type.session
+    response = session_admin_save(admin_client, ticket_type, capacity="12", status="cancelled")
+    assert response.status_code == 200
+    assert response.context["form"].errors["status"] == [
+        "A session cannot be cancelled from this form. To cancel a session, use “Cancel "
+        "this session” in the session's actions menu: it refunds every paid order and "
+        "e-mails attendees and the waiting list."
+    ]
+    session.refresh_from_db()
+    assert (session.status, session.capacity) == (SessionStatus.SCHEDULED, 10)
+    assert session.registrations.get().status == "confirmed"
+
+
+def test_a_new_session_cannot_be_created_cancelled(admin_client):
+    workshop, venue = WorkshopFactory(), VenueFactory()
+    response = admin_client.post(
+        reverse("workshop_sessions:add"),
+        session_form(workshop, venue, [ticket()], status="cancelled"),
+    )
+    assert response.status_code == 200 and "status" in response.context["form"].errors
+    assert not Session.objects.exists()
+
+
+def test_a_cancelled_sessions_status_is_read_only(admin_client):
+    ticket_type = TicketTypeFactory(session__status=SessionStatus.CANCELLED)
+    session = ticket_type.session
+    url = reverse("workshop_sessions:edit", args=[session.pk])
+    select = _status_select(admin_client.get(url))
+    assert "disabled" in select and 'value="cancelled" selected' in select
+    # Other fields still save; a posted status is ignored.
+    response = session_admin_save(
+        admin_client, ticket_type, label="Moved online", status="scheduled"
+    )
+    assert response.status_code == 302, response.context["form"].errors
+    session.refresh_from_db()
+    assert (session.status, session.label) == (SessionStatus.CANCELLED, "Moved online")

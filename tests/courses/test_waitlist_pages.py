@@ -19,7 +19,7 @@ from courses.models import Registration, WaitlistEntry, WaitlistStatus
 from payments.models import Order, OrderStatus
 from payments.stripe_fake import fake_stripe
 from payments.stripe_fake.delivery import outbox_deliver
-from tests.courses.test_admin import session_form, ticket
+from tests.courses.test_admin import session_admin_save
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 from tests.payments.helpers import attendee_post
 
@@ -356,21 +356,6 @@ def test_staff_reorder_and_remove(client, sold_out, event_staff, run_on_commit):
     assert client.post(wrong).status_code == 404
 
 
-def _admin_save(client, ticket_type, **changes):
-    """Save the session's admin form as it is, with ``changes``."""
-    session = ticket_type.session
-    data = session_form(
-        session.workshop,
-        session.venue,
-        [ticket(ticket_type.name, str(ticket_type.price_amount), id=str(ticket_type.pk))],
-        initial=1,
-        starts_at=f"{session.local_starts_at:%Y-%m-%d %H:%M}",
-        ends_at=f"{session.local_ends_at:%Y-%m-%d %H:%M}",
-        **changes,
-    )
-    return client.post(reverse("workshop_sessions:edit", args=[session.pk]), data)
-
-
 def test_raising_the_capacity_in_the_admin_offers_the_new_seats(client, sold_out, run_on_commit):
     ticket_type, _ = sold_out
     session = ticket_type.session
@@ -378,21 +363,26 @@ def test_raising_the_capacity_in_the_admin_offers_the_new_seats(client, sold_out
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     assert "1 seats waiting" in _text(client.get(reverse("workshop_sessions:index")))
     with run_on_commit():
-        response = _admin_save(client, ticket_type, capacity="3")
+        response = session_admin_save(client, ticket_type, capacity="3")
     assert response.status_code == 302
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.OFFERED
     assert [m.to for m in mail.outbox] == [[entry.user.email]]
 
 
-def test_cancelling_the_session_in_the_admin_closes_its_list(client, sold_out, run_on_commit):
+def test_the_admin_form_cannot_cancel_a_session_behind_the_lists_back(
+    client, sold_out, run_on_commit
+):
     ticket_type, _ = sold_out
     session = ticket_type.session
     entry = services.waitlist_join(session_id=session.pk, user=UserFactory(), seats=1)
     client.force_login(UserFactory(is_superuser=True, is_staff=True))
     with run_on_commit():
-        response = _admin_save(client, ticket_type, capacity="3", status="cancelled")
-    assert response.status_code == 302
+        response = session_admin_save(client, ticket_type, capacity="3", status="cancelled")
+    assert response.status_code == 200
+    assert "cannot be cancelled from this form" in _text(response)
+    session.refresh_from_db()
     entry.refresh_from_db()
-    assert entry.status == WaitlistStatus.CLOSED
+    assert (session.status, session.capacity) == ("scheduled", 2)
+    assert entry.status == WaitlistStatus.WAITING
     assert mail.outbox == []

@@ -12,11 +12,16 @@ from django.utils import timezone
 import pytest
 
 from cms.demo.groups import ensure_event_staff_group
-from courses.models import Registration, RegistrationStatus, SessionStatus
+from courses.models import Registration, RegistrationStatus, SessionStatus, WaitlistStatus
 from courses.services import registration_create_walk_in
 from payments import services, tasks
 from payments.models import Notice, Order, OrderStatus, Refund, RefundReason, RefundStatus
-from tests.factories import SessionFactory, TicketTypeFactory, UserFactory
+from tests.factories import (
+    SessionFactory,
+    TicketTypeFactory,
+    UserFactory,
+    WaitlistEntryFactory,
+)
 from tests.payments.helpers import paid_order
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +122,22 @@ def test_cancelling_a_session_with_ten_registrations(
     for notice in Notice.objects.all():
         assert tasks.notice_send.delay(notice.pk).get() is False
     assert len(mail.outbox) == before
+
+
+def test_the_waiting_list_hears_once_with_its_own_e_mail(
+    staff_client, ten_registrations, django_capture_on_commit_callbacks
+):
+    session, _ = ten_registrations
+    entry = WaitlistEntryFactory(session=session, user__email="waiting@example.com")
+    for _attempt in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            staff_client.post(_url(session), {"reason": REASON, "confirm": "on"})
+    entry.refresh_from_db()
+    assert entry.status == WaitlistStatus.CLOSED
+    (message,) = [m for m in mail.outbox if m.to == ["waiting@example.com"]]
+    assert "the waiting list is closed" in message.subject
+    assert "You were not charged anything" in message.body
+    assert not Notice.objects.filter(to="waiting@example.com").exists()
 
 
 def test_unpaid_orders_of_the_session_are_closed(
