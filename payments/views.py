@@ -99,6 +99,11 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         return render(request, "payments/register_sign_in.html", context)
 
     if request.method == "POST":
+        if offer is None and context["seats_left"] == 0:
+            # Sold out on the count just made: say so at once. In a rush most buyers land
+            # here, and they need not queue for the seat lock to hear it.
+            context["error"] = "This session is sold out."
+            return render(request, "payments/register_sold_out.html", context)
         formset = AttendeeFormSet(request.POST)
         if formset.is_valid():
             seat_requests = [

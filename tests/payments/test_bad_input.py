@@ -55,8 +55,12 @@ def test_sold_out(client, user):
     RegistrationFactory(ticket_type=ticket)
     client.force_login(user)
     response = _post(client, ticket.session, _seats(ticket, 1))
-    assert "This session is sold out." in response.content.decode()
+    page = response.content.decode()
+    assert "We could not reserve these seats." in page
+    assert "This session is sold out." in page
+    assert "Join the waiting list" in page
     assert Order.objects.count() == 0
+    assert Registration.objects.count() == 1
 
 
 def test_more_than_max_per_order(client, user):
