@@ -1,16 +1,12 @@
 """On PostgreSQL: the same subscription synced by many deliveries at once (Stripe sends
 several events per change, each a task) ends in one membership and one access grant."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
-
-from django.db import connection
-
 import pytest
 
 from courses.models import AccessGrant
 from payments import gateway, memberships
 from payments.models import Membership
+from tests.concurrency import rush, skip_unless_postgres
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -20,22 +16,7 @@ THREADS = 12
 
 @pytest.fixture(autouse=True)
 def _postgres_only():
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL); SQLite serialises writers")
-
-
-def _rush(fn, n=THREADS):
-    start = threading.Barrier(n)
-
-    def worker(i):
-        start.wait()
-        try:
-            return fn(i)
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(n) as pool:
-        return list(pool.map(worker, range(n)))
+    skip_unless_postgres()
 
 
 def test_concurrent_syncs_of_a_new_subscription_make_one_membership(stripe_fake):
@@ -53,7 +34,7 @@ def test_concurrent_syncs_of_a_new_subscription_make_one_membership(stripe_fake)
     stripe_fake.checkout_pay(checkout["id"])
     subscription_id = stripe_fake.checkout_sessions[checkout["id"]]["subscription"]
 
-    results = _rush(lambda i: memberships.membership_sync(subscription_id=subscription_id))
+    results = rush(lambda i: memberships.membership_sync(subscription_id=subscription_id), THREADS)
 
     assert all(result is not None for result in results)
     assert Membership.objects.filter(stripe_subscription_id=subscription_id).count() == 1
