@@ -110,23 +110,19 @@ def order_confirmation_send(*, order_id: int) -> None:
         masterclass_receipt_send(order=order)
         return
     lines = list(order.lines.select_related("registration__ticket_type"))
-    this_order = Order.objects.filter(pk=order.pk)
-    if _claim(this_order, "receipt_sent_at"):
-        try:
-            _send(
-                subject=f"Receipt for order {order.number}",
-                to=order.email,
-                template="order_receipt",
-                context={
-                    "order": order,
-                    "lines": lines,
-                    "session": order.session,
-                    "order_url": _absolute(order.get_absolute_url()),
-                },
-            )
-        except Exception:
-            _unclaim(this_order, "receipt_sent_at")
-            raise
+    _send_once(
+        Order.objects.filter(pk=order.pk),
+        "receipt_sent_at",
+        subject=f"Receipt for order {order.number}",
+        to=order.email,
+        template="order_receipt",
+        context={
+            "order": order,
+            "lines": lines,
+            "session": order.session,
+            "order_url": _absolute(order.get_absolute_url()),
+        },
+    )
     ics = session_ics(session=order.session, url=_absolute(order.get_absolute_url()))
     for line in lines:
         _send_once(
@@ -162,23 +158,18 @@ def _ticket_message(*, registration: Registration, session: Session, ics: str, s
 
 def order_refund_notice_send(*, order_id: int) -> None:
     order = Order.objects.select_related("session__workshop", "session__venue").get(pk=order_id)
-    this_order = Order.objects.filter(pk=order.pk)
-    if not _claim(this_order, "refund_notice_sent_at"):
-        return
-    try:
-        _send(
-            subject=f"Refund for order {order.number}: the session filled up",
-            to=order.email,
-            template="late_payment_refund",
-            context={
-                "order": order,
-                "session": order.session,
-                "order_url": _absolute(order.get_absolute_url()),
-            },
-        )
-    except Exception:
-        _unclaim(this_order, "refund_notice_sent_at")
-        raise
+    _send_once(
+        Order.objects.filter(pk=order.pk),
+        "refund_notice_sent_at",
+        subject=f"Refund for order {order.number}: the session filled up",
+        to=order.email,
+        template="late_payment_refund",
+        context={
+            "order": order,
+            "session": order.session,
+            "order_url": _absolute(order.get_absolute_url()),
+        },
+    )
 
 
 # --- Notices: cancellations and complimentary tickets (claimed rows, see models.Notice) ---
