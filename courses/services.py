@@ -399,8 +399,9 @@ def _reservation_seats_freed(reservation: uuid.UUID) -> None:
 def registration_cancel(
     *, registration_id: int, reason: str, now: datetime.datetime | None = None
 ) -> Registration:
-    """Cancel one seat (the attendee or staff cancelled it); its seat is free at once.
-    Refunds are the payments app's job. Idempotent: a cancelled seat stays as it was."""
+    """Cancel one seat (the attendee or staff cancelled it); its seat is free at once and
+    offered to the waiting list. Refunds are the payments app's job. Idempotent: a
+    cancelled seat stays as it was."""
     now = now or timezone.now()
     registration = Registration.objects.select_for_update().get(pk=registration_id)
     if registration.status != RegistrationStatus.CANCELLED:
@@ -408,6 +409,7 @@ def registration_cancel(
         registration.cancelled_at = now
         registration.cancel_reason = reason[:255]
         registration.save(update_fields=["status", "cancelled_at", "cancel_reason"])
+        waitlist_seats_freed(session_id=registration.session_id)
     return registration
 
 

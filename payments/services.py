@@ -782,7 +782,6 @@ def registration_cancel(
                 registration_id=registration.pk,
                 key=f"registration-{registration.pk}-cancellation",
             )
-        courses_services.waitlist_seats_freed(session_id=registration.session_id)
         recipients = [registration.attendee_email]
         if quote.order is not None:
             recipients.append(quote.order.email)
