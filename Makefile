@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
-TYPED := $(wildcard */services.py */selectors.py */gateway.py) payments/memberships.py
+TYPED := $(wildcard */services.py */selectors.py */services/*.py */selectors/*.py */gateway.py payments/memberships.py)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 

@@ -216,9 +216,11 @@ def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
     details = []
     for s in selectors.workshop_upcoming_sessions(workshop_id=workshop_id, now=now):
         tickets = []
-        for t in s.ticket_types.all():
+        quantities = selectors.ticket_type_quantity_choices(session=s, now=now)
+        for row in quantities.ticket_types:
+            t = row.ticket_type
             ends = timezone.localtime(t.sales_end, s.tz) if t.sales_end else None
-            on_sale = t.on_sale(now)
+            on_sale = row.on_sale
             upcoming = bool(t.sales_start and now < t.sales_start)
             if ends and on_sale:
                 sales_end_text = f"Until {ends.day} {ends:%B %Y}"
@@ -237,7 +239,7 @@ def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
                     sales_end_text=sales_end_text,
                     on_sale=on_sale,
                     upcoming=upcoming,
-                    sold_out=t.quantity_limit is not None and t.seats_taken >= t.quantity_limit,
+                    sold_out=row.sold_out,
                     price_amount=t.price_amount,
                     currency=t.currency,
                 )

@@ -148,10 +148,7 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
 
     def save_instance(self):
         session = super().save_instance()
-        # (The form cannot cancel a session: "Cancel this session" closes its list.)
-        if not session.is_cancelled:
-            # A raised capacity (or reopened registration) may free seats for the list.
-            services.waitlist_seats_freed(session_id=session.pk)
+        services.session_capacity_change(session=session)
         return session
 
     @cached_property

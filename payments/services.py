@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from courses import selectors as courses_selectors
 from courses import services as courses_services
-from courses.errors import HoldExpired
+from courses.errors import HoldExpired, RegistrationClosed
 from courses.models import AccessSource, Masterclass, Registration, RegistrationStatus, Session
 from courses.services import DEFAULT_HOLD, SeatRequest
 
@@ -234,7 +234,7 @@ def order_mark_paid(
     late = order.status != OrderStatus.PENDING or now >= order.hold_expires_at
     try:
         with transaction.atomic():
-            courses_services.reservation_confirm(reservation=order.reservation, now=now)
+            courses_services.seat_hold_confirm(reservation=order.reservation, now=now)
     except HoldExpired:
         order.status = OrderStatus.CANCELLED
         order.late_payment = True
@@ -308,7 +308,7 @@ def order_close_unpaid(*, order_id: int, status: str, reason: str, now=None) -> 
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status != OrderStatus.PENDING or order.paid_at:
         return order
-    courses_services.reservation_release(reservation=order.reservation, reason=reason, now=now)
+    courses_services.seat_hold_release(reservation=order.reservation, reason=reason, now=now)
     order.status = status
     order.awaiting_async_payment = False
     order.closed_at = now
@@ -424,7 +424,7 @@ def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
             )
         else:
             # Cancelling the seats offers them to the session's waiting list.
-            courses_services.reservation_cancel(
+            courses_services.seat_hold_cancel(
                 reservation=order.reservation, reason="Refunded", now=now
             )
     elif refunded and order.status == OrderStatus.PAID:
@@ -816,14 +816,10 @@ def session_cancel_with_refunds(
     if not note.strip():
         raise RefundNotPossible("Give a reason: it is quoted in the e-mail to everyone.")
     with transaction.atomic():
-        session = (
-            Session.objects.select_for_update()
-            .select_related("workshop", "venue")
-            .filter(pk=session_id)
-            .first()
-        )
-        if session is None:
-            raise CancellationRefused("This session does not exist.")
+        try:
+            session = courses_services.session_lock(session_id=session_id)
+        except RegistrationClosed:
+            raise CancellationRefused("This session does not exist.") from None
         if session.is_cancelled:
             raise CancellationRefused("This session is already cancelled.")
         if session.ends_at <= now:

@@ -28,30 +28,22 @@ from .models import OrderStatus
 
 
 def _session_context(session: Session, now, offer=None) -> dict:
-    ticket_types = list(session.ticket_types.all())
-    for ticket_type in ticket_types:
-        ticket_type.available_now = ticket_type.on_sale(now)
-        ticket_type.left = None
-        if ticket_type.quantity_limit is not None:
-            ticket_type.left = max(
-                0,
-                ticket_type.quantity_limit
-                - courses_selectors.ticket_type_seats_taken(ticket_type=ticket_type, now=now),
-            )
-    if offer is not None:
-        seats_left = offer.seats_open  # the seats held for this waiting-list offer
-    else:
-        seats_left = courses_selectors.session_seats_available(session=session, now=now)
-    for ticket_type in ticket_types:
-        limit = min(ticket_type.max_per_order, seats_left)
-        if ticket_type.left is not None:
-            limit = min(limit, ticket_type.left)
-        ticket_type.choices = list(range(0, limit + 1)) if ticket_type.available_now else [0]
+    quantities = courses_selectors.ticket_type_quantity_choices(
+        session=session, now=now, offer=offer
+    )
+    ticket_types = []
+    for row in quantities.ticket_types:
+        ticket_type = row.ticket_type
+        ticket_type.available_now = row.on_sale
+        ticket_type.left = row.left
+        ticket_type.choices = row.choices
+        ticket_types.append(ticket_type)
     return {
         "session": session,
         "workshop": session.workshop,
         "ticket_types": ticket_types,
-        "seats_left": seats_left,
+        "seats_left": quantities.seats_left,
+        "sold_out": quantities.sold_out,
         "registration_open": session.registration_is_open(now),
         "now": now,
         "offer": offer,
@@ -99,7 +91,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         return render(request, "payments/register_sign_in.html", context)
 
     if request.method == "POST":
-        if offer is None and context["seats_left"] == 0:
+        if context["sold_out"]:
             # Sold out on the count just made: say so at once. In a rush most buyers land
             # here, and they need not queue for the seat lock to hear it.
             context["error"] = "This session is sold out."
@@ -123,14 +115,9 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
                     waitlist_entry_id=offer.pk if offer else None,
                 )
             except SessionFull as error:
-                if offer is not None or (
-                    context["seats_left"]
-                    and courses_selectors.session_seats_available(session=session)
-                ):
-                    context["error"] = str(error)
-                else:
+                context["error"] = str(error)
+                if courses_selectors.session_sold_out(session=session, offer=offer):
                     # In a rush most buyers land here: a short page, not the whole form.
-                    context["error"] = str(error)
                     return render(request, "payments/register_sold_out.html", context)
             except (CoursesError, PaymentsError) as error:
                 context["error"] = str(error)

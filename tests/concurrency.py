@@ -26,6 +26,8 @@ def slow_seat_count(monkeypatch, seconds: float) -> None:
         return left
 
     monkeypatch.setattr(selectors, "session_seats_available", slow)
+    # The per-ticket-type selector counts inside its own module.
+    monkeypatch.setattr("courses.selectors.seats.session_seats_available", slow)
 
 
 def rush(fn, n: int) -> list:

@@ -53,3 +53,35 @@ def test_listing_availability_in_one_query_whatever_the_number_of_sessions(
     with django_assert_num_queries(1):
         assert len(selectors.session_availability(selectors.upcoming_sessions())) == 8
     assert Session.objects.count() == 8
+
+
+def test_quantity_choices_per_ticket_type_take_the_smallest_limit():
+    now = timezone.now()
+    limited = TicketTypeFactory(session__capacity=10, quantity_limit=3, max_per_order=5)
+    session = limited.session
+    roomy = TicketTypeFactory(session=session, max_per_order=4)
+    RegistrationFactory.create_batch(2, ticket_type=limited)
+    RegistrationFactory.create_batch(5, ticket_type=roomy)
+    quantities = selectors.ticket_type_quantity_choices(session=session, now=now)
+    rows = quantities.by_id()
+    assert quantities.seats_left == 3 and not quantities.sold_out
+    assert (rows[limited.pk].left, rows[limited.pk].most) == (1, 1)
+    assert (rows[roomy.pk].left, rows[roomy.pk].most) == (None, 3)
+    assert rows[roomy.pk].choices == [0, 1, 2, 3]
+    RegistrationFactory(ticket_type=limited)
+    rows = selectors.ticket_type_quantity_choices(session=session, now=now).by_id()
+    assert rows[limited.pk].sold_out and rows[limited.pk].choices == [0]
+
+
+def test_quantity_choices_for_a_waiting_list_offer_use_the_offers_seats():
+    ticket = TicketTypeFactory(session__capacity=2, max_per_order=4)
+    RegistrationFactory.create_batch(2, ticket_type=ticket)
+
+    class Offer:
+        pk = 0
+        seats_open = 2
+
+    quantities = selectors.ticket_type_quantity_choices(session=ticket.session, offer=Offer())
+    assert quantities.seats_left == 2 and not quantities.sold_out
+    assert quantities.by_id()[ticket.pk].most == 2
+    assert selectors.session_sold_out(session=ticket.session)

@@ -56,7 +56,7 @@ def _buy_one(ticket, name="Public Buyer"):
 
 def _free_one_seat(registration, run_on_commit):
     with run_on_commit():
-        services.reservation_cancel(reservation=registration.reservation, reason="Refunded")
+        services.seat_hold_cancel(reservation=registration.reservation, reason="Refunded")
 
 
 # --- Joining --------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def test_released_unpaid_order_is_offered_to_the_list(run_on_commit):
     (hold,) = _buy_one(ticket)
     entry = _join(ticket)
     with run_on_commit():
-        services.reservation_release(reservation=hold.reservation, reason="Checkout expired")
+        services.seat_hold_release(reservation=hold.reservation, reason="Checkout expired")
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.OFFERED
 
@@ -245,7 +245,7 @@ def test_raising_the_capacity_offers_seats(sold_out, run_on_commit):
     session.capacity = 5
     session.save()
     with run_on_commit():
-        services.waitlist_seats_freed(session_id=session.pk)
+        services.session_capacity_change(session=session)
     first.refresh_from_db()
     second.refresh_from_db()
     assert first.status == second.status == WaitlistStatus.OFFERED
@@ -358,7 +358,7 @@ def test_the_offer_holder_books_the_held_seat_and_the_entry_is_claimed(sold_out,
     counts = selectors.session_seat_counts(session=ticket.session)
     assert (counts.taken, counts.offered) == (2, 0)  # in checkout: counted once
     with run_on_commit():
-        services.reservation_confirm(reservation=holds[0].reservation)
+        services.seat_hold_confirm(reservation=holds[0].reservation)
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.CLAIMED and entry.ended_at
 
@@ -372,7 +372,7 @@ def test_an_abandoned_checkout_keeps_the_offer_open(sold_out, run_on_commit):
         buyer=entry.user,
         waitlist_entry_id=entry.pk,
     )
-    services.reservation_release(reservation=hold.reservation, reason="Abandoned")
+    services.seat_hold_release(reservation=hold.reservation, reason="Abandoned")
     assert selectors.waitlist_offer_outstanding(entry_id=entry.pk) == 1
     with pytest.raises(SessionFull):
         _buy_one(ticket)
@@ -416,7 +416,7 @@ def test_booking_fewer_seats_than_offered_passes_the_rest_on(run_on_commit):
         waitlist_entry_id=entry.pk,
     )
     with run_on_commit():
-        services.reservation_confirm(reservation=holds[0].reservation)
+        services.seat_hold_confirm(reservation=holds[0].reservation)
     nxt.refresh_from_db()
     assert nxt.status == WaitlistStatus.OFFERED
 
@@ -445,7 +445,7 @@ def test_a_failed_send_gives_the_claim_back(sold_out, run_on_commit, monkeypatch
 
     monkeypatch.setattr(emails, "waitlist_offer_message", broken)
     with pytest.raises(Retry), run_on_commit():  # the e-mail task retries later
-        services.reservation_cancel(reservation=registrations[0].reservation, reason="x")
+        services.seat_hold_cancel(reservation=registrations[0].reservation, reason="x")
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.OFFERED and entry.offer_sent_at is None
     monkeypatch.undo()

@@ -90,7 +90,8 @@ def test_control_if_offers_did_not_count_the_offered_seat_would_be_sold_twice(
     ticket, entry = _session_with_an_open_offer()
     real = selectors.availability_of
     monkeypatch.setattr(
-        selectors, "availability_of", lambda s: real(s).__class__(s.capacity, s.seats_taken)
+        "courses.selectors.seats.availability_of",
+        lambda s: real(s).__class__(s.capacity, s.seats_taken),
     )
     results = rush(_claim_or_buy(ticket, entry, holder_delay=0.3), PUBLIC_BUYERS + 1)
     assert "public" in results and "holder" in results
@@ -119,7 +120,7 @@ def test_a_seat_freed_during_a_rush_goes_to_the_waiting_list_not_the_public(slow
         def act(i, ticket=ticket, registration=registrations[0]):
             if i != 0:
                 return _public_buy(ticket, i)
-            services.reservation_cancel(reservation=registration.reservation, reason="Refunded")
+            services.seat_hold_cancel(reservation=registration.reservation, reason="Refunded")
             services.waitlist_offer_seats(session_id=ticket.session_id)
             return "freed"
 

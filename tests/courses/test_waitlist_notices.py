@@ -38,7 +38,7 @@ def _join(ticket, name, seats=1):
 
 def _offer_one_seat(ticket, registration, run_on_commit):
     with run_on_commit():
-        services.reservation_cancel(reservation=registration.reservation, reason="Refunded")
+        services.seat_hold_cancel(reservation=registration.reservation, reason="Refunded")
 
 
 def _lapse(entry, run_on_commit, minutes_ago=1):

@@ -65,7 +65,7 @@ def _offer(ticket_type, registrations, run_on_commit, user=None) -> WaitlistEntr
         ticket_type_id=ticket_type.pk,
     )
     with run_on_commit():
-        services.reservation_cancel(reservation=registrations[0].reservation, reason="Refunded")
+        services.seat_hold_cancel(reservation=registrations[0].reservation, reason="Refunded")
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.OFFERED
     return entry
@@ -323,7 +323,7 @@ def test_staff_reorder_and_remove(client, sold_out, event_staff, run_on_commit):
     first = services.waitlist_join(session_id=session.pk, user=UserFactory(), seats=2)
     second = services.waitlist_join(session_id=session.pk, user=UserFactory(), seats=1)
     with run_on_commit():
-        services.reservation_cancel(reservation=registrations[0].reservation, reason="x")
+        services.seat_hold_cancel(reservation=registrations[0].reservation, reason="x")
     client.force_login(event_staff)
     url = reverse("courses:staff_waitlist", args=[session.pk])
     page = _text(client.get(url))

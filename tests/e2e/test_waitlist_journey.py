@@ -73,7 +73,7 @@ def test_waiting_list_offer_to_ticket(page, shots, live, sold_out_page):
 
     # Two seats free up (a refunded booking and a cancellation): the list is offered them.
     for registration in registrations[:2]:
-        services.reservation_cancel(reservation=registration.reservation, reason="Refunded")
+        services.seat_hold_cancel(reservation=registration.reservation, reason="Refunded")
     entry.refresh_from_db()
     assert entry.status == WaitlistStatus.OFFERED and entry.offered_seats == 2
     (offer_mail,) = [m for m in mail.outbox if "free for you" in m.subject]

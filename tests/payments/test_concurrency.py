@@ -58,7 +58,8 @@ def test_control_without_the_lock_the_race_oversells(monkeypatch, slow_count):
     ticket = TicketTypeFactory(session__capacity=30)
     RegistrationFactory.create_batch(27, ticket_type=ticket)  # the last 3 seats
     monkeypatch.setattr(
-        services, "_session_locked", lambda session_id: Session.objects.get(pk=session_id)
+        "courses.services.seats.session_lock",
+        lambda *, session_id: Session.objects.get(pk=session_id),
     )
     rush(_one_seat(ticket, ticket.session_id), THREADS)
     taken = selectors.session_seats_taken(session=ticket.session)

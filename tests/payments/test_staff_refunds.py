@@ -101,7 +101,8 @@ def test_full_refund_cancels_the_seats_and_offers_them_to_the_waiting_list(
 ):
     freed = []
     monkeypatch.setattr(
-        "courses.services.waitlist_seats_freed", lambda *, session_id: freed.append(session_id)
+        "courses.services.seats.waitlist_seats_freed",
+        lambda *, session_id: freed.append(session_id),
     )
     page = staff_client.get(_refund_url(order))
     with django_capture_on_commit_callbacks(execute=True):

@@ -1,0 +1,156 @@
+"""After the sale: attendees and check-in counts, certificates, reminders due."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.utils import timezone
+
+from courses.models import (
+    Certificate,
+    Registration,
+    RegistrationStatus,
+    ReminderSent,
+    Session,
+    SessionStatus,
+)
+from courses.selectors.seats import sessions_with_seats
+
+# --- After the sale -----------------------------------------------------------------
+
+
+def session_attendees(*, session: Session, query: str = "") -> QuerySet[Registration]:
+    """Everyone with a seat or a ticket for the session, for the check-in list; cancelled
+    and expired registrations are kept out of the list (a scan still explains them)."""
+    registrations = Registration.objects.filter(
+        session=session, status=RegistrationStatus.CONFIRMED
+    ).select_related("ticket_type")
+    if query := query.strip():
+        registrations = registrations.filter(
+            Q(attendee_name__icontains=query)
+            | Q(attendee_email__icontains=query)
+            | Q(licence_number__icontains=query)
+            | Q(code=query)
+        )
+    return registrations.order_by("attendee_name", "pk")
+
+
+@dataclass(frozen=True)
+class CheckInCounts:
+    confirmed: int
+    checked_in: int
+    checked_out: int
+
+
+def session_check_in_counts(*, session: Session) -> CheckInCounts:
+    counts = Registration.objects.filter(
+        session=session, status=RegistrationStatus.CONFIRMED
+    ).aggregate(
+        confirmed=Count("pk"),
+        checked_in=Count("pk", filter=Q(checked_in_at__isnull=False)),
+        checked_out=Count("pk", filter=Q(checked_out_at__isnull=False)),
+    )
+    return CheckInCounts(**counts)
+
+
+def staff_sessions(*, now=None, past_days: int = 60) -> QuerySet[Session]:
+    """Sessions staff work with at the door: upcoming, and recent ones for certificates."""
+    now = now or timezone.now()
+    return sessions_with_seats(
+        Session.objects.filter(ends_at__gt=now - datetime.timedelta(days=past_days))
+        .select_related("workshop", "venue")
+        .order_by("starts_at", "pk"),
+        now=now,
+    )
+
+
+def registrations_with_full_attendance(*, session: Session) -> QuerySet[Registration]:
+    """Checked in and checked out: the only attendance a CE certificate may certify."""
+    return Registration.objects.filter(
+        session=session,
+        status=RegistrationStatus.CONFIRMED,
+        checked_in_at__isnull=False,
+        checked_out_at__isnull=False,
+    )
+
+
+def sessions_needing_certificates(*, now=None, within_days: int = 30) -> QuerySet[Session]:
+    """Recently ended sessions with at least one fully attended registration that has no
+    current certificate (the beat task's work list)."""
+    now = now or timezone.now()
+    owed = Registration.objects.filter(
+        session=OuterRef("pk"),
+        status=RegistrationStatus.CONFIRMED,
+        checked_in_at__isnull=False,
+        checked_out_at__isnull=False,
+    ).exclude(pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id"))
+    return Session.objects.filter(
+        Exists(owed),
+        status=SessionStatus.SCHEDULED,
+        ends_at__lte=now,
+        ends_at__gt=now - datetime.timedelta(days=within_days),
+    )
+
+
+def user_certificates(*, user) -> QuerySet[Certificate]:
+    """Current certificates whose registration belongs to the user (their account or their
+    sign-in e-mail)."""
+    return (
+        Certificate.objects.filter(revoked_at__isnull=True)
+        .filter(
+            Q(registration__attendee_user=user) | Q(registration__attendee_email__iexact=user.email)
+        )
+        .order_by("-session_ended_on", "-pk")
+    )
+
+
+def certificate_visible_to(*, certificate: Certificate, user) -> bool:
+    if not user.is_authenticated:
+        return False
+    if user.has_perm("courses.check_in_attendees"):
+        return True
+    registration = certificate.registration
+    return registration.attendee_user_id == user.pk or (
+        registration.attendee_email.lower() == (user.email or "").lower()
+    )
+
+
+def reminders_due(*, now=None, offsets_hours: list[int]) -> list[tuple[int, str]]:
+    """(registration id, kind) pairs due now. Per registration only the nearest reminder
+    whose time has come is due (a late beat never sends the week-before reminder the day
+    before), and a reminder is skipped for people who booked after its time (their
+    confirmation told them everything)."""
+    now = now or timezone.now()
+    offsets = sorted(offsets_hours)
+    if not offsets:
+        return []
+    horizon = now + datetime.timedelta(hours=offsets[-1])
+    registrations = Registration.objects.filter(
+        status=RegistrationStatus.CONFIRMED,
+        session__status=SessionStatus.SCHEDULED,
+        session__starts_at__gt=now,
+        session__starts_at__lte=horizon,
+    ).values_list("pk", "session__starts_at", "confirmed_at", "created_at")
+    sent = set(
+        ReminderSent.objects.filter(
+            registration_id__in=[pk for pk, *_ in registrations]
+        ).values_list("registration_id", "kind")
+    )
+    due = []
+    for pk, starts_at, confirmed_at, created_at in registrations:
+        for hours in offsets:
+            send_from = starts_at - datetime.timedelta(hours=hours)
+            if now < send_from:
+                continue
+            kind = f"{hours}h"
+            booked = confirmed_at or created_at
+            if booked < send_from and (pk, kind) not in sent:
+                due.append((pk, kind))
+            break
+    return due

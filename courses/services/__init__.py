@@ -1,0 +1,118 @@
+"""Writes for courses, one module per concern:
+
+- ``locking``: ``session_lock``, the session row lock every seat-changing write takes.
+- ``scheduling``: rules that guard admin edits of sessions and ticket types.
+- ``seats``: hold, confirm, release and cancel seats (the oversell rule); expire holds.
+- ``waitlist``: the waiting list and its offers of freed seats.
+- ``access``: masterclass access grants and lesson progress.
+- ``attendance``: check-in, check-out, walk-ins.
+- ``aftersale``: CE certificates, reminders, messages to attendees.
+
+The public names are re-exported here (``from courses import services``).
+"""
+
+from courses.services.access import (
+    COMPLETED_FRACTION,
+    MAX_LESSON_SECONDS,
+    POSITION_TOLERANCE_SECONDS,
+    access_grant_create,
+    access_grant_end,
+    lesson_progress_record,
+    workshop_access_grants_create,
+)
+from courses.services.aftersale import (
+    attendee_message_create,
+    attendee_message_send,
+    certificate_email_send,
+    certificate_issue_for_session,
+    certificate_reissue,
+    reminder_claim,
+    reminder_send,
+)
+from courses.services.attendance import (
+    registration_check_in,
+    registration_check_out,
+    registration_create_walk_in,
+)
+from courses.services.locking import (
+    LockOutsideTransaction,
+    session_lock,
+)
+from courses.services.scheduling import (
+    session_cancel,
+    session_capacity_change,
+    session_delete,
+    session_delete_check,
+    session_validate,
+    ticket_type_removal_check,
+)
+from courses.services.seats import (
+    DEFAULT_HOLD,
+    SeatRequest,
+    holds_expire,
+    registration_cancel,
+    seat_hold_cancel,
+    seat_hold_confirm,
+    seat_hold_create,
+    seat_hold_release,
+    session_registrations_cancel,
+)
+from courses.services.waitlist import (
+    waitlist_close_for_session,
+    waitlist_ended_email_send,
+    waitlist_join,
+    waitlist_leave,
+    waitlist_move,
+    waitlist_offer_email_send,
+    waitlist_offer_seats,
+    waitlist_offers_expire,
+    waitlist_remove,
+    waitlist_seats_freed,
+)
+
+__all__ = [
+    "COMPLETED_FRACTION",
+    "DEFAULT_HOLD",
+    "MAX_LESSON_SECONDS",
+    "POSITION_TOLERANCE_SECONDS",
+    "LockOutsideTransaction",
+    "SeatRequest",
+    "access_grant_create",
+    "access_grant_end",
+    "attendee_message_create",
+    "attendee_message_send",
+    "certificate_email_send",
+    "certificate_issue_for_session",
+    "certificate_reissue",
+    "holds_expire",
+    "lesson_progress_record",
+    "registration_cancel",
+    "registration_check_in",
+    "registration_check_out",
+    "registration_create_walk_in",
+    "reminder_claim",
+    "reminder_send",
+    "seat_hold_cancel",
+    "seat_hold_confirm",
+    "seat_hold_create",
+    "seat_hold_release",
+    "session_cancel",
+    "session_capacity_change",
+    "session_delete",
+    "session_delete_check",
+    "session_lock",
+    "session_registrations_cancel",
+    "session_validate",
+    "ticket_type_removal_check",
+    "waitlist_close_for_session",
+    "waitlist_ended_email_send",
+    "waitlist_join",
+    "waitlist_leave",
+    "waitlist_move",
+    "waitlist_offer_email_send",
+    "waitlist_offer_seats",
+    "waitlist_offers_expire",
+    "waitlist_remove",
+    "waitlist_seats_freed",
+    "workshop_access_grants_create",
+]
