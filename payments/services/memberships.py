@@ -32,9 +32,9 @@ from courses import selectors as courses_selectors
 from courses import services as courses_services
 from courses.models import AccessSource
 
-from . import gateway, selectors, tasks
-from .errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
-from .models import Membership, MembershipPlan, MembershipStatus
+from .. import gateway, selectors, tasks
+from ..errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
+from ..models import Membership, MembershipPlan, MembershipStatus
 
 logger = logging.getLogger(__name__)
 
