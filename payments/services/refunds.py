@@ -95,6 +95,7 @@ def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) 
         except IntegrityError:  # a concurrent delivery created it first
             record = Refund.objects.select_for_update().get(stripe_refund_id=refund["id"])
     previous = record.status
+    accepted = not record.stripe_refund_id and status in REFUND_COUNTED
     record.stripe_refund_id = refund["id"]
     record.status = status
     record.submitted_at = record.submitted_at or now
@@ -110,6 +111,10 @@ def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) 
         for r in order.refunds.filter(status__in=REFUND_COUNTED).exclude(stripe_refund_id="")
     )
     _order_apply_refunded_total(order, counted, now)
+    if accepted and record.reason == RefundReason.LATE_PAYMENT:
+        # Told once Stripe has the refund (whichever answer fills our row first), so the
+        # e-mail can say how much went back.
+        tasks.order_send_refund_notice.delay_on_commit(order.pk)
     return record
 
 
@@ -134,24 +139,6 @@ def charge_refunded_sync(*, charge: dict, now=None) -> Order | None:
         return None
     _order_apply_refunded_total(order, int(charge.get("amount_refunded") or 0), now)
     return order
-
-
-def order_refund_late_payment(*, order_id: int) -> Refund | None:
-    """Refund a payment that arrived after its seats were gone. Called by a task; the
-    idempotency key makes a retried task return Stripe's first refund, not a second."""
-    order = Order.objects.get(pk=order_id)
-    payment = order.payments.filter(status=PaymentStatus.SUCCEEDED).first()
-    if payment is None or order.amount_refunded >= payment.amount:
-        return None
-    refund = gateway.refund_create(
-        payment_intent_id=payment.stripe_payment_intent_id,
-        amount=payment.amount - order.amount_refunded,
-        reason="late_payment",
-        key=f"order-{order.reference}-late-payment-refund",
-    )
-    record = refund_record(refund=refund, reason=RefundReason.LATE_PAYMENT)
-    tasks.order_send_refund_notice.delay_on_commit(order.pk)
-    return record
 
 
 # --- Refunds we start: pending first, then Stripe -----------------------------------------
@@ -321,4 +308,21 @@ def order_refund_by_staff(
         note=note,
         requested_by=requested_by,
         key=key,
+    )
+
+
+def order_refund_late_payment(*, order_id: int) -> Refund | None:
+    """Refund a payment that arrived after its seats were gone (called by a task), through
+    the one refund pipeline: ``refund_request`` writes it pending under the decision's key
+    and ``refund_submit`` sends it. A retried task finds that refund, never makes a second;
+    ``refund_record`` tells the buyer once Stripe has accepted it."""
+    order = Order.objects.get(pk=order_id)
+    amount = selectors.order_refundable_amount(order=order)
+    if not amount:
+        return None
+    return refund_request(
+        order_id=order.pk,
+        amount=amount,
+        reason=RefundReason.LATE_PAYMENT,
+        key=f"order-{order.reference}-late-payment-refund",
     )
