@@ -72,8 +72,8 @@ EVENT_HANDLERS: dict[str, Callable[[dict], None]] = {
     "charge.refunded": _handle_charge_refunded,
     "refund.created": _handle_refund,
     "refund.updated": _handle_refund,
-    # Memberships (payments.services.memberships.MEMBERSHIP_EVENTS): each syncs the subscription as
-    # Stripe has it now, so duplicates and reordering converge.
+    # Memberships (payments.services.memberships.MEMBERSHIP_EVENTS): each syncs the
+    # subscription as Stripe has it now, so duplicates and reordering converge.
     "customer.subscription.created": _handle_membership,
     "customer.subscription.updated": _handle_membership,
     "customer.subscription.deleted": _handle_membership,

@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+
+from demo import content
+
+
+class Command(BaseCommand):
+    help = "Print the demo accounts that seed_demo creates."
+
+    def handle(self, *args, **options):
+        rows = [
+            ("Editor (Wagtail admin)", content.EDITOR_EMAIL, content.EDITOR_PASSWORD),
+            ("Administrator", content.ADMIN_EMAIL, content.ADMIN_PASSWORD),
+            ("Member (masterclasses)", content.MEMBER_EMAIL, content.MEMBER_PASSWORD),
+            ("Visitor (no membership)", content.VISITOR_EMAIL, content.VISITOR_PASSWORD),
+            ("Event staff (check-in)", content.STAFF_EMAIL, content.STAFF_PASSWORD),
+            ("Therapist (certificate)", content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD),
+        ]
+        self.stdout.write("")
+        self.stdout.write(self.style.SUCCESS("Demo site: http://127.0.0.1:8000/  admin: /admin/"))
+        for label, email, password in rows:
+            self.stdout.write(f"  {label:<24} {email:<34} {password}")
+        self.stdout.write("")
