@@ -10,10 +10,10 @@ from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from courses.formatting import local_datetime, money_amount
 from courses.models import Registration, RegistrationStatus, Session
 
 from ..models import Order, OrderLine, OrderStatus, Refund
-from ..templatetags.money import money_amount
 from .refunds import PAID_ORDER_STATES, REFUND_COMMITTED, order_paid_amount, order_refundable_amount
 
 
@@ -47,11 +47,6 @@ class RefundQuote:
     def max_amount(self) -> int:
         """The most staff may refund for this seat: its share, less what it already got."""
         return max(0, min(self.seat_share - self.already_refunded, self.order_refundable))
-
-
-def _local(moment: datetime.datetime, session: Session) -> str:
-    local = timezone.localtime(moment, session.tz)
-    return f"{local:%-d %b %Y, %-I:%M %p}"
 
 
 def _seat_share(registration: Registration, order: Order, paid: int) -> int:
@@ -144,7 +139,7 @@ def _quote_explanation(registration: Registration, money: _Money, full_until, pa
         )
     if money.kind == QuoteKind.NONE:
         return (
-            f"The refund deadline passed on {_local(partial_until or full_until, session)}, so "
+            f"The refund deadline passed on {local_datetime(partial_until or full_until, session.tz)}, so "
             "there is no refund. You can still cancel: your seat goes to the next person on "
             "the waiting list."
         )
@@ -155,8 +150,8 @@ def _quote_explanation(registration: Registration, money: _Money, full_until, pa
         )
     else:
         text = (
-            f"The full-refund deadline passed on {_local(full_until, session)}. Until "
-            f"{_local(partial_until, session)} the policy refunds {money.percent} % of the "
+            f"The full-refund deadline passed on {local_datetime(full_until, session.tz)}. Until "
+            f"{local_datetime(partial_until, session.tz)} the policy refunds {money.percent} % of the "
             f"ticket: {amount} back to your original payment method."
         )
     if money.already_refunded:

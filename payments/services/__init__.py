@@ -16,7 +16,6 @@ from .cancellations import (
 from .complimentary import registration_create_complimentary
 from .notices import notice_claim
 from .orders import (
-    PAID_STATES,
     SeatRequest,
     checkout_fulfil_on_return,
     checkout_payment_failed,
@@ -30,7 +29,6 @@ from .orders import (
     orders_expire,
 )
 from .refunds import (
-    REFUND_COUNTED,
     charge_refunded_sync,
     order_refund_by_staff,
     order_refund_late_payment,
@@ -42,8 +40,6 @@ from .refunds import (
 )
 
 __all__ = [
-    "PAID_STATES",
-    "REFUND_COUNTED",
     "Cancellation",
     "SeatRequest",
     "SessionCancellation",

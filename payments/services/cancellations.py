@@ -8,14 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from courses import services as courses_services
+from courses.formatting import money_amount
 from courses.models import Registration, RegistrationStatus, Session
 
 from .. import selectors
 from ..errors import CancellationRefused, QuoteChanged, RefundNotPossible
 from ..models import NoticeKind, Order, OrderLine, OrderStatus, Refund, RefundReason
 from .notices import notice_claim
-from .orders import PAID_STATES, order_close_unpaid
-from .refunds import _money, refund_request
+from .orders import order_close_unpaid
+from .refunds import refund_request
 
 
 @dataclass(frozen=True)
@@ -73,8 +74,8 @@ def registration_cancel_with_refund(
                 raise RefundNotPossible("The refund cannot be negative.")
             if amount > quote.max_amount:
                 raise RefundNotPossible(
-                    f"At most {_money(quote.max_amount, quote.currency)} can be refunded for "
-                    f"this seat; {_money(amount, quote.currency)} is more than that."
+                    f"At most {money_amount(quote.max_amount, quote.currency)} can be refunded for "
+                    f"this seat; {money_amount(amount, quote.currency)} is more than that."
                 )
         reason = RefundReason.STAFF if by_staff else RefundReason.CUSTOMER
         cancel_reason = (
@@ -153,7 +154,9 @@ def session_cancel_with_refunds(
                 order_id=order_id, status=OrderStatus.CANCELLED, reason="Session cancelled", now=now
             )
         refunds = []
-        paid = orders.filter(status__in=PAID_STATES).exclude(stripe_payment_intent_id="")
+        paid = orders.filter(status__in=selectors.PAID_ORDER_STATES).exclude(
+            stripe_payment_intent_id=""
+        )
         for order in paid:
             amount = selectors.order_refundable_amount(order=order)
             if amount:

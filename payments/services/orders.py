@@ -30,9 +30,6 @@ from ..models import Order, OrderLine, OrderStatus, Payment, PaymentStatus
 logger = logging.getLogger(__name__)
 
 
-PAID_STATES = (OrderStatus.PAID, OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED)
-
-
 def order_create(
     *,
     buyer,

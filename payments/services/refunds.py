@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from courses import services as courses_services
+from courses.formatting import money_amount
 from courses.models import AccessSource
 
 from .. import gateway, selectors, tasks
@@ -50,9 +51,6 @@ def _order_apply_refunded_total(order: Order, refunded: int, now) -> None:
     elif refunded and order.status == OrderStatus.PAID:
         order.status = OrderStatus.PARTIALLY_REFUNDED
     order.save(update_fields=["amount_refunded", "status", "closed_at"])
-
-
-REFUND_COUNTED = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION, RefundStatus.SUCCEEDED)
 
 
 def _refund_row_for(refund: dict, order: Order) -> Refund | None:
@@ -95,20 +93,22 @@ def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) 
         except IntegrityError:  # a concurrent delivery created it first
             record = Refund.objects.select_for_update().get(stripe_refund_id=refund["id"])
     previous = record.status
-    accepted = not record.stripe_refund_id and status in REFUND_COUNTED
+    accepted = not record.stripe_refund_id and status in selectors.REFUND_COMMITTED
     record.stripe_refund_id = refund["id"]
     record.status = status
     record.submitted_at = record.submitted_at or now
-    if status in REFUND_COUNTED:
+    if status in selectors.REFUND_COMMITTED:
         record.last_error = ""
     record.save(update_fields=["stripe_refund_id", "status", "submitted_at", "last_error"])
     if status in (RefundStatus.FAILED, RefundStatus.CANCELED) and previous != status:
         _order_flag(
-            order, f"Refund of {_money(record.amount, record.currency)} {status} at Stripe."
+            order, f"Refund of {money_amount(record.amount, record.currency)} {status} at Stripe."
         )
     counted = sum(
         r.amount
-        for r in order.refunds.filter(status__in=REFUND_COUNTED).exclude(stripe_refund_id="")
+        for r in order.refunds.filter(status__in=selectors.REFUND_COMMITTED).exclude(
+            stripe_refund_id=""
+        )
     )
     _order_apply_refunded_total(order, counted, now)
     if accepted and record.reason == RefundReason.LATE_PAYMENT:
@@ -116,12 +116,6 @@ def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) 
         # e-mail can say how much went back.
         tasks.order_send_refund_notice.delay_on_commit(order.pk)
     return record
-
-
-def _money(amount: int, currency: str) -> str:
-    from ..templatetags.money import money_amount
-
-    return money_amount(amount, currency)
 
 
 def _order_flag(order: Order, note: str) -> None:
@@ -174,8 +168,8 @@ def refund_request(
         refundable = selectors.order_refundable_amount(order=order)
         if amount > refundable:
             raise RefundNotPossible(
-                f"At most {_money(refundable, order.currency)} can still be refunded on this "
-                f"order; {_money(amount, order.currency)} is more than that."
+                f"At most {money_amount(refundable, order.currency)} can still be refunded on this "
+                f"order; {money_amount(amount, order.currency)} is more than that."
                 if refundable
                 else "Everything paid for this order has already been refunded."
             )
@@ -239,7 +233,7 @@ def refund_submit(*, refund_id: int) -> Refund:
             )
             _order_flag(
                 order,
-                f"Refund of {_money(refund.amount, refund.currency)} refused by Stripe: {error}",
+                f"Refund of {money_amount(refund.amount, refund.currency)} refused by Stripe: {error}",
             )
         refund.refresh_from_db()
         return refund
