@@ -57,8 +57,9 @@ def test_reminder_sent_once_per_attendee_even_when_the_task_runs_twice(
     message = next(m for m in mail.outbox if m.to == [ana.attendee_email])
     assert message.subject.startswith(f"Reminder: {ticket.session.workshop.title} starts in")
     local = ticket.session.local_starts_at
-    assert f"{local:%H:%M}" in message.body
-    assert f"({local:%Z}," in message.body  # the venue's zone (EST/EDT), not the server's
+    assert f"{local:%-I:%M %p}" in message.body
+    # The venue's zone (EST/EDT), not the server's.
+    assert f"{local:%Z} (local time at the venue)" in message.body
     assert ticket.session.venue.directions in message.body
     assert "online anatomy primer" in message.body
     assert ana.code in message.body
