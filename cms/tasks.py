@@ -4,8 +4,10 @@ from django.core.management import call_command
 
 from celery import shared_task
 
+from courses.retry import TASK_RETRY
 
-@shared_task(ignore_result=True)
+
+@shared_task(ignore_result=True, **TASK_RETRY)
 def publish_scheduled_pages() -> None:
     """Publish pages (and revisions) whose go-live time has passed, unpublish expired ones.
 

@@ -11,36 +11,10 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 
 from courses import selectors
+from courses.formatting import date_range, local_date, money, money_decimal, time_range
 from courses.models import Session
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-
-
-def date_range(start: datetime.datetime, end: datetime.datetime) -> str:
-    """A day or a span, with an en dash as in print: "21-22 February 2027",
-    "28 February - 1 March 2027" (times already in the venue's zone)."""
-    if start.date() == end.date():
-        return f"{start.day} {start:%B %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
-
-
-def time_range(start: datetime.datetime, end: datetime.datetime) -> str:
-    """Daily hours such as "9:00-17:00 PST" (en dash in the output)."""
-    return f"{start:%-H:%M}–{end:%-H:%M} {end:%Z}"
-
-
-def money(amount: int | None, currency: str = "usd") -> str:
-    if amount is None:
-        return ""
-    if amount == 0:
-        return "Free"
-    symbol = "$" if currency.lower() == "usd" else f"{currency.upper()} "
-    whole, cents = divmod(amount, 100)
-    return f"{symbol}{whole:,}" if cents == 0 else f"{symbol}{whole:,}.{cents:02d}"
 
 
 @dataclass
@@ -199,8 +173,7 @@ class SessionDetail:
 
     @property
     def opens_text(self) -> str:
-        opens = timezone.localtime(self.session.registration_opens_at, self.session.tz)
-        return f"{opens.day} {opens:%B %Y}"
+        return local_date(self.session.registration_opens_at, self.session.tz)
 
     @property
     def can_register(self) -> bool:
@@ -217,14 +190,12 @@ def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
     for s in selectors.workshop_upcoming_sessions(workshop_id=workshop_id, now=now):
         tickets = []
         for t in s.ticket_types.all():
-            ends = timezone.localtime(t.sales_end, s.tz) if t.sales_end else None
             on_sale = t.on_sale(now)
             upcoming = bool(t.sales_start and now < t.sales_start)
-            if ends and on_sale:
-                sales_end_text = f"Until {ends.day} {ends:%B %Y}"
+            if t.sales_end and on_sale:
+                sales_end_text = f"Until {local_date(t.sales_end, s.tz)}"
             elif upcoming:
-                starts = timezone.localtime(t.sales_start, s.tz)
-                sales_end_text = f"On sale from {starts.day} {starts:%B %Y}"
+                sales_end_text = f"On sale from {local_date(t.sales_start, s.tz)}"
             elif not on_sale:
                 sales_end_text = "No longer available"
             else:
@@ -264,7 +235,7 @@ def event_json_ld(
             {
                 "@type": "Offer",
                 "name": t.name,
-                "price": f"{t.price_amount / 100:.2f}",
+                "price": money_decimal(t.price_amount, t.currency),
                 "priceCurrency": t.currency.upper(),
                 "availability": "https://schema.org/SoldOut"
                 if d.availability.sold_out or t.sold_out

@@ -1,32 +1,21 @@
-"""E-mail messages of the courses domain (built here, sent by services from tasks).
+"""E-mail messages of the courses domain (built here, sent once by services from tasks
+through ``courses.mail.mail_send_once``).
 
 Every message has a text and an HTML part from templates/emails/<name>.{txt,html}."""
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
 from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf, certificate_verify_url
+from .mail import mail_message as _message
 from .models import AttendeeMessage, Certificate, Registration, WaitlistEntry
 from .waitlist_links import waitlist_offer_checkout_url
 
 # The workshop listing (a cms page; courses does not import cms).
 WORKSHOPS_PATH = "/workshops/"
-
-
-def _message(*, template: str, subject: str, to: str, context: dict) -> EmailMultiAlternatives:
-    context = {"site_url": settings.SITE_URL, **context}
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string(f"emails/{template}.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    return message
 
 
 def _kind_label(kind: str) -> str:

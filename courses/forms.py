@@ -7,6 +7,7 @@ from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import services
 from .errors import CoursesError, SessionInvalid
+from .formatting import money
 from .media import VideoFileInfo, video_file_inspect
 from .models import Session, SessionStatus, TicketType
 
@@ -129,7 +130,7 @@ class WalkInForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["ticket_type"].queryset = session.ticket_types.all()
         self.fields["ticket_type"].label_from_instance = lambda t: (
-            f"{t.name} — {'free' if t.is_free else f'{t.price_amount / 100:,.2f} {t.currency.upper()}'}"
+            f"{t.name} — {money(t.price_amount, t.currency)}"
         )
 
 

@@ -23,6 +23,7 @@ from wagtail.search import index
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
+from .formatting import money_amount
 from .storage import private_media_storage, video_upload_to
 
 TIME_ZONE_CHOICES = [
@@ -532,13 +533,7 @@ class Masterclass(index.Indexed, models.Model):
 
     @property
     def price_display(self) -> str:
-        if not self.price_amount:
-            return ""
-        symbol = {"usd": "$", "eur": "€", "gbp": "£", "cad": "CA$", "aud": "A$"}.get(
-            self.currency.lower(), self.currency.upper() + " "
-        )
-        units, cents = divmod(self.price_amount, 100)
-        return f"{symbol}{units:,}" + (f".{cents:02d}" if cents else "")
+        return money_amount(self.price_amount, self.currency) if self.price_amount else ""
 
 
 class Video(index.Indexed, models.Model):

@@ -6,18 +6,16 @@ from celery import shared_task
 
 from . import selectors, services
 from .models import Session
+from .retry import TASK_RETRY
 
 
-@shared_task
+@shared_task(**TASK_RETRY)
 def holds_expire() -> int:
     """Periodic: mark lapsed holds expired (availability never waits for this)."""
     return services.holds_expire()
 
 
-RETRY = {"autoretry_for": (Exception,), "retry_backoff": 30, "max_retries": 5}
-
-
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def reminders_send_due() -> int:
     """Beat: claim every due reminder (insert-or-skip), then send the claimed ones."""
     claimed = 0
@@ -30,12 +28,12 @@ def reminders_send_due() -> int:
     return claimed
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def reminder_send(reminder_id: int) -> bool:
     return services.reminder_send(reminder_id=reminder_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def certificates_issue_due() -> int:
     """Beat: every recently ended session with attendees still owed a certificate."""
     session_ids = list(selectors.sessions_needing_certificates().values_list("pk", flat=True))
@@ -44,7 +42,7 @@ def certificates_issue_due() -> int:
     return len(session_ids)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def certificates_issue_for_session(session_id: int, issued_by_id: int | None = None) -> int:
     from django.contrib.auth import get_user_model
 
@@ -56,12 +54,12 @@ def certificates_issue_for_session(session_id: int, issued_by_id: int | None = N
     return len(certificates)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def certificate_email_send(certificate_id: int) -> bool:
     return services.certificate_email_send(certificate_id=certificate_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def attendee_message_send(message_id: int) -> int:
     return services.attendee_message_send(message_id=message_id)
 
@@ -69,25 +67,25 @@ def attendee_message_send(message_id: int) -> int:
 # --- Waiting list ---------------------------------------------------------------------
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def waitlist_offer_seats(session_id: int) -> int:
     """Offer a session's free seats to its waiting list (enqueued by
     ``services.waitlist_seats_freed``); the offers enqueue their own e-mails."""
     return len(services.waitlist_offer_seats(session_id=session_id))
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def waitlist_offer_email_send(entry_id: int) -> bool:
     return services.waitlist_offer_email_send(entry_id=entry_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def waitlist_ended_email_send(entry_id: int) -> bool:
     """Their offer lapsed or the session was cancelled: tell them once."""
     return services.waitlist_ended_email_send(entry_id=entry_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def waitlist_offers_expire() -> int:
     """Beat: offers past their deadline expire and their seats go to the next in line."""
     return services.waitlist_offers_expire()

@@ -1,9 +1,9 @@
 """E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics),
 the receipt for a masterclass bought outright and the late-payment refund notice. HTML + text from ``templates/emails/``.
 
-Each send first *claims* its ``*_sent_at`` column with a conditional UPDATE: only one
-worker wins, so a retried or duplicated task never sends twice. A failed send gives the
-claim back and raises, so Celery retries it.
+Every e-mail is sent once through ``courses.mail.mail_send_once``: its ``*_sent_at`` column
+is claimed and committed first, SMTP runs outside any transaction, and a failed send gives
+the claim back and raises, so Celery retries it.
 """
 
 import io
@@ -11,16 +11,14 @@ from email.message import MIMEPart
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
 from django.db.models import QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 
 import segno
 
 from courses.calendar import session_ics
 from courses.locators import masterclass_url
+from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
 
 from .models import Notice, NoticeKind, Order, OrderLine, Refund, RefundReason, RefundStatus
@@ -44,43 +42,17 @@ def _absolute(path: str) -> str:
     return settings.SITE_URL + path
 
 
-def _send(*, subject: str, to: str, template: str, context: dict, attachments=()) -> None:
-    context = {"site_url": settings.SITE_URL, **context}
-    message = EmailMultiAlternatives(
-        subject=f"[PhysioMassage Academy] {subject}",
-        body=render_to_string(f"emails/{template}.txt", context),
-        to=[to],
-    )
-    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
-    for attachment in attachments:
-        message.attach(attachment) if isinstance(attachment, MIMEPart) else message.attach(
-            *attachment
-        )
-    message.send()
-
-
-def _claim(queryset: QuerySet, field: str) -> bool:
-    return bool(queryset.filter(**{f"{field}__isnull": True}).update(**{field: timezone.now()}))
-
-
-def _unclaim(queryset: QuerySet, field: str) -> None:
-    queryset.update(**{field: None})
+def _message(*, subject: str, **message) -> EmailMultiAlternatives:
+    return mail_message(subject=f"[PhysioMassage Academy] {subject}", **message)
 
 
 def _absolute_url(url: str) -> str:
     return _absolute(url) if url.startswith("/") else url
 
 
-def _send_once(claim_on: QuerySet, field: str, **message) -> None:
-    """Send ``message`` (``_send``'s arguments) unless ``field`` is claimed already; a
-    failed send gives the claim back and raises, so the task retries."""
-    if not _claim(claim_on, field):
-        return
-    try:
-        _send(**message)
-    except Exception:
-        _unclaim(claim_on, field)
-        raise
+def _send_once(claim_on: QuerySet, field: str, **message) -> bool:
+    """Send ``message`` (``_message``'s arguments) unless ``field`` is claimed already."""
+    return mail_send_once(claim=claim_on, field=field, build=lambda: _message(**message))
 
 
 def masterclass_receipt_send(*, order: Order) -> None:
@@ -133,7 +105,7 @@ def order_confirmation_send(*, order_id: int) -> None:
 
 
 def _ticket_message(*, registration: Registration, session: Session, ics: str, subject="") -> dict:
-    """One attendee's ticket (``_send``'s arguments): QR code inline, the .ics attached."""
+    """One attendee's ticket (``_message``'s arguments): QR code inline, the .ics attached."""
     qr = MIMEPart()
     qr.set_content(
         ticket_qr_png(registration.code),
@@ -175,7 +147,7 @@ def order_refund_notice_send(*, order_id: int) -> None:
 # --- Notices: cancellations and complimentary tickets (claimed rows, see models.Notice) ---
 
 
-def _registration_cancelled(notice: Notice) -> None:
+def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
     registration = Registration.objects.select_related(
         "session__workshop", "session__venue", "ticket_type"
     ).get(pk=notice.registration_id)
@@ -189,7 +161,7 @@ def _registration_cancelled(notice: Notice) -> None:
     order = refund.order if refund else None
     if order is None and hasattr(registration, "order_line"):
         order = registration.order_line.order
-    _send(
+    return _message(
         subject=f"Cancelled: {session.workshop.title}, {session.local_starts_at:%-d %b %Y}",
         to=notice.to,
         template="registration_cancelled",
@@ -207,7 +179,7 @@ def _registration_cancelled(notice: Notice) -> None:
     )
 
 
-def _session_cancelled(notice: Notice) -> None:
+def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
     session = Session.objects.select_related("workshop", "venue").get(pk=notice.session_id)
     registrations = Registration.objects.filter(
         session=session, attendee_email__iexact=notice.to
@@ -224,7 +196,7 @@ def _session_cancelled(notice: Notice) -> None:
             orders.append(
                 {"order": order, "refunded": refunded, "url": _absolute(order.get_absolute_url())}
             )
-    _send(
+    return _message(
         subject=f"Cancelled: {session.workshop.title}, {session.local_starts_at:%-d %b %Y}",
         to=notice.to,
         template="session_cancelled",
@@ -240,7 +212,7 @@ def _session_cancelled(notice: Notice) -> None:
     )
 
 
-def _complimentary_ticket(notice: Notice) -> None:
+def _complimentary_ticket(notice: Notice) -> EmailMultiAlternatives:
     registration = Registration.objects.select_related(
         "session__workshop", "session__venue", "ticket_type"
     ).get(pk=notice.registration_id)
@@ -249,7 +221,7 @@ def _complimentary_ticket(notice: Notice) -> None:
         session=session,
         url=_absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
     )
-    _send(
+    return _message(
         **_ticket_message(
             registration=registration,
             session=session,
@@ -267,13 +239,11 @@ NOTICE_SENDERS = {
 
 
 def notice_send(*, notice_id: int) -> bool:
-    """Send a claimed notice once: the row lock and ``sent_at`` make a retry after
-    success a no-op; a failed send raises (Celery retries) and leaves it unsent."""
-    with transaction.atomic():
-        notice = Notice.objects.select_for_update().get(pk=notice_id)
-        if notice.sent_at is not None:
-            return False
-        NOTICE_SENDERS[NoticeKind(notice.kind)](notice)
-        notice.sent_at = timezone.now()
-        notice.save(update_fields=["sent_at"])
-    return True
+    """Send a notice once: ``sent_at`` is claimed before sending, so a retry after success
+    is a no-op; a failed send gives it back and raises (Celery retries)."""
+    notice = Notice.objects.get(pk=notice_id)
+    return mail_send_once(
+        claim=Notice.objects.filter(pk=notice_id),
+        field="sent_at",
+        build=lambda: NOTICE_SENDERS[NoticeKind(notice.kind)](notice),
+    )

@@ -25,6 +25,8 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 
+from courses.formatting import money_amount
+
 
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Awaiting payment"
@@ -118,8 +120,6 @@ class Order(models.Model):
         return str(self.reference).split("-")[0].upper()
 
     def total_display(self) -> str:
-        from .templatetags.money import money_amount
-
         return money_amount(self.total_amount, self.currency)
 
     total_display.short_description = "Total"  # type: ignore[attr-defined]
@@ -417,8 +417,6 @@ class Membership(models.Model):
         return self.status == MembershipStatus.PAST_DUE
 
     def price_display(self) -> str:
-        from .templatetags.money import money_amount
-
         per = "year" if self.plan == MembershipPlan.ANNUAL else "month"
         return f"{money_amount(self.amount, self.currency)} / {per}" if self.amount else ""
 

@@ -5,43 +5,33 @@ E-mail tasks claim a ``*_sent_at`` column before sending (see ``payments.emails`
 retried or duplicated task never sends the same e-mail twice.
 """
 
-import smtplib
-
 from celery import shared_task
 
-RETRY = {
-    "autoretry_for": (smtplib.SMTPException, OSError, ConnectionError),
-    "retry_backoff": 30,
-    "retry_backoff_max": 15 * 60,
-    "retry_jitter": True,
-    "max_retries": 8,
-}
+from courses.retry import TASK_RETRY
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def order_send_confirmation(order_id: int) -> None:
     from . import emails
 
     emails.order_confirmation_send(order_id=order_id)
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def order_send_refund_notice(order_id: int) -> None:
     from . import emails
 
     emails.order_refund_notice_send(order_id=order_id)
 
 
-@shared_task(
-    autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=60 * 60, max_retries=12
-)
+@shared_task(**TASK_RETRY)
 def order_refund_late_payment(order_id: int) -> None:
     from . import services
 
     services.order_refund_late_payment(order_id=order_id)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=10, max_retries=8)
+@shared_task(**TASK_RETRY)
 def stripe_event_process(event_pk: int) -> None:
     from . import services
     from .models import StripeEvent
@@ -54,7 +44,7 @@ def stripe_event_process(event_pk: int) -> None:
         raise
 
 
-@shared_task
+@shared_task(**TASK_RETRY)
 def orders_expire() -> int:
     """Periodic: close pending orders whose hold lapsed."""
     from . import services
@@ -62,7 +52,10 @@ def orders_expire() -> int:
     return services.orders_expire()
 
 
-@shared_task(bind=True, max_retries=8)
+# Not TASK_RETRY: the service does not raise when Stripe is unreachable (the refund stays
+# pending with its error kept for staff), so autoretry would never fire; this task retries
+# itself on that answer, and eager runs must not loop here.
+@shared_task(bind=True, max_retries=TASK_RETRY["max_retries"])
 def refund_submit(self, refund_id: int) -> str:
     """Send a pending refund to Stripe; while Stripe cannot be reached, retry with backoff
     (the beat job ``payments-refunds-retry`` keeps trying after that). Eager runs (tests,
@@ -80,14 +73,14 @@ def refund_submit(self, refund_id: int) -> str:
     return refund.status
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=60, max_retries=5)
+@shared_task(**TASK_RETRY)
 def refund_refresh(refund_id: int) -> None:
     from . import services
 
     services.refund_refresh(refund_id=refund_id)
 
 
-@shared_task
+@shared_task(**TASK_RETRY)
 def refunds_retry() -> int:
     """Periodic: refunds Stripe has not accepted yet, or kept pending without news."""
     from . import services
@@ -95,14 +88,14 @@ def refunds_retry() -> int:
     return services.refunds_retry()
 
 
-@shared_task(**RETRY)
+@shared_task(**TASK_RETRY)
 def notice_send(notice_id: int) -> bool:
     from . import emails
 
     return emails.notice_send(notice_id=notice_id)
 
 
-@shared_task(autoretry_for=(Exception,), retry_backoff=10, retry_backoff_max=10 * 60, max_retries=8)
+@shared_task(**TASK_RETRY)
 def membership_sync(subscription_id: str) -> None:
     """Read the subscription from Stripe and apply it (webhooks of every membership event
     type end here, so duplicates and reordering converge on Stripe's current state)."""
@@ -111,7 +104,7 @@ def membership_sync(subscription_id: str) -> None:
     memberships.membership_sync(subscription_id=subscription_id)
 
 
-@shared_task
+@shared_task(**TASK_RETRY)
 def memberships_resync_overdue() -> int:
     """Periodic: memberships past their period end without news from Stripe."""
     from . import memberships

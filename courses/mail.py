@@ -1,0 +1,90 @@
+"""Send an e-mail once: claim, commit, then send; give the claim back if sending fails.
+
+Every e-mail of the project goes through ``mail_send_once``:
+
+1. *claim*: a conditional UPDATE sets a ``*_sent_at`` column that is still empty, in its
+   own committed transaction. Only one caller's UPDATE matches, so a retried or duplicated
+   task, a double click or a second worker sends nothing more;
+2. *send* over SMTP outside any transaction: SMTP can take seconds, and a transaction
+   holding a row lock for that long would stall checkout. The helper refuses to run
+   inside ``transaction.atomic`` (the claim is ``durable``), so nobody can slip a send
+   back into a locked block;
+3. *unclaim* on failure: the column is emptied again and the error raised, so the task's
+   retry policy sends it later.
+
+The column reads "claimed at" until the send returns; a worker killed between claim and
+send leaves the e-mail claimed and unsent (at most once for that crash: better than the
+customer receiving it twice).
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import QuerySet
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+Messages = EmailMessage | Iterable[EmailMessage]
+
+
+def mail_claim(*, claim: QuerySet, field: str) -> bool:
+    """Set ``field`` on the rows of ``claim`` where it is still empty; True if this caller
+    won. Committed at once: it must not run inside another transaction."""
+    with transaction.atomic(using=claim.db, durable=True):
+        return bool(claim.filter(**{f"{field}__isnull": True}).update(**{field: timezone.now()}))
+
+
+def mail_unclaim(*, claim: QuerySet, field: str) -> None:
+    """Give a claim back so the retry can send."""
+    claim.update(**{field: None})
+
+
+def mail_send_once(*, claim: QuerySet, field: str, build: Callable[[], Messages]) -> bool:
+    """Claim ``field`` on ``claim``'s rows, then build and send the message(s).
+
+    ``claim`` narrows to the row(s) the e-mail is about and may add the conditions under
+    which it is still due (``status=...``); ``build`` runs only for the winner, after the
+    claim, so expensive parts (a PDF, a QR code) are made once. Returns False when there
+    was nothing to send (claimed before, or no longer due); raises what sending raised,
+    with the claim given back.
+    """
+    if not mail_claim(claim=claim, field=field):
+        return False
+    try:
+        built = build()
+        for message in [built] if isinstance(built, EmailMessage) else built:
+            message.send()
+    except BaseException:
+        mail_unclaim(claim=claim, field=field)
+        raise
+    return True
+
+
+def mail_message(
+    *,
+    template: str,
+    subject: str,
+    to: str,
+    context: dict,
+    attachments: Iterable = (),
+) -> EmailMultiAlternatives:
+    """A text + HTML message from ``templates/emails/<template>.{txt,html}``.
+
+    ``attachments`` are MIME parts (an inline QR code) or ``(filename, content, mimetype)``.
+    """
+    context = {"site_url": settings.SITE_URL, **context}
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{template}.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[to],
+    )
+    message.attach_alternative(render_to_string(f"emails/{template}.html", context), "text/html")
+    for attachment in attachments:
+        if isinstance(attachment, tuple):
+            message.attach(*attachment)
+        else:
+            message.attach(attachment)
+    return message
