@@ -15,8 +15,8 @@ from courses.models import AccessGrant
 from courses.selectors import user_can_watch_masterclass
 from payments import gateway, memberships, tasks
 from payments.models import Membership, MembershipStatus, StripeEvent
-from payments.stripe_fake import billing
-from payments.stripe_fake.delivery import event_deliver
+from stripe_fake import billing
+from stripe_fake.delivery import event_deliver
 from tests.factories import MasterclassFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
