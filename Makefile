@@ -6,7 +6,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
-TYPED := $(wildcard */services.py */selectors.py */gateway.py) payments/memberships.py
+TYPED := $(wildcard */services.py */selectors.py */gateway.py) \
+	payments/services/*.py payments/selectors/*.py payments/webhooks.py
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # pytest-xdist workers for `make test` (0 runs everything in one process).

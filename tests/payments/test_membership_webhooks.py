@@ -13,8 +13,9 @@ import pytest
 
 from courses.models import AccessGrant
 from courses.selectors import user_can_watch_masterclass
-from payments import gateway, memberships, tasks
+from payments import gateway, tasks
 from payments.models import Membership, MembershipStatus, StripeEvent
+from payments.services import memberships
 from stripe_fake import billing
 from stripe_fake.delivery import event_deliver
 from tests.factories import MasterclassFactory, UserFactory
