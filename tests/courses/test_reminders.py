@@ -101,8 +101,6 @@ def test_nothing_is_due_for_sessions_far_away_or_over(settings):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_beat_processes_at_once_send_one_reminder_each(settings):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL (DATABASE_URL): SQLite serialises all writers")
     settings.REMINDER_OFFSETS = OFFSETS
     ticket = session_starting_in(days=6)
     for number in range(8):
