@@ -1,0 +1,85 @@
+"""Issue 12, row "Redis down = site down": with Redis at a closed port every page must
+still answer (uncached) and /healthz must say "degraded" rather than fail."""
+
+import logging
+
+import pytest
+
+from config.cache import redis_cache_settings
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PRODUCTION_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key", "signup": "20/m/ip"}
+
+
+@pytest.fixture
+def redis_down(settings, closed_port):
+    settings.CACHES = redis_cache_settings(f"redis://127.0.0.1:{closed_port}/9")
+    settings.PAGE_CACHE_SECONDS = 5
+    settings.ACCOUNT_RATE_LIMITS = PRODUCTION_RATE_LIMITS
+    settings.CELERY_BROKER_URL = "memory://"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Overrides the suite's cache.clear(): that would itself hit the closed port."""
+    yield
+
+
+def test_public_pages_render_without_the_cache(client, page_tree, redis_down, caplog):
+    caplog.set_level(logging.WARNING, logger="config.cache")
+    from config.cache import FailOpenRedisCache
+
+    FailOpenRedisCache._last_warning = 0.0
+    for url in ["/", "/workshops/", page_tree.workshop.url, "/accounts/login/"]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "X-Page-Cache" not in response or response["X-Page-Cache"] == "miss"
+    assert "cache unreachable" in caplog.text
+
+
+def test_login_and_checkout_work_without_the_cache(client, page_tree, redis_down, password):
+    user = UserFactory()
+    response = client.post("/accounts/login/", {"login": user.email, "password": password})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)  # sessions live in the database
+    session = page_tree.sessions[0]
+    response = client.get(f"/payments/register/{session.pk}/", {"ticket_1": 1})
+    assert response.status_code == 200
+
+
+def test_failed_logins_still_answer_when_rate_limit_counters_are_unreachable(
+    client, redis_down, password
+):
+    user = UserFactory()
+    for _ in range(3):
+        response = client.post("/accounts/login/", {"login": user.email, "password": "wrong"})
+        assert response.status_code == 200
+    assert "not correct" in response.content.decode()
+
+
+def test_healthz_is_degraded_not_down(client, redis_down):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {
+        "database": "ok",
+        "cache": "error: ConnectionError",
+        "broker": "ok",
+        "status": "degraded",
+    }
+
+
+def test_healthz_reports_a_broker_at_a_closed_port(client, settings, closed_port):
+    from config.celery_app import app
+
+    working = app.conf.broker_url
+    settings.CELERY_BROKER_URL = app.conf.broker_url = f"redis://127.0.0.1:{closed_port}/9"
+    try:
+        response = client.get("/healthz")
+    finally:
+        app.conf.broker_url = working
+    assert response.status_code == 200
+    body = response.json()
+    assert body["broker"].startswith("error:")
+    assert body["status"] == "degraded"
