@@ -810,3 +810,31 @@ class AttendeeMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class OutboxEntry(models.Model):
+    """A side effect of a committed state change (an e-mail, a refund to submit, a sync),
+    written in the same transaction as the change, so it cannot be lost when the broker is
+    down: it is dispatched on commit and again by the ``outbox_dispatch_due`` beat job
+    until the task behind it has succeeded once (courses/services/outbox.py)."""
+
+    task = models.CharField(max_length=200, help_text="The Celery task's registered name.")
+    args = models.JSONField(default=list, blank=True)
+    due_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "outbox entry"
+        verbose_name_plural = "outbox entries"
+        indexes = [
+            models.Index(
+                fields=["due_at"], condition=Q(done_at__isnull=True), name="outbox_pending_due"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.task}{tuple(self.args)}"

@@ -89,3 +89,19 @@ def waitlist_ended_email_send(entry_id: int) -> bool:
 def waitlist_offers_expire() -> int:
     """Beat: offers past their deadline expire and their seats go to the next in line."""
     return services.waitlist_offers_expire()
+
+
+@shared_task(**TASK_RETRY)
+def outbox_run(entry_id: int) -> None:
+    """Run one recorded side effect (courses/services/outbox.py) and mark it done."""
+    from .services import outbox
+
+    outbox.outbox_run(entry_id)
+
+
+@shared_task(**TASK_RETRY)
+def outbox_dispatch_due() -> int:
+    """Beat: hand the broker every side effect that is due and not done yet."""
+    from .services import outbox
+
+    return outbox.outbox_dispatch_due()

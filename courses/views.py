@@ -30,6 +30,7 @@ from .playback import playback_token_read
 from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
 from .selectors import user_can_watch_lesson
 from .services import lesson_progress_record
+from .services.outbox import outbox_add
 
 
 @require_GET
@@ -337,7 +338,7 @@ def staff_message(request: HttpRequest, session_id: int) -> HttpResponse:
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
         )
-        tasks.attendee_message_send.delay_on_commit(message.pk)
+        outbox_add(tasks.attendee_message_send, message.pk)
         messages.success(
             request,
             f"Your message is on its way to {message.recipients_count} "
@@ -368,7 +369,7 @@ def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpRespo
         messages.error(request, str(error))
     else:
         for certificate in certificates:
-            tasks.certificate_email_send.delay_on_commit(certificate.pk)
+            outbox_add(tasks.certificate_email_send, certificate.pk)
         if certificates:
             messages.success(request, f"{len(certificates)} certificate(s) issued and e-mailed.")
         else:
@@ -388,7 +389,7 @@ def staff_certificate_reissue(request: HttpRequest, certificate_id: int) -> Http
     except CoursesError as error:
         messages.error(request, str(error))
     else:
-        tasks.certificate_email_send.delay_on_commit(new.pk)
+        outbox_add(tasks.certificate_email_send, new.pk)
         messages.success(
             request, f"Certificate re-issued to {new.participant_name}; the old one is superseded."
         )

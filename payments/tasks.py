@@ -1,6 +1,8 @@
 """Celery tasks of the payments app: thin, take ids, call one service, own retries.
 
-Enqueued with ``delay_on_commit`` so a rolled-back transaction never sends anything.
+Recorded by services with ``courses.services.outbox.outbox_add`` in the transaction of
+the change they follow, so a rolled-back change sends nothing and a broker outage loses
+nothing.
 E-mail tasks claim a ``*_sent_at`` column before sending (see ``payments.emails``), so a
 retried or duplicated task never sends the same e-mail twice.
 """

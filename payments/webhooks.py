@@ -9,6 +9,8 @@ from collections.abc import Callable
 from django.db import transaction
 from django.utils import timezone
 
+from courses.services.outbox import outbox_add
+
 from . import tasks
 from .models import Order, RefundReason, StripeEvent
 from .services import memberships
@@ -25,7 +27,7 @@ def stripe_event_record(*, event: dict) -> tuple[StripeEvent, bool]:
             defaults={"type": event.get("type", ""), "payload": event},
         )
         if created or row.processed_at is None:
-            tasks.stripe_event_process.delay_on_commit(row.pk)
+            outbox_add(tasks.stripe_event_process, row.pk)
     return row, created
 
 

@@ -236,6 +236,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict = {
+    # Side effects recorded with their state change (receipts, tickets, refunds, offers,
+    # certificates, syncs) that the broker never got or the worker lost: handed over again.
+    "courses-outbox-dispatch-due": {
+        "task": "courses.tasks.outbox_dispatch_due",
+        "schedule": 60.0,
+        "options": {"expires": 55},
+    },
     # Scheduled publishing ("go live at" on pages) needs this; run exactly one beat.
     "publish-scheduled-pages": {
         "task": "cms.tasks.publish_scheduled_pages",

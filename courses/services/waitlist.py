@@ -23,6 +23,7 @@ from courses.models import (
     WaitlistStatus,
 )
 from courses.services.locking import session_lock
+from courses.services.outbox import outbox_add
 
 # --- Waiting list ---------------------------------------------------------------------
 # Who is served first: strict order. Freed seats go to the first person still waiting;
@@ -190,7 +191,7 @@ def waitlist_offer_seats(
             )
             free -= entry.seats
             offered.append(entry)
-            tasks.waitlist_offer_email_send.delay_on_commit(entry.pk)
+            outbox_add(tasks.waitlist_offer_email_send, entry.pk)
     return offered
 
 
@@ -225,7 +226,7 @@ def _waitlist_entries_end_and_notify(entries, status: str, now: datetime.datetim
         status=status, ended_at=now, updated_at=now
     )
     for entry_id in entry_ids:
-        tasks.waitlist_ended_email_send.delay_on_commit(entry_id)
+        outbox_add(tasks.waitlist_ended_email_send, entry_id)
     return len(entry_ids)
 
 
@@ -236,7 +237,7 @@ def waitlist_seats_freed(*, session_id: int) -> None:
     from courses import tasks
 
     if WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistStatus.WAITING).exists():
-        tasks.waitlist_offer_seats.delay_on_commit(session_id)
+        outbox_add(tasks.waitlist_offer_seats, session_id)
 
 
 @transaction.atomic

@@ -31,6 +31,7 @@ from courses import selectors as courses_selectors
 from courses import services as courses_services
 from courses.formatting import local_date
 from courses.models import AccessSource
+from courses.services.outbox import outbox_add
 
 from .. import gateway, selectors, tasks
 from ..errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
@@ -184,7 +185,7 @@ def membership_event_received(*, obj: dict) -> str:
     as a one-off invoice)."""
     subscription_id = subscription_id_of(obj)
     if subscription_id:
-        tasks.membership_sync.delay_on_commit(subscription_id)
+        outbox_add(tasks.membership_sync, subscription_id)
     return subscription_id
 
 

@@ -4,6 +4,8 @@ report, and sent by a task after commit.
 
 from django.db import IntegrityError, transaction
 
+from courses.services.outbox import outbox_add
+
 from .. import tasks
 from ..models import Notice
 
@@ -24,5 +26,5 @@ def notice_claim(
             )
     except IntegrityError:
         return None
-    tasks.notice_send.delay_on_commit(notice.pk)
+    outbox_add(tasks.notice_send, notice.pk)
     return notice

@@ -22,6 +22,7 @@ from courses import services as courses_services
 from courses.errors import HoldExpired
 from courses.models import AccessSource, Masterclass, Session
 from courses.services import DEFAULT_HOLD, SeatRequest
+from courses.services.outbox import outbox_add
 
 from .. import gateway, tasks
 from ..errors import AlreadyHasAccess, CheckoutUnavailable, MasterclassNotForSale, OrderNotPayable
@@ -190,6 +191,12 @@ def order_mark_paid(
     now = now or timezone.now()
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.paid_at or order.late_payment:
+        if order.status == OrderStatus.PAID and (
+            order.receipt_sent_at is None or order.lines.filter(ticket_sent_at__isnull=True)
+        ):
+            # A redelivered event: whatever the first delivery left undone is due again
+            # (the send-once claim keeps the receipt and tickets from going out twice).
+            outbox_add(tasks.order_send_confirmation, order.pk)
         return order
     if currency and currency.lower() != order.currency:
         raise OrderNotPayable(f"Payment currency {currency} does not match the order.")
@@ -222,7 +229,7 @@ def order_mark_paid(
         order.closed_at = now
         order.save()
         if amount:
-            tasks.order_refund_late_payment.delay_on_commit(order.pk)
+            outbox_add(tasks.order_refund_late_payment, order.pk)
         return order
     order.status = OrderStatus.PAID
     if late:
@@ -230,7 +237,7 @@ def order_mark_paid(
         order.needs_attention = True
         order.attention_note = "Paid after the hold expired; seats were still free and confirmed."
     order.save()
-    tasks.order_send_confirmation.delay_on_commit(order.pk)
+    outbox_add(tasks.order_send_confirmation, order.pk)
     return order
 
 
@@ -252,7 +259,7 @@ def _masterclass_order_fulfil(order: Order, now) -> Order:
         starts_at=now,
         source_reference=_masterclass_grant_reference(order),
     )
-    tasks.order_send_confirmation.delay_on_commit(order.pk)
+    outbox_add(tasks.order_send_confirmation, order.pk)
     return order
 
 

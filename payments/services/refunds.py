@@ -14,6 +14,7 @@ from django.utils import timezone
 from courses import services as courses_services
 from courses.formatting import money_amount
 from courses.models import AccessSource
+from courses.services.outbox import outbox_add
 
 from .. import gateway, selectors, tasks
 from ..errors import RefundNotPossible
@@ -114,7 +115,7 @@ def refund_record(*, refund: dict, reason: str = RefundReason.STRIPE, now=None) 
     if accepted and record.reason == RefundReason.LATE_PAYMENT:
         # Told once Stripe has the refund (whichever answer fills our row first), so the
         # e-mail can say how much went back.
-        tasks.order_send_refund_notice.delay_on_commit(order.pk)
+        outbox_add(tasks.order_send_refund_notice, order.pk)
     return record
 
 
@@ -184,7 +185,7 @@ def refund_request(
             registration_id=registration_id,
             idempotency_key=key or f"refund-{order.reference}-{uuid.uuid4().hex}",
         )
-        tasks.refund_submit.delay_on_commit(refund.pk)
+        outbox_add(tasks.refund_submit, refund.pk)
     return refund
 
 
@@ -261,7 +262,7 @@ def refunds_retry(*, now=None) -> int:
         updated_at__lte=now - REFUND_RETRY_AFTER,
         attempts__lt=REFUND_MAX_ATTEMPTS,
     ).values_list("pk", flat=True)
-    for refund_id in unsent:
+    for refund_id in unsent:  # already durable: the pending Refund row is the record
         tasks.refund_submit.delay_on_commit(refund_id)
     waiting = (
         Refund.objects.filter(
