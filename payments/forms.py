@@ -7,19 +7,40 @@ from django import forms
 from courses.forms import WalkInForm
 from courses.models import TicketType
 
+# One attendee form per seat: the most one order can name (AttendeeFormSet's max_num).
+MAX_SEATS_PER_ORDER = 50
+
+
+class QuantityRefused(ValueError):
+    """A ``ticket_<id>`` value no order could book; the message is for the buyer."""
+
 
 def parse_quantities(data, ticket_types: list[TicketType]) -> dict[int, int]:
-    """``ticket_<id>=N`` pairs from a query string. Unknown ids and junk are ignored here;
-    the seat service is the authority on what may be booked."""
+    """``ticket_<id>=N`` pairs from a query string, bounded before anything is built from
+    them: each at most its type's ``max_per_order``, all together at most
+    ``MAX_SEATS_PER_ORDER``. Unknown ids are ignored; anything else that is not a small
+    whole number raises ``QuantityRefused``. Seats left and sales windows are the seat
+    service's to judge, under the session lock."""
     quantities = {}
     for ticket_type in ticket_types:
-        raw = data.get(f"ticket_{ticket_type.pk}", "")
-        try:
-            quantity = int(raw)
-        except (TypeError, ValueError):
+        raw = str(data.get(f"ticket_{ticket_type.pk}", "")).strip()
+        if not raw:
             continue
+        most = min(ticket_type.max_per_order, MAX_SEATS_PER_ORDER)
+        if not (raw.isascii() and raw.isdigit()):
+            raise QuantityRefused(
+                f"Choose how many “{ticket_type.name}” tickets you want: a number from 0 to {most}."
+            )
+        quantity = int(raw) if len(raw) <= 6 else most + 1  # 20 digits: just too many
+        if quantity > most:
+            raise QuantityRefused(
+                f"You can book at most {most} “{ticket_type.name}” "
+                f"ticket{'s' if most != 1 else ''} in one order."
+            )
         if quantity > 0:
             quantities[ticket_type.pk] = quantity
+    if sum(quantities.values()) > MAX_SEATS_PER_ORDER:
+        raise QuantityRefused(f"One order can book at most {MAX_SEATS_PER_ORDER} seats.")
     return quantities
 
 
@@ -40,7 +61,12 @@ class AttendeeForm(forms.Form):
 
 
 AttendeeFormSet = forms.formset_factory(
-    AttendeeForm, extra=0, min_num=1, validate_min=True, max_num=50, validate_max=True
+    AttendeeForm,
+    extra=0,
+    min_num=1,
+    validate_min=True,
+    max_num=MAX_SEATS_PER_ORDER,
+    validate_max=True,
 )
 
 

@@ -23,7 +23,7 @@ from courses.waitlist_links import waitlist_offer_read
 from . import gateway, selectors, services, webhooks
 from .emails import ticket_qr_svg
 from .errors import AlreadyHasAccess, PaymentsError
-from .forms import AttendeeFormSet, parse_quantities
+from .forms import AttendeeFormSet, QuantityRefused, parse_quantities
 from .models import OrderStatus
 
 
@@ -75,7 +75,11 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     offer, offer_problem = _waitlist_offer(request, session)
     context = _session_context(session, now, offer)
     context["offer_problem"] = offer_problem
-    quantities = parse_quantities(request.GET, context["ticket_types"])
+    try:
+        quantities = parse_quantities(request.GET, context["ticket_types"])
+    except QuantityRefused as refused:
+        context["error"] = str(refused)
+        return render(request, "payments/register_tickets.html", context, status=400)
     if not quantities or not context["registration_open"]:
         if request.GET and not quantities and context["registration_open"]:
             context["error"] = "Choose at least one ticket."
@@ -284,7 +288,7 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         )
     except gateway.SignatureError:
         return HttpResponseBadRequest("Invalid Stripe signature.")
-    if not isinstance(event, dict) or not event.get("id"):
+    except gateway.EventMalformed:
         return HttpResponseBadRequest("Not a Stripe event.")
     webhooks.stripe_event_record(event=event)
     return HttpResponse("ok")

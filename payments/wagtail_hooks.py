@@ -22,7 +22,7 @@ from courses.formatting import money_amount
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 
 from . import admin_views
-from .models import Membership, Order, OrderStatus
+from .models import Membership, Order, OrderStatus, StripeEvent
 
 
 class OrderPermissionPolicy(ModelPermissionPolicy):
@@ -367,11 +367,43 @@ class MembershipViewSet(ModelViewSet):
         return Membership.objects.select_related("user")
 
 
+class StripeEventPermissionPolicy(ModelPermissionPolicy):
+    """Stripe's events are a record, never edited: whoever may see orders may read them
+    (to find one that failed and why; the outbox keeps retrying it)."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and user.is_active and user.has_perm("payments.view_order")
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+
+register_permission_policy(StripeEvent, StripeEventPermissionPolicy(StripeEvent))
+
+
+class StripeEventViewSet(ModelViewSet):
+    """Bookings → Stripe events: every verified webhook event; failed ones keep their
+    error until a retry succeeds."""
+
+    model = StripeEvent
+    name = "stripe-events"
+    icon = "warning"
+    menu_label = "Stripe events"
+    list_display = ["event_id", "type", "received_at", "processed_at", "error"]
+    list_filter = ["type", "processed_at", "received_at"]
+    search_fields = ["event_id", "type", "error"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = ["event_id", "type", "received_at", "processed_at", "order", "error"]
+    copy_view_enabled = False
+    form_fields = ["error"]  # never saved: the policy allows viewing only
+
+
 class CheckoutViewSetGroup(ModelViewSetGroup):
     menu_label = "Bookings"
     menu_icon = "tick-inverse"
     menu_order = 250
-    items = (OrderViewSet, RegistrationViewSet, MembershipViewSet)
+    items = (OrderViewSet, RegistrationViewSet, MembershipViewSet, StripeEventViewSet)
 
 
 @hooks.register("register_admin_viewset")

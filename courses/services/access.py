@@ -138,7 +138,7 @@ def _seconds(value, name: str) -> float:
         raise InvalidProgress(f"{name} must be a number of seconds.")
     try:
         number = float(value)
-    except ValueError as exc:
+    except (ValueError, OverflowError) as exc:  # OverflowError: an integer past 1e308
         raise InvalidProgress(f"{name} must be a number of seconds.") from exc
     if not math.isfinite(number):
         raise InvalidProgress(f"{name} must be a finite number.")

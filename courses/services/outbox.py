@@ -47,6 +47,7 @@ def outbox_dispatch(entry_id: int) -> bool:
     try:
         current_app.tasks[RUN_TASK].apply_async(args=[entry_id])
     except Exception:
+        # The broker is away (or, running eagerly, the task itself failed): not lost.
         logger.warning(
             "outbox entry %s not enqueued; the beat job will retry", entry_id, exc_info=True
         )
