@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed
-TYPED := $(wildcard */services.py */selectors.py */services/*.py */selectors/*.py */gateway.py payments/memberships.py)
+TYPED := $(wildcard */services.py */selectors.py */services/*.py */selectors/*.py */gateway.py payments/webhooks.py)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -52,10 +52,11 @@ e2e-browser: ## Install Debian's Chromium for browser tests when it is missing
 	  else echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped."; fi; \
 	fi
 
-lint: install ## Ruff lint and format check, mypy on services and selectors
+lint: install ## Ruff lint and format check, mypy on services and selectors, the dependency rule
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(TYPED)
+	$(BIN)/lint-imports
 
 format: install ## Format and fix imports
 	$(BIN)/ruff check --fix .

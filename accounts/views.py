@@ -60,7 +60,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
     error, status = "", 200
     if request.method == "POST":
         try:
-            result = payments_services.registration_cancel(
+            result = payments_services.registration_cancel_with_refund(
                 registration_id=registration.pk,
                 requested_by=request.user,
                 expected_amount=_int_or_none(request.POST.get("expected_amount")),

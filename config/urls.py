@@ -30,6 +30,10 @@ urlpatterns = [
     path("healthz", cms_views.healthz, name="healthz"),
 ]
 
+if settings.STRIPE_USE_FAKE:
+    # The in-process Stripe's stand-ins for its hosted pages (dev and tests only).
+    urlpatterns += [path("payments/", include("stripe_fake.urls"))]
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

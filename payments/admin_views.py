@@ -175,7 +175,7 @@ class RegistrationCancelView(StaffActionView):
 
     def form_valid(self, form):
         try:
-            result = services.registration_cancel(
+            result = services.registration_cancel_with_refund(
                 registration_id=self.object.pk,
                 requested_by=self.request.user,
                 by_staff=True,

@@ -1,20 +1,21 @@
 """The only module that imports ``stripe``. Everything else speaks plain dicts.
 
-``STRIPE_USE_FAKE`` (on when no ``STRIPE_SECRET_KEY`` is set) swaps Stripe's servers for
-the in-process fake (``payments.stripe_fake``) through the SDK's ``http_client`` hook.
-The fake is refused outside DEBUG and tests: a production process that asked for it
-would take "payments" that never reach a bank, so it fails loudly instead.
+The SDK's HTTP client comes from settings (``STRIPE_HTTP_CLIENT``, a dotted path; unset:
+the SDK's own). Dev and test settings point it at the in-process fake (the ``stripe_fake``
+app) when ``STRIPE_USE_FAKE`` is on; this module never imports the fake. The fake is
+refused unless DEBUG or ``STRIPE_FAKE_ALLOWED`` (tests, benchmarks): a production process
+that asked for it would take "payments" that never reach a bank, so it fails loudly.
 """
 
 import datetime
 import json
-import sys
 from dataclasses import dataclass
 from functools import cache
 from typing import TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.module_loading import import_string
 
 import stripe
 
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from stripe.params.checkout import SessionCreateParams
 
 MAX_NETWORK_RETRIES = 2
-# The SDK's HTTP client hook, for the in-process fake (payments.stripe_fake).
+# The SDK's HTTP client hook, for the in-process fake (stripe_fake.client).
 HTTPClientBase = stripe.HTTPClient
 
 
@@ -62,30 +63,35 @@ class CheckoutLine:
 
 
 def fake_allowed() -> bool:
-    """DEBUG, tests, or an explicit STRIPE_FAKE_ALLOWED (benchmarks); never production."""
-    return bool(
-        settings.DEBUG or "pytest" in sys.modules or getattr(settings, "STRIPE_FAKE_ALLOWED", False)
-    )
+    """DEBUG, or an explicit STRIPE_FAKE_ALLOWED (test settings, benchmarks); never production."""
+    return bool(settings.DEBUG or getattr(settings, "STRIPE_FAKE_ALLOWED", False))
 
 
 @cache
-def _client_for(api_key: str, use_fake: bool) -> stripe.StripeClient:
+def _client_for(api_key: str, use_fake: bool, http_client_path: str | None) -> stripe.StripeClient:
     if use_fake:
         if not fake_allowed():
             raise ImproperlyConfigured(
                 "STRIPE_USE_FAKE is on but DEBUG is off: set STRIPE_SECRET_KEY and "
                 "STRIPE_WEBHOOK_SECRET to take real payments."
             )
-        from .stripe_fake import FakeHTTPClient
-
-        return stripe.StripeClient(api_key or "sk_test_fake", http_client=FakeHTTPClient())
-    if not api_key:
+        if not http_client_path:
+            raise ImproperlyConfigured("STRIPE_USE_FAKE is on but STRIPE_HTTP_CLIENT is not set.")
+        api_key = api_key or "sk_test_fake"
+    elif not api_key:
         raise ImproperlyConfigured("STRIPE_SECRET_KEY is not set.")
-    return stripe.StripeClient(api_key, max_network_retries=MAX_NETWORK_RETRIES)
+    http_client = import_string(http_client_path)() if http_client_path else None
+    # The fake simulates outages request by request: the SDK must not retry them away.
+    retries = 0 if use_fake else MAX_NETWORK_RETRIES
+    return stripe.StripeClient(api_key, http_client=http_client, max_network_retries=retries)
 
 
 def client() -> stripe.StripeClient:
-    return _client_for(settings.STRIPE_SECRET_KEY, settings.STRIPE_USE_FAKE)
+    return _client_for(
+        settings.STRIPE_SECRET_KEY,
+        settings.STRIPE_USE_FAKE,
+        getattr(settings, "STRIPE_HTTP_CLIENT", None),
+    )
 
 
 def uses_fake() -> bool:

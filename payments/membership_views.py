@@ -1,6 +1,6 @@
 """Membership pages: join (choose a plan → Stripe Checkout), the return from Checkout,
 and "Manage membership" (Stripe's Customer Portal). Thin: rules live in
-``payments.memberships``."""
+``payments.services.memberships``."""
 
 import uuid
 from urllib.parse import quote
@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
-from . import memberships, selectors
+from . import selectors
 from .errors import AlreadyMember, PaymentsError
 from .models import MembershipPlan
+from .services import memberships
 
 
 def _next_url(request: HttpRequest) -> str:

@@ -375,7 +375,8 @@ class MembershipStatus(models.TextChoices):
 
 
 class Membership(models.Model):
-    """A member's Stripe subscription, as last synced from Stripe (``payments.memberships``).
+    """A member's Stripe subscription, as last synced from Stripe
+    (``payments.services.memberships``).
 
     Access to masterclasses is not decided here but by the ``courses.AccessGrant`` the
     sync keeps in step (source "membership", reference = the subscription id).

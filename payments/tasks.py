@@ -33,11 +33,11 @@ def order_refund_late_payment(order_id: int) -> None:
 
 @shared_task(**TASK_RETRY)
 def stripe_event_process(event_pk: int) -> None:
-    from . import services
+    from . import webhooks
     from .models import StripeEvent
 
     try:
-        services.stripe_event_process(event_pk=event_pk)
+        webhooks.stripe_event_process(event_pk=event_pk)
     except Exception as error:
         # The processing transaction rolled back; keep the reason for staff, then retry.
         StripeEvent.objects.filter(pk=event_pk).update(error=repr(error)[:2000])
@@ -99,7 +99,7 @@ def notice_send(notice_id: int) -> bool:
 def membership_sync(subscription_id: str) -> None:
     """Read the subscription from Stripe and apply it (webhooks of every membership event
     type end here, so duplicates and reordering converge on Stripe's current state)."""
-    from . import memberships
+    from .services import memberships
 
     memberships.membership_sync(subscription_id=subscription_id)
 
@@ -107,6 +107,6 @@ def membership_sync(subscription_id: str) -> None:
 @shared_task(**TASK_RETRY)
 def memberships_resync_overdue() -> int:
     """Periodic: memberships past their period end without news from Stripe."""
-    from . import memberships
+    from .services import memberships
 
     return memberships.memberships_resync_overdue()

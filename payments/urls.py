@@ -1,8 +1,6 @@
 from django.urls import path
 
 from . import membership_views, views
-from .stripe_fake import billing_views as fake_billing_views
-from .stripe_fake import views as fake_views
 
 app_name = "payments"
 
@@ -18,16 +16,4 @@ urlpatterns = [
     path("membership/", membership_views.membership_join, name="membership_join"),
     path("membership/welcome/", membership_views.membership_return, name="membership_return"),
     path("membership/manage/", membership_views.membership_manage, name="membership_manage"),
-    # Local stand-in for Stripe's hosted page; 404 unless STRIPE_USE_FAKE.
-    path(
-        "test-checkout/<str:checkout_session_id>/",
-        fake_views.test_checkout,
-        name="test_checkout",
-    ),
-    # Local stand-in for Stripe's Customer Portal; 404 unless STRIPE_USE_FAKE.
-    path(
-        "test-portal/<str:portal_session_id>/",
-        fake_billing_views.test_portal,
-        name="test_portal",
-    ),
 ]

@@ -20,7 +20,7 @@ from courses.models import Masterclass, Session, SessionStatus
 from courses.services import SeatRequest
 from courses.waitlist_links import waitlist_offer_read
 
-from . import gateway, selectors, services
+from . import gateway, selectors, services, webhooks
 from .emails import ticket_qr_svg
 from .errors import AlreadyHasAccess, PaymentsError
 from .forms import AttendeeFormSet, parse_quantities
@@ -286,5 +286,5 @@ def stripe_webhook(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest("Invalid Stripe signature.")
     if not isinstance(event, dict) or not event.get("id"):
         return HttpResponseBadRequest("Not a Stripe event.")
-    services.stripe_event_record(event=event)
+    webhooks.stripe_event_record(event=event)
     return HttpResponse("ok")

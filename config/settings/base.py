@@ -281,14 +281,14 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY", default="")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET", default="")
-# Without keys the in-process Stripe fake stands in (local test-payment page).
-STRIPE_USE_FAKE = env.bool("STRIPE_USE_FAKE", default=not STRIPE_SECRET_KEY)
+# The in-process Stripe fake (the `stripe_fake` app) is a dev and test tool: only dev.py
+# and test.py turn it on, installing the app and pointing STRIPE_HTTP_CLIENT at it.
+STRIPE_USE_FAKE = False
+# The SDK's HTTP client as a dotted path; None: the SDK's own.
+STRIPE_HTTP_CLIENT: str | None = None
 CURRENCY = env("CURRENCY", default="usd")
 # The fake is refused unless DEBUG is on or this says so (bench/rush.py runs DEBUG off).
 STRIPE_FAKE_ALLOWED = env.bool("STRIPE_FAKE_ALLOWED", default=False)
-if STRIPE_USE_FAKE and not STRIPE_WEBHOOK_SECRET:
-    # The fake signs its events with this; the webhook view verifies them as usual.
-    STRIPE_WEBHOOK_SECRET = "whsec_local_fake"
 # A seat hold lives as long as its Checkout Session: Stripe's minimum `expires_at` is 30
 # minutes after creation, plus one minute for the round trip to Stripe.
 CHECKOUT_HOLD_SECONDS = env.int("CHECKOUT_HOLD_SECONDS", default=31 * 60)

@@ -16,7 +16,10 @@ os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_bench")
 os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_bench")
 
 from .production import *
-from .production import BASE_DIR
+from .production import BASE_DIR, INSTALLED_APPS
+
+# bench/pages.py builds its site with seed_demo.
+INSTALLED_APPS = [*INSTALLED_APPS, "demo"]
 
 SECURE_SSL_REDIRECT = False
 SECURE_HSTS_SECONDS = 0

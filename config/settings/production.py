@@ -1,5 +1,7 @@
 """Production: refuses to start without its secrets; everything else comes from base."""
 
+from django.core.exceptions import ImproperlyConfigured
+
 from .base import *
 from .base import env, mailer_from_url
 
@@ -16,6 +18,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
+if env.bool("STRIPE_USE_FAKE", default=False):
+    raise ImproperlyConfigured("STRIPE_USE_FAKE: the Stripe fake is for development and tests.")
 STRIPE_USE_FAKE = False
 STRIPE_FAKE_ALLOWED = False
 MAILERS = {"default": mailer_from_url(env("EMAIL_URL"))}

@@ -12,7 +12,11 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = env("REDIS_URL", default="memory://")
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}
+# The in-process Stripe (the stripe_fake app) and the demo seeding are installed for tests.
+INSTALLED_APPS += ["stripe_fake", "demo"]
 STRIPE_USE_FAKE = True
+STRIPE_FAKE_ALLOWED = True  # DEBUG is off in tests
+STRIPE_HTTP_CLIENT = "stripe_fake.client.FakeHTTPClient"
 STRIPE_SECRET_KEY = "sk_test_fake"
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
 ACCOUNT_RATE_LIMITS = False

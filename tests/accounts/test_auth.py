@@ -98,7 +98,7 @@ def test_admin_login_goes_through_allauth(client):
 
 
 def test_editor_reaches_wagtail_dashboard(client, demo_site):
-    from cms.demo import content
+    from demo import content
 
     client.post(
         reverse("account_login"),

@@ -7,11 +7,11 @@ from django.test import Client
 
 import pytest
 
-from cms.demo import content
-from cms.demo.masterclasses import seed_masterclasses
 from cms.models import HomePage, LessonPage, MasterclassIndexPage, MasterclassPage
 from courses.models import AccessGrant, AccessSource, LessonProgress, Masterclass, Video
 from courses.services import lesson_progress_record
+from demo import content
+from demo.masterclasses import seed_masterclasses
 from tests.factories import UserFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db

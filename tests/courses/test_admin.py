@@ -9,9 +9,9 @@ from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_
 
 import pytest
 
-from cms.demo.groups import EVENT_STAFF
 from cms.models import WorkshopIndexPage, WorkshopPage
 from courses.models import Session, SessionStatus, TicketType, Venue, Workshop
+from demo.groups import EVENT_STAFF
 from tests.factories import (
     InstructorFactory,
     RegistrationFactory,
@@ -249,7 +249,7 @@ def test_workshop_page_editor_lists_sessions_with_edit_links(admin_client, demo_
 
 
 def test_editor_creates_and_publishes_a_workshop_page(client, demo_site):
-    from cms.demo import content
+    from demo import content
 
     client.login(email=content.EDITOR_EMAIL, password=content.EDITOR_PASSWORD)
     index = WorkshopIndexPage.objects.get()

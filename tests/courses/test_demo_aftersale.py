@@ -2,8 +2,8 @@ from django.core.management import call_command
 
 import pytest
 
-from cms.demo import content
 from courses.models import Certificate, Registration
+from demo import content
 
 pytestmark = pytest.mark.django_db
 

@@ -12,13 +12,13 @@ from django.urls import reverse
 
 import pytest
 
-from cms.demo import content
 from cms.models import WorkshopPage
 from courses import services
 from courses.models import Registration, WaitlistEntry, WaitlistStatus
+from demo import content
 from payments.models import Order, OrderStatus
-from payments.stripe_fake import fake_stripe
-from payments.stripe_fake.delivery import outbox_deliver
+from stripe_fake import fake_stripe
+from stripe_fake.delivery import outbox_deliver
 from tests.courses.test_admin import session_admin_save
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 from tests.payments.helpers import attendee_post

@@ -11,7 +11,7 @@ import pytest
 
 from courses import selectors
 from payments.models import Order, OrderStatus
-from payments.stripe_fake import fake_stripe
+from stripe_fake import fake_stripe
 from tests.e2e.conftest import Shots
 from tests.factories import DEFAULT_PASSWORD, SessionFactory, TicketTypeFactory, UserFactory
 

@@ -3,8 +3,8 @@ URL does not play for anyone else."""
 
 import re
 
-from cms.demo import content
 from courses.models import LessonProgress
+from demo import content
 from tests.e2e.conftest import Shots
 
 SERIES = "/masterclasses/persistent-low-back-pain/"

@@ -7,10 +7,10 @@ from django.core import mail
 
 import pytest
 
-from cms.demo import content
 from courses.models import AccessGrant, AccessSource
+from demo import content
 from payments.models import Order, OrderStatus
-from payments.stripe_fake import fake_stripe
+from stripe_fake import fake_stripe
 from tests.e2e.conftest import Shots
 from tests.e2e.test_masterclass_journeys import log_in, pause_and_leave, play_until
 

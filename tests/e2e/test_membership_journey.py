@@ -4,7 +4,7 @@ in the test Customer Portal."""
 
 import re
 
-from cms.demo import content
+from demo import content
 from payments.models import Membership
 from tests.e2e.conftest import Shots
 from tests.e2e.test_masterclass_journeys import LESSON, pause_and_leave, play_until

@@ -7,10 +7,10 @@ from django.urls import reverse
 
 import pytest
 
-from cms.demo import content
+from demo import content
 from payments.models import Order, OrderStatus, Refund
-from payments.stripe_fake import fake_stripe
-from payments.stripe_fake.restore import known_payment
+from stripe_fake import fake_stripe
+from stripe_fake.restore import known_payment
 from tests.e2e.conftest import Shots
 
 

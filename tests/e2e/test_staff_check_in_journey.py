@@ -6,9 +6,9 @@ import subprocess
 import pytest
 import segno
 
-from cms.demo import content
-from cms.demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
 from courses.models import Certificate, Registration
+from demo import content
+from demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
 from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Shots
 
 

@@ -11,7 +11,7 @@ from cms.models import WorkshopIndexPage, WorkshopPage
 from courses import services
 from courses.models import WaitlistEntry, WaitlistStatus
 from payments.models import Order, OrderStatus
-from payments.stripe_fake import fake_stripe
+from stripe_fake import fake_stripe
 from tests.factories import (
     DEFAULT_PASSWORD,
     RegistrationFactory,

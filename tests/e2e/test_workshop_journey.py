@@ -4,9 +4,9 @@ opens it and downloads the .ics for one date."""
 import re
 from pathlib import Path
 
-from cms.demo import content
 from cms.models import WorkshopPage
 from courses.models import Session
+from demo import content
 from tests.e2e.conftest import Shots
 
 TITLE = "Hip and Pelvis Clinic"

@@ -4,8 +4,8 @@ from django.utils import timezone
 
 import pytest
 
-from payments.stripe_fake import fake_stripe
-from payments.stripe_fake.delivery import outbox_deliver
+from stripe_fake import fake_stripe
+from stripe_fake.delivery import outbox_deliver
 from tests.factories import SessionFactory, TicketTypeFactory
 
 

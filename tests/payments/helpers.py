@@ -1,10 +1,14 @@
 """Shared steps for the checkout and membership tests."""
 
 import uuid
+from pathlib import Path
 
 from django.urls import reverse
 
 from payments.models import Order
+
+# Recorded Stripe event bodies the tests post to the webhook.
+STRIPE_EVENTS = Path(__file__).with_name("stripe_events")
 
 
 def register_url(session, **quantities) -> str:
@@ -43,7 +47,7 @@ def paid_order(buyer, session, ticket, attendees: list[tuple[str, str]] | None =
     running its e-mail tasks or queuing webhook events for later deliveries."""
     from courses.services import SeatRequest
     from payments import services
-    from payments.stripe_fake import fake_stripe
+    from stripe_fake import fake_stripe
 
     attendees = attendees or [(buyer.full_name or "Buyer", buyer.email)]
     order = services.order_create(

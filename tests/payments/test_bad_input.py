@@ -213,5 +213,5 @@ def test_signed_body_tampered_after_signing_is_rejected(client):
 
 def test_test_checkout_page_is_404_with_real_stripe(client, settings):
     settings.STRIPE_USE_FAKE = False
-    response = client.get(reverse("payments:test_checkout", args=["cs_test_x"]))
+    response = client.get(reverse("stripe_fake:test_checkout", args=["cs_test_x"]))
     assert response.status_code == 404

@@ -375,8 +375,8 @@ def test_demo_therapist_can_cancel_the_demo_order_within_policy(
     restart of `make run`): the fake re-learns the payment from our records."""
     from django.core.management import call_command
 
-    from cms.demo import content
-    from payments.stripe_fake.restore import known_payment
+    from demo import content
+    from stripe_fake.restore import known_payment
 
     monkeypatch.setattr(stripe_fake, "restore_payment", known_payment)
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - idempotent

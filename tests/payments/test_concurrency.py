@@ -21,7 +21,7 @@ from courses.models import Registration, RegistrationStatus, Session
 from courses.services import SeatRequest
 from payments import services as payment_services
 from payments.models import Order, OrderStatus, StripeEvent
-from payments.stripe_fake.delivery import event_deliver
+from stripe_fake.delivery import event_deliver
 from tests.concurrency import rush, skip_unless_postgres, slow_seat_count
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 

@@ -14,9 +14,9 @@ from django.utils import timezone
 import openpyxl
 import pytest
 
-from cms.demo import content
 from courses.models import AccessGrant, Masterclass
 from courses.selectors import user_can_watch_masterclass
+from demo import content
 from payments import gateway, services
 from payments.errors import AlreadyHasAccess, MasterclassNotForSale
 from payments.models import Order, OrderLine, OrderStatus, StripeEvent

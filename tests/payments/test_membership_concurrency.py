@@ -4,8 +4,9 @@ several events per change, each a task) ends in one membership and one access gr
 import pytest
 
 from courses.models import AccessGrant
-from payments import gateway, memberships
+from payments import gateway
 from payments.models import Membership
+from payments.services import memberships
 from tests.concurrency import rush, skip_unless_postgres
 from tests.factories import UserFactory
 

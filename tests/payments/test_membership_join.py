@@ -14,7 +14,7 @@ import pytest
 from courses.models import AccessGrant, AccessSource
 from courses.selectors import user_can_watch_masterclass
 from payments.models import Membership, MembershipPlan, MembershipSettings, MembershipStatus
-from payments.stripe_fake import billing
+from stripe_fake import billing
 from tests.factories import AccessGrantFactory, MasterclassFactory, UserFactory
 from tests.payments.helpers import membership_checkout, membership_join
 
@@ -178,7 +178,7 @@ def test_a_returning_member_whose_webhook_is_late_is_not_sold_twice(
 
 def test_declined_card_and_abandoned_checkout(member_client, user, stripe_fake, deliver):
     checkout_id = membership_checkout(member_client, "monthly", next_url=LESSON)
-    page = reverse("payments:test_checkout", args=[checkout_id])
+    page = reverse("stripe_fake:test_checkout", args=[checkout_id])
     body = member_client.get(page).content.decode()
     assert "Subscribe: $29.00 / month" in body and "bank debit" not in body
 
@@ -196,7 +196,7 @@ def test_declined_card_and_abandoned_checkout(member_client, user, stripe_fake, 
 
 def test_paying_on_the_test_page_returns_to_the_lesson(member_client, user, stripe_fake):
     checkout_id = membership_checkout(member_client, "monthly", next_url=LESSON)
-    page = reverse("payments:test_checkout", args=[checkout_id])
+    page = reverse("stripe_fake:test_checkout", args=[checkout_id])
     response = member_client.post(page, {"action": "pay"}, follow=True)
     assert response.redirect_chain[-1][0] == LESSON
     assert Membership.objects.get(user=user).status == "active"
@@ -270,7 +270,7 @@ def test_portal_stand_in_refuses_other_subscriptions(member_client, stripe_fake,
 
 @override_settings(STRIPE_USE_FAKE=False, STRIPE_SECRET_KEY="sk_test_real")
 def test_stand_in_pages_do_not_exist_with_real_stripe(client):
-    assert client.get(reverse("payments:test_portal", args=["bps_x"])).status_code == 404
+    assert client.get(reverse("stripe_fake:test_portal", args=["bps_x"])).status_code == 404
 
 
 def test_my_account_membership_card(member_client, user, stripe_fake, deliver):

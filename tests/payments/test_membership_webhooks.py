@@ -13,10 +13,11 @@ import pytest
 
 from courses.models import AccessGrant
 from courses.selectors import user_can_watch_masterclass
-from payments import gateway, memberships, tasks
+from payments import gateway, tasks
 from payments.models import Membership, MembershipStatus, StripeEvent
-from payments.stripe_fake import billing
-from payments.stripe_fake.delivery import event_deliver
+from payments.services import memberships
+from stripe_fake import billing
+from stripe_fake.delivery import event_deliver
 from tests.factories import MasterclassFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 import pytest
 
-from cms.demo.groups import ensure_event_staff_group
 from courses.models import Registration, RegistrationStatus, SessionStatus, WaitlistStatus
 from courses.services import registration_create_walk_in
+from demo.groups import ensure_event_staff_group
 from payments import services, tasks
 from payments.models import Notice, Order, OrderStatus, Refund, RefundReason, RefundStatus
 from tests.factories import (

@@ -11,9 +11,9 @@ from django.utils import timezone
 
 import pytest
 
-from cms.demo.groups import ensure_event_staff_group
 from courses import selectors as courses_selectors
 from courses.models import Registration, RegistrationStatus
+from demo.groups import ensure_event_staff_group
 from payments.models import Order, OrderStatus, Refund, RefundReason, RefundStatus
 from tests.factories import RegistrationFactory, SessionFactory, TicketTypeFactory, UserFactory
 from tests.payments.helpers import paid_order

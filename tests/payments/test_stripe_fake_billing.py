@@ -8,8 +8,8 @@ import pytest
 import stripe
 
 from payments import gateway
-from payments.stripe_fake import billing
-from payments.stripe_fake.billing import add_interval
+from stripe_fake import billing
+from stripe_fake.billing import add_interval
 
 MONTHLY = gateway.SubscriptionPrice(
     name="Membership (monthly)", interval="month", unit_amount=2900, currency="usd"

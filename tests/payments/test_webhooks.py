@@ -13,9 +13,10 @@ from courses import selectors
 from courses.models import Registration, RegistrationStatus
 from payments import gateway
 from payments.models import Order, OrderStatus, Refund, RefundReason, StripeEvent
-from payments.stripe_fake.delivery import event_deliver
+from stripe_fake.delivery import event_deliver
+from stripe_fake.wire import Event
 from tests.factories import RegistrationFactory
-from tests.payments.helpers import book
+from tests.payments.helpers import STRIPE_EVENTS, book
 
 pytestmark = pytest.mark.django_db
 
@@ -148,17 +149,9 @@ def test_refund_in_stripe_dashboard_updates_the_order(
 def test_event_for_unknown_order_is_recorded_and_ignored(
     stripe_fake, client, django_capture_on_commit_callbacks
 ):
-    from payments.stripe_fake.fake import Event, sample
-
-    body = sample("event") | {
-        "id": "evt_unknown",
-        "type": "checkout.session.completed",
-        "data": {"object": sample("checkout.session") | {"client_reference_id": None}},
-    }
-    import json
-
+    body = (STRIPE_EVENTS / "checkout.session.completed.unknown_order.json").read_text()
     with django_capture_on_commit_callbacks(execute=True):
-        status = event_deliver(Event(id="evt_unknown", type="x", payload=json.dumps(body)))
+        status = event_deliver(Event(id="evt_unknown", type="x", payload=body))
     assert status == 200
     assert StripeEvent.objects.get().processed_at is not None
 

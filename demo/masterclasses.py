@@ -2,7 +2,7 @@
 with an active membership and a visitor without. Safe to run again.
 
 The sample videos (a test pattern with a tone, ~24 s of VP9/Opus WebM, a few hundred KB
-together) are committed in ``cms/demo/media/`` so the demo needs neither ffmpeg nor a
+together) are committed in ``demo/media/`` so the demo needs neither ffmpeg nor a
 download. Each lesson gets its own copy on the private storage under a random name, as
 an editor's upload would.
 """
@@ -19,12 +19,12 @@ from wagtail.documents.models import Document
 
 from allauth.account.models import EmailAddress
 
-from cms.demo import content
-from cms.demo.groups import EDITORS
-from cms.demo.images import demo_image
 from cms.models import LessonPage, MasterclassIndexPage, MasterclassPage
 from courses.models import AccessSource, Instructor, Masterclass, Video, Workshop
 from courses.services import access_grant_create
+from demo import content
+from demo.groups import EDITORS
+from demo.images import demo_image
 
 MEDIA = Path(__file__).resolve().parent / "media"
 SAMPLE_SECONDS = 24

@@ -13,15 +13,15 @@ from wagtail.models import Page, Site
 
 from allauth.account.models import EmailAddress
 
-from cms.demo import content
-from cms.demo.aftersale import seed_aftersale
-from cms.demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
-from cms.demo.images import demo_image
-from cms.demo.masterclasses import seed_masterclasses
-from cms.demo.refunds import seed_refunds
-from cms.demo.waitlist import seed_waitlist
-from cms.demo.workshops import seed_workshops
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
+from demo import content
+from demo.aftersale import seed_aftersale
+from demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
+from demo.images import demo_image
+from demo.masterclasses import seed_masterclasses
+from demo.refunds import seed_refunds
+from demo.waitlist import seed_waitlist
+from demo.workshops import seed_workshops
 
 
 def stream(blocks: list[tuple[str, object]]) -> list[dict]:

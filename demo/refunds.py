@@ -9,9 +9,9 @@ import uuid
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cms.demo import content
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 from courses.selectors import session_seats_available
+from demo import content
 from payments.models import Order, OrderLine, OrderStatus, Payment, PaymentStatus
 
 DEMO_INTENT_PREFIX = "pi_demo_"

@@ -26,15 +26,15 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from courses import selectors as courses_selectors
 from courses import services as courses_services
+from courses.formatting import local_date
 from courses.models import AccessSource
 
-from . import gateway, selectors, tasks
-from .errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
-from .models import Membership, MembershipPlan, MembershipStatus
+from .. import gateway, selectors, tasks
+from ..errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
+from ..models import Membership, MembershipPlan, MembershipStatus
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def membership_checkout_start(
     grant = courses_selectors.user_membership_grant(user=user)
     if grant is not None:
         until = (
-            f" until {date_format(timezone.localtime(grant.ends_at), 'j F Y')}"
+            f" until {local_date(grant.ends_at, timezone.get_current_timezone())}"
             if grant.ends_at
             else ""
         )

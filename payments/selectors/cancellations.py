@@ -1,128 +1,20 @@
-"""Reads for orders, tickets and memberships. Orders and tickets are for their owners and
-staff only: everyone else gets nothing (404)."""
+"""What cancelling a seat or a whole session would do (refund quotes under the workshop's
+policy, who may cancel), shown before anyone confirms.
+"""
 
 import datetime
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from courses import selectors as courses_selectors
-from courses.models import AccessGrant, Registration, RegistrationStatus, Session
+from courses.formatting import local_datetime, money_amount
+from courses.models import Registration, RegistrationStatus, Session
 
-from .models import (
-    Membership,
-    MembershipPlan,
-    MembershipSettings,
-    MembershipStatus,
-    Order,
-    OrderLine,
-    OrderStatus,
-    PaymentStatus,
-    Refund,
-    RefundStatus,
-)
-from .templatetags.money import money_amount
-
-
-def _orders() -> QuerySet[Order]:
-    return Order.objects.select_related(
-        "session__workshop", "session__venue", "masterclass"
-    ).prefetch_related(
-        Prefetch(
-            "lines",
-            queryset=OrderLine.objects.select_related("registration__ticket_type"),
-        )
-    )
-
-
-def order_for_viewer(*, reference, user) -> Order:
-    """The order if ``user`` bought it or is staff; ``Http404`` otherwise (not 403: an
-    order's existence is nobody else's business)."""
-    orders = _orders()
-    if not user.is_authenticated:
-        raise Http404
-    if not user.is_staff:
-        orders = orders.filter(buyer=user)
-    try:
-        return orders.get(reference=reference)
-    except (Order.DoesNotExist, ValueError):
-        raise Http404 from None
-
-
-def orders_for_user(*, user) -> QuerySet[Order]:
-    return _orders().filter(buyer=user)
-
-
-def ticket_for_viewer(*, code: str, user) -> Registration:
-    """A confirmed ticket for its buyer, its attendee (by account) or staff."""
-    if not user.is_authenticated:
-        raise Http404
-    tickets = Registration.objects.select_related(
-        "session__workshop", "session__venue", "ticket_type", "order_line__order"
-    ).filter(code=code, status=RegistrationStatus.CONFIRMED)
-    if not user.is_staff:
-        tickets = (
-            tickets.filter(buyer=user)
-            | tickets.filter(attendee_user=user)
-            | tickets.filter(attendee_email__iexact=user.email)
-        )
-    ticket = tickets.first()
-    if ticket is None:
-        raise Http404
-    return ticket
-
-
-def upcoming_tickets_for_user(*, user) -> QuerySet[Registration]:
-    """Confirmed seats the user bought or attends, in sessions that have not ended."""
-    mine = Registration.objects.filter(buyer=user) | Registration.objects.filter(
-        attendee_email__iexact=user.email
-    )
-    return (
-        mine.filter(status=RegistrationStatus.CONFIRMED, session__ends_at__gt=timezone.now())
-        .select_related("session__workshop", "session__venue", "ticket_type")
-        .order_by("session__starts_at", "pk")
-        .distinct()
-    )
-
-
-# --- Refunds --------------------------------------------------------------------------------
-
-# Refunds that take money back or are on their way: ours not yet at Stripe included, so
-# two decisions can never promise more than was paid.
-REFUND_COMMITTED = (RefundStatus.PENDING, RefundStatus.REQUIRES_ACTION, RefundStatus.SUCCEEDED)
-PAID_ORDER_STATES = (OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED)
-
-
-def order_paid_amount(*, order: Order) -> int:
-    """What Stripe took for the order (after any promotion code), in minor units."""
-    return (
-        order.payments.filter(status=PaymentStatus.SUCCEEDED).aggregate(total=Sum("amount"))[
-            "total"
-        ]
-        or 0
-    )
-
-
-def order_refundable_amount(*, order: Order) -> int:
-    """Paid, less every refund Stripe has or that we have decided and not yet sent."""
-    committed = (
-        order.refunds.filter(status__in=REFUND_COMMITTED).aggregate(total=Sum("amount"))["total"]
-        or 0
-    )
-    return max(0, order_paid_amount(order=order) - max(committed, order.amount_refunded))
-
-
-def refunds_for_user(*, user) -> QuerySet[Refund]:
-    """Refunds of the user's orders, newest first (My account)."""
-    return (
-        Refund.objects.filter(order__buyer=user)
-        .select_related("order__session__workshop", "order__masterclass", "registration")
-        .order_by("-created_at", "-pk")
-    )
+from ..models import Order, OrderLine, OrderStatus, Refund
+from .refunds import PAID_ORDER_STATES, REFUND_COMMITTED, order_paid_amount, order_refundable_amount
 
 
 class QuoteKind(StrEnum):
@@ -155,11 +47,6 @@ class RefundQuote:
     def max_amount(self) -> int:
         """The most staff may refund for this seat: its share, less what it already got."""
         return max(0, min(self.seat_share - self.already_refunded, self.order_refundable))
-
-
-def _local(moment: datetime.datetime, session: Session) -> str:
-    local = timezone.localtime(moment, session.tz)
-    return f"{local:%-d %b %Y, %-I:%M %p}"
 
 
 def _seat_share(registration: Registration, order: Order, paid: int) -> int:
@@ -252,7 +139,7 @@ def _quote_explanation(registration: Registration, money: _Money, full_until, pa
         )
     if money.kind == QuoteKind.NONE:
         return (
-            f"The refund deadline passed on {_local(partial_until or full_until, session)}, so "
+            f"The refund deadline passed on {local_datetime(partial_until or full_until, session.tz)}, so "
             "there is no refund. You can still cancel: your seat goes to the next person on "
             "the waiting list."
         )
@@ -263,8 +150,8 @@ def _quote_explanation(registration: Registration, money: _Money, full_until, pa
         )
     else:
         text = (
-            f"The full-refund deadline passed on {_local(full_until, session)}. Until "
-            f"{_local(partial_until, session)} the policy refunds {money.percent} % of the "
+            f"The full-refund deadline passed on {local_datetime(full_until, session.tz)}. Until "
+            f"{local_datetime(partial_until, session.tz)} the policy refunds {money.percent} % of the "
             f"ticket: {amount} back to your original payment method."
         )
     if money.already_refunded:
@@ -362,92 +249,3 @@ def session_cancel_plan(*, session: Session) -> SessionCancelPlan:
 def session_currency(session: Session) -> str:
     ticket = session.ticket_types.first()
     return ticket.currency if ticket else "usd"
-
-
-# --- Memberships ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PlanOffer:
-    """A membership plan as the join page offers it."""
-
-    plan: str
-    label: str
-    amount: int
-    currency: str
-    interval: str  # "month" or "year", as Stripe names recurring intervals
-
-    @property
-    def monthly_amount(self) -> int:
-        return self.amount if self.interval == "month" else round(self.amount / 12)
-
-
-def membership_plan_offers() -> dict[str, PlanOffer]:
-    """Monthly and annual, priced from the "Membership prices" setting."""
-    prices = MembershipSettings.load()
-    currency = (prices.currency or settings.CURRENCY).lower()
-    return {
-        MembershipPlan.MONTHLY: PlanOffer(
-            MembershipPlan.MONTHLY, "Monthly", prices.monthly_amount, currency, "month"
-        ),
-        MembershipPlan.ANNUAL: PlanOffer(
-            MembershipPlan.ANNUAL, "Annual", prices.annual_amount, currency, "year"
-        ),
-    }
-
-
-def memberships_for_user(*, user) -> QuerySet[Membership]:
-    if not user.is_authenticated:
-        return Membership.objects.none()
-    return Membership.objects.filter(user=user)
-
-
-def membership_customer_id(*, user) -> str:
-    """The Stripe customer of the user's latest membership ("" if none), so a member who
-    comes back keeps one customer, one card and one invoice history."""
-    membership = memberships_for_user(user=user).exclude(stripe_customer_id="").first()
-    return membership.stripe_customer_id if membership else ""
-
-
-def membership_past_due(*, user) -> Membership | None:
-    """The membership whose last payment failed, for the site-wide banner."""
-    return memberships_for_user(user=user).filter(status=MembershipStatus.PAST_DUE).first()
-
-
-@dataclass(frozen=True)
-class MembershipSummary:
-    """What My account and the join page say about a user's membership.
-
-    ``kind``: "stripe" (a subscription, live or ended), "complimentary" (an access grant
-    given without a subscription, e.g. staff or the demo member) or "none".
-    """
-
-    kind: str
-    membership: Membership | None = None
-    grant: AccessGrant | None = None
-
-    @property
-    def has_access(self) -> bool:
-        return self.grant is not None
-
-    @property
-    def access_ends_at(self):
-        return self.grant.ends_at if self.grant else None
-
-
-def membership_summary(*, user) -> MembershipSummary:
-    if not user.is_authenticated:
-        return MembershipSummary("none")
-    grant = courses_selectors.user_membership_grant(user=user)
-    memberships = list(memberships_for_user(user=user)[:10])
-    if grant is not None:
-        paid = next(
-            (m for m in memberships if m.stripe_subscription_id == grant.source_reference), None
-        )
-        if paid is None:
-            return MembershipSummary("complimentary", grant=grant)
-        return MembershipSummary("stripe", membership=paid, grant=grant)
-    if memberships:
-        live = next((m for m in memberships if m.is_live), memberships[0])
-        return MembershipSummary("stripe", membership=live)
-    return MembershipSummary("none")

@@ -2,6 +2,7 @@
 
 import io
 import math
+from functools import cache
 
 from django.core.files.images import ImageFile
 
@@ -18,7 +19,10 @@ PALETTES = {
 }
 
 
+@cache
 def _render(palette: str, width: int = 1600, height: int = 1000, seed: int = 1) -> bytes:
+    """Drawn once per process (a blurred 1600x1000 image takes ~0.1 s, and tests seed
+    the demo dozens of times); later seeds reuse the bytes."""
     deep, light, accent = PALETTES[palette]
     img = PILImage.new("RGB", (width, height), light)
     draw = ImageDraw.Draw(img)

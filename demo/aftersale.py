@@ -15,8 +15,6 @@ from wagtail.models import Page
 
 from allauth.account.models import EmailAddress
 
-from cms.demo import content
-from cms.demo.groups import EVENT_STAFF
 from courses import services
 from courses.models import (
     CourseType,
@@ -28,6 +26,8 @@ from courses.models import (
     Venue,
     Workshop,
 )
+from demo import content
+from demo.groups import EVENT_STAFF
 
 WORKSHOP_TITLE = "Neck and Shoulder Myofascial Release"
 PAST_LABEL = "Autumn cohort"

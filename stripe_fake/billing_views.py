@@ -88,7 +88,7 @@ def test_portal(request: HttpRequest, portal_session_id: str) -> HttpResponse:
     customer = fake_stripe.customers.get(portal["customer"]) or {}
     return render(
         request,
-        "payments/test_portal.html",
+        "stripe_fake/test_portal.html",
         {
             "portal": portal,
             "customer": customer,

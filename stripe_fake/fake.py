@@ -1,82 +1,25 @@
-"""State, routes and validation of the Stripe fake. See the package docstring."""
+"""State, routes and validation of the Stripe fake (see README.md); refunds in
+``refunds.py``, Stripe Billing in ``billing.py``."""
 
 import copy
 import hashlib
 import json
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import urlsplit
 
-from payments.gateway import ConnectionFailure, HTTPClientBase, sign_payload
+from .refunds import RefundsMixin
+from .wire import Event, NetworkDown, StripeFakeError, _new_id, decode_form, sample
 
-FIXTURES = Path(__file__).with_name("fixtures.json")
 MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 60 * 60
 
 
-@cache
-def _samples() -> dict:
-    return json.loads(FIXTURES.read_text())["resources"]
-
-
-def sample(resource: str) -> dict:
-    """A deep copy of Stripe's sample object for ``resource`` (e.g. "checkout.session")."""
-    return copy.deepcopy(_samples()[resource])
-
-
-def _new_id(prefix: str) -> str:
-    return f"{prefix}_fake{secrets.token_hex(10)}"
-
-
-def decode_form(body: str) -> dict:
-    """Stripe's form encoding (``a[b][0][c]=1``) back into nested dicts and lists."""
-    root: dict = {}
-    for key, value in parse_qsl(body, keep_blank_values=True):
-        parts = re.findall(r"[^\[\]]+", key)
-        node = root
-        for part in parts[:-1]:
-            node = node.setdefault(part, {})
-        node[parts[-1]] = value
-
-    def listify(node):
-        if isinstance(node, dict):
-            node = {k: listify(v) for k, v in node.items()}
-            if node and all(k.isdigit() for k in node):
-                return [node[k] for k in sorted(node, key=int)]
-        return node
-
-    return listify(root)
-
-
-class NetworkDown(Exception):
-    """The request never reached Stripe (a simulated network failure)."""
-
-
-class StripeFakeError(Exception):
-    def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", **extra):
-        super().__init__(message)
-        self.status = status
-        self.body = {"error": {"type": type_, "message": message, **extra}}
-
-
 @dataclass
-class Event:
-    id: str
-    type: str
-    payload: str
-
-    def signature_header(self, secret: str, timestamp: int | None = None) -> str:
-        return sign_payload(payload=self.payload, secret=secret, timestamp=timestamp)
-
-
-@dataclass
-class FakeStripe:
+class FakeStripe(RefundsMixin):
     """The state of one fake Stripe account. Thread-safe: one lock around every call."""
 
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
@@ -299,114 +242,6 @@ class FakeStripe:
     def payment_intent_retrieve(self, params: dict, intent_id: str) -> dict:
         return self._get(self.payment_intents, intent_id, "intent")
 
-    # --- Refunds ----------------------------------------------------------------------------
-    def _intent_for_refund(self, intent_id: str) -> dict:
-        if intent_id not in self.payment_intents and self.restore_payment is not None:
-            known = self.restore_payment(intent_id)
-            if known:
-                self._restore(intent_id, known)
-        return self._get(self.payment_intents, intent_id, "payment_intent")
-
-    def _restore(self, intent_id: str, known: dict) -> None:
-        """Re-create a succeeded payment this process forgot (a restarted dev server)."""
-        intent = sample("payment_intent")
-        intent.update(
-            id=intent_id,
-            amount=known["amount"],
-            currency=known["currency"],
-            metadata=known.get("metadata") or {},
-            status="requires_payment_method",
-        )
-        self.payment_intents[intent_id] = intent
-        self._succeed(intent)
-        self.charges[intent["latest_charge"]]["amount_refunded"] = known.get("refunded", 0)
-
-    def refund_create(self, params: dict) -> dict:
-        intent_id = params.get("payment_intent")
-        if not intent_id:
-            raise StripeFakeError(
-                400, "One of the following params should be provided: charge, payment_intent."
-            )
-        intent = self._intent_for_refund(intent_id)
-        if intent["status"] != "succeeded":
-            raise StripeFakeError(
-                400, "This PaymentIntent does not have a successful charge to refund."
-            )
-        charge = self.charges[intent["latest_charge"]]
-        unrefunded = charge["amount"] - charge["amount_refunded"]
-        amount = int(params.get("amount") or unrefunded)
-        if unrefunded == 0:
-            raise StripeFakeError(
-                400,
-                f"Charge {charge['id']} has already been refunded.",
-                code="charge_already_refunded",
-            )
-        if amount <= 0 or amount > unrefunded:
-            raise StripeFakeError(
-                400,
-                f"Refund amount ({amount}) is greater than unrefunded amount on charge "
-                f"({unrefunded})",
-                code="amount_too_large",
-                param="amount",
-            )
-        refund = sample("refund")
-        refund.update(
-            id=_new_id("re"),
-            amount=amount,
-            currency=charge["currency"],
-            charge=charge["id"],
-            payment_intent=intent_id,
-            created=int(time.time()),
-            status="pending" if self.refunds_settle_later else "succeeded",
-            reason=params.get("reason"),
-            metadata=params.get("metadata") or {},
-        )
-        self.refunds[refund["id"]] = refund
-        charge["amount_refunded"] += amount
-        charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        self._emit("charge.refunded", charge)
-        self._emit("refund.created", refund)
-        return refund
-
-    def refund_retrieve(self, params: dict, refund_id: str) -> dict:
-        return self._get(self.refunds, refund_id, "refund")
-
-    def refund_list(self, params: dict) -> dict:
-        refunds = [
-            r
-            for r in self.refunds.values()
-            if not params.get("payment_intent") or r["payment_intent"] == params["payment_intent"]
-        ]
-        refunds.sort(key=lambda r: r["created"], reverse=True)
-        limit = int(params.get("limit") or 10)
-        return {
-            "object": "list",
-            "data": refunds[:limit],
-            "has_more": len(refunds) > limit,
-            "url": "/v1/refunds",
-        }
-
-    # --- Simulator actions (Stripe's dashboard and banks) -----------------------------------
-    def dashboard_refund(self, payment_intent_id: str, amount: int | None = None) -> dict:
-        """Someone refunds in Stripe's dashboard: no idempotency key, no metadata of ours."""
-        with self.lock:
-            params = {"payment_intent": payment_intent_id}
-            if amount is not None:
-                params["amount"] = str(amount)
-            return self.refund_create(params)
-
-    def refund_settle(self, refund_id: str, *, status: str = "succeeded") -> dict:
-        """A pending refund reaches its final state; Stripe sends ``refund.updated``."""
-        with self.lock:
-            refund = self._get(self.refunds, refund_id, "refund")
-            refund["status"] = status
-            if status in ("failed", "canceled"):
-                charge = self.charges[refund["charge"]]
-                charge["amount_refunded"] -= refund["amount"]
-                charge["refunded"] = False
-            self._emit("refund.updated", refund)
-            return refund
-
     # --- Simulator actions (the buyer on Stripe's hosted page) -----------------------------
     def checkout_pay(self, session_id: str, *, delayed: bool = False) -> dict:
         """Complete the checkout: paid at once, or (``delayed``) awaiting a bank debit."""
@@ -531,33 +366,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
 fake_stripe = FakeStripe()
 
 
-class FakeHTTPClient(HTTPClientBase):
-    """The SDK's HTTP client hook, answered in-process by a ``FakeStripe``."""
-
-    name = "physiomassage-stripe-fake"
-
-    def __init__(self, stripe: FakeStripe | None = None) -> None:
-        super().__init__()
-        self.stripe = stripe or fake_stripe
-
-    def request(self, method, url, headers, post_data=None, *, _usage=None):
-        try:
-            status, body = self.stripe.handle(
-                method.lower(), url, dict(headers or {}), post_data or ""
-            )
-        except NetworkDown as error:
-            raise ConnectionFailure(str(error)) from error
-        return body, status, {"Request-Id": f"req_fake{secrets.token_hex(6)}"}
-
-    def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
-        raise NotImplementedError("The Stripe fake does not stream.")
-
-    def close(self) -> None:
-        pass
-
-
 __all__ = [
-    "FakeHTTPClient",
     "FakeStripe",
     "NetworkDown",
     "StripeFakeError",

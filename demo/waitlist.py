@@ -8,8 +8,6 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from cms.demo import content
-from cms.demo.workshops import VENUES, _seed_session
 from courses.models import (
     Session,
     Venue,
@@ -17,6 +15,8 @@ from courses.models import (
     WaitlistStatus,
     Workshop,
 )
+from demo import content
+from demo.workshops import VENUES, _seed_session
 
 WORKSHOP_TITLE = "Myofascial Release for the Shoulder Girdle"
 SESSION_DAY = "2027-05-22"

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from cms.demo import content
+from demo import content
 
 
 class Command(BaseCommand):

@@ -56,7 +56,7 @@ def test_checkout(request: HttpRequest, checkout_session_id: str) -> HttpRespons
         ]
     return render(
         request,
-        "payments/test_checkout.html",
+        "stripe_fake/test_checkout.html",
         {"checkout": checkout, "lines": lines, "error": error},
         status=400 if error else 200,
     )

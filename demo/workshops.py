@@ -12,14 +12,6 @@ from django.utils import timezone
 
 from allauth.account.models import EmailAddress
 
-from cms.demo import content
-from cms.demo.groups import (
-    EDITOR_COURSES_PERMISSIONS,
-    EVENT_STAFF,
-    ensure_editors_group,
-    ensure_event_staff_group,
-)
-from cms.demo.images import demo_image
 from courses.models import (
     CourseType,
     Instructor,
@@ -30,6 +22,14 @@ from courses.models import (
     Venue,
     Workshop,
 )
+from demo import content
+from demo.groups import (
+    EDITOR_COURSES_PERMISSIONS,
+    EVENT_STAFF,
+    ensure_editors_group,
+    ensure_event_staff_group,
+)
+from demo.images import demo_image
 
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
