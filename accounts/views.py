@@ -73,7 +73,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
         else:
             text = f"{registration.attendee_name}'s registration is cancelled."
             if result.refund is not None:
-                from payments.templatetags.money import money_amount
+                from courses.formatting import money_amount
 
                 text += (
                     f" {money_amount(result.refund.amount, result.refund.currency)} is being "

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf, certificate_verify_url
+from .formatting import local_datetime
 from .mail import mail_message as _message
 from .models import AttendeeMessage, Certificate, Registration, WaitlistEntry
 from .waitlist_links import waitlist_offer_checkout_url
@@ -77,7 +78,7 @@ def waitlist_offer_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
         template="waitlist_offer",
         subject=(
             f"{'A seat is' if seats == 1 else f'{seats} seats are'} free for you: "
-            f"{session.workshop.title} — book by {deadline:%-d %b, %H:%M %Z}"
+            f"{session.workshop.title} — book by {local_datetime(deadline)}"
         ),
         to=entry.user.email,
         context={

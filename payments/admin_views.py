@@ -13,13 +13,13 @@ from django.views.generic import FormView
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 
 from courses.errors import CoursesError
+from courses.formatting import money_amount
 from courses.models import Registration, Session
 
 from . import selectors, services
 from .errors import PaymentsError
 from .forms import ComplimentaryForm, OrderRefundForm, RegistrationCancelForm, SessionCancelForm
 from .models import Order
-from .templatetags.money import money_amount
 
 REFUND_PERMISSION = "payments.refund_order"
 CHECK_IN_PERMISSION = "courses.check_in_attendees"

@@ -17,6 +17,7 @@ from django.urls import reverse
 import segno
 
 from courses.calendar import session_ics
+from courses.formatting import local_date
 from courses.locators import masterclass_url
 from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
@@ -162,7 +163,7 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
     if order is None and hasattr(registration, "order_line"):
         order = registration.order_line.order
     return _message(
-        subject=f"Cancelled: {session.workshop.title}, {session.local_starts_at:%-d %b %Y}",
+        subject=f"Cancelled: {session.workshop.title}, {local_date(session.local_starts_at)}",
         to=notice.to,
         template="registration_cancelled",
         context={
@@ -197,7 +198,7 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
                 {"order": order, "refunded": refunded, "url": _absolute(order.get_absolute_url())}
             )
     return _message(
-        subject=f"Cancelled: {session.workshop.title}, {session.local_starts_at:%-d %b %Y}",
+        subject=f"Cancelled: {session.workshop.title}, {local_date(session.local_starts_at)}",
         to=notice.to,
         template="session_cancelled",
         context={

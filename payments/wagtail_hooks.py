@@ -18,11 +18,11 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from courses.formatting import money_amount
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 
 from . import admin_views
 from .models import Membership, Order, OrderStatus
-from .templatetags.money import money_amount
 
 
 class OrderPermissionPolicy(ModelPermissionPolicy):

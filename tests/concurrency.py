@@ -6,14 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from django.db import connection
 
-import pytest
-
 from courses import selectors
-
-
-def skip_unless_postgres() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks (set DATABASE_URL); SQLite serialises writers")
 
 
 def slow_seat_count(monkeypatch, seconds: float) -> None:

@@ -1,8 +1,24 @@
+from django.conf import settings
 from django.core.management import call_command
 
 import pytest
 
 from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.page_tree import PageTree, page_tree_create
+
+POSTGRES_ONLY = pytest.mark.skip(
+    reason="needs PostgreSQL (set DATABASE_URL): SQLite serialises every writer, "
+    "so row-lock races and concurrent workers prove nothing there"
+)
+
+
+def pytest_collection_modifyitems(items):
+    """The one place PostgreSQL-only tests are skipped: mark them `postgres`."""
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        return
+    for item in items:
+        if item.get_closest_marker("postgres"):
+            item.add_marker(POSTGRES_ONLY)
 
 
 @pytest.fixture
@@ -16,8 +32,15 @@ def user(db):
 
 
 @pytest.fixture
+def page_tree(db) -> PageTree:
+    """Home, one workshop and one masterclass with their pages: what page tests need."""
+    return page_tree_create()
+
+
+@pytest.fixture
 def demo_site(db):
-    """The demo content, built by the same command `make run` uses."""
+    """The demo content, built by the same command `make run` uses. Slow: only for tests
+    about the demo itself; other page tests use `page_tree`."""
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
 
 

@@ -1,5 +1,9 @@
 """Fast, deterministic tests. SQLite unless DATABASE_URL (CI: PostgreSQL) is set."""
 
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *
 from .base import env
 
@@ -26,3 +30,12 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 SITE_URL = "http://testserver"
 # Tests see every change at once; tests/cms/test_page_cache.py turns the cache on.
 PAGE_CACHE_SECONDS = 0
+
+# A file, not Django's shared in-memory database: the live server of the browser tests
+# answers on several threads, and one SQLite connection shared across them fails under
+# load ("bad parameter or other API misuse"). The process id keeps concurrent runs and
+# xdist workers (pytest-django adds _gw0, _gw1...) apart; the test runner deletes it.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {
+        "NAME": str(Path(tempfile.gettempdir()) / f"physiomassage-test-{os.getpid()}")
+    }

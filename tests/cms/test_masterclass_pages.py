@@ -12,7 +12,7 @@ from courses.models import AccessGrant, AccessSource, LessonProgress, Masterclas
 from courses.services import lesson_progress_record
 from demo import content
 from demo.masterclasses import seed_masterclasses
-from tests.factories import UserFactory, WorkshopFactory
+from tests.factories import AccessGrantFactory, UserFactory, WorkshopFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -32,12 +32,23 @@ def login(email: str) -> Client:
 
 
 @pytest.fixture
-def member(demo_site) -> Client:
+def member(db) -> Client:
+    """The demo's member, with an open membership; made here when the tree (page_tree)
+    has no accounts. Request the tree before this fixture."""
+    from accounts.models import User
+
+    if not User.objects.filter(email=content.MEMBER_EMAIL).exists():
+        AccessGrantFactory(user=UserFactory(email=content.MEMBER_EMAIL))
     return login(content.MEMBER_EMAIL)
 
 
 @pytest.fixture
-def visitor(demo_site) -> Client:
+def visitor(db) -> Client:
+    """The demo's visitor, without access; made here when the tree has no accounts."""
+    from accounts.models import User
+
+    if not User.objects.filter(email=content.VISITOR_EMAIL).exists():
+        UserFactory(email=content.VISITOR_EMAIL)
     return login(content.VISITOR_EMAIL)
 
 
@@ -63,11 +74,11 @@ def test_seeding_again_changes_nothing(demo_site):
     assert AccessGrant.objects.count() == 1
 
 
-def test_library_is_in_the_main_navigation(client, demo_site):
+def test_library_is_in_the_main_navigation(client, page_tree):
     assert f'href="{LIBRARY}"' in client.get("/").content.decode()
 
 
-def test_library_lists_masterclasses_with_lessons_duration_and_access(client, member, demo_site):
+def test_library_lists_masterclasses_with_lessons_duration_and_access(client, demo_site, member):
     html = client.get(LIBRARY).content.decode()
     assert "Persistent Low Back Pain" in html
     assert "The Neck and Shoulder Complex" in html
@@ -80,7 +91,7 @@ def test_library_lists_masterclasses_with_lessons_duration_and_access(client, me
     assert "Membership active" in html
 
 
-def test_visitor_sees_series_page_with_previews_and_paywall(visitor):
+def test_visitor_sees_series_page_with_previews_and_paywall(page_tree, visitor):
     html = visitor.get(SERIES).content.decode()
     assert "Watch the free preview" in html
     assert "Join the membership" in html
@@ -88,7 +99,7 @@ def test_visitor_sees_series_page_with_previews_and_paywall(visitor):
     assert "Soft-tissue work for the lumbar spine" in html
 
 
-def test_visitor_meets_the_paywall_on_a_members_lesson(visitor):
+def test_visitor_meets_the_paywall_on_a_members_lesson(page_tree, visitor):
     response = visitor.get(MEMBERS_ONLY)
     html = response.content.decode()
     assert response.status_code == 200
@@ -100,7 +111,7 @@ def test_visitor_meets_the_paywall_on_a_members_lesson(visitor):
     assert "Handouts" not in html or "available to members" in html
 
 
-def test_anonymous_paywall_links_to_the_membership_and_login(client, demo_site):
+def test_anonymous_paywall_links_to_the_membership_and_login(client, page_tree):
     """Joining starts on the membership page (which has sign-up and log-in, and leads back
     to the lesson); members log in straight from the paywall."""
     html = client.get(MEMBERS_ONLY).content.decode()
@@ -109,14 +120,14 @@ def test_anonymous_paywall_links_to_the_membership_and_login(client, demo_site):
     assert "<video" not in html
 
 
-def test_paywall_offers_the_workshop_that_includes_the_masterclass(visitor):
+def test_paywall_offers_the_workshop_that_includes_the_masterclass(page_tree, visitor):
     masterclass = Masterclass.objects.get(slug="persistent-low-back-pain")
     WorkshopFactory(title="Low Back Pain Intensive").included_masterclasses.add(masterclass)
     html = visitor.get(MEMBERS_ONLY).content.decode()
     assert "Low Back Pain Intensive" in html
 
 
-def test_member_gets_the_player_with_a_working_stream(member):
+def test_member_gets_the_player_with_a_working_stream(page_tree, member):
     html = member.get(MEMBERS_ONLY).content.decode()
     assert "<video" in html
     assert "This lesson is for members." not in html
@@ -127,7 +138,7 @@ def test_member_gets_the_player_with_a_working_stream(member):
     assert 'data-progress-url="/learn/video/progress/"' in html
 
 
-def test_preview_is_playable_by_anyone(client, demo_site):
+def test_preview_is_playable_by_anyone(client, page_tree):
     html = client.get(PREVIEW).content.decode()
     assert "<video" in html
     src = STREAM.search(html).group(1)
@@ -137,14 +148,14 @@ def test_preview_is_playable_by_anyone(client, demo_site):
     assert "Log in</a> to save your progress" in html
 
 
-def test_member_stream_url_does_not_work_for_the_visitor(member, visitor):
+def test_member_stream_url_does_not_work_for_the_visitor(page_tree, member, visitor):
     src = STREAM.search(member.get(MEMBERS_ONLY).content.decode()).group(1)
     response = visitor.get(src)
     assert response.status_code == 403
     assert response.content == b""
 
 
-def test_lesson_resumes_and_progress_shows_everywhere(member):
+def test_lesson_resumes_and_progress_shows_everywhere(demo_site, member):
     from accounts.models import User
 
     user = User.objects.get(email=content.MEMBER_EMAIL)
@@ -179,7 +190,7 @@ def test_lesson_resumes_and_progress_shows_everywhere(member):
     assert "Stopped at 0:12" in dashboard
 
 
-def test_continue_watching_hides_lessons_after_access_ends(member):
+def test_continue_watching_hides_lessons_after_access_ends(page_tree, member):
     from accounts.models import User
 
     user = User.objects.get(email=content.MEMBER_EMAIL)
@@ -196,7 +207,7 @@ def test_continue_watching_hides_lessons_after_access_ends(member):
     assert "Continue watching" not in member.get("/account/").content.decode()
 
 
-def test_staff_preview_every_lesson(demo_site):
+def test_staff_preview_every_lesson(page_tree):
     client = Client()
     client.force_login(UserFactory(is_staff=True))
     assert "<video" in client.get(MEMBERS_ONLY).content.decode()

@@ -12,7 +12,7 @@ def page_cache(settings):
 
 
 def test_anonymous_pages_are_served_from_cache_without_queries(
-    client, demo_site, page_cache, django_assert_num_queries
+    client, page_tree, page_cache, django_assert_num_queries
 ):
     first = client.get("/workshops/")
     assert first["X-Page-Cache"] == "miss"
@@ -34,7 +34,7 @@ def test_seats_left_are_at_most_a_few_seconds_stale(client, demo_site, page_cach
     assert "Only 1 seat left" in client.get("/workshops/").content.decode()
 
 
-def test_logged_in_visitors_and_other_urls_are_never_cached(client, demo_site, page_cache, user):
+def test_logged_in_visitors_and_other_urls_are_never_cached(client, page_tree, page_cache, user):
     client.force_login(user)
     assert "X-Page-Cache" not in client.get("/workshops/")
     client.logout()

@@ -18,7 +18,7 @@ def test_beat_runs_publish_scheduled_every_minute():
     assert entry["schedule"] == 60.0
 
 
-def test_scheduled_workshop_page_goes_live_when_the_task_runs(demo_site, client):
+def test_scheduled_workshop_page_goes_live_when_the_task_runs(page_tree, client):
     index = WorkshopIndexPage.objects.get()
     page = WorkshopPage(
         title="Scheduled Clinic",

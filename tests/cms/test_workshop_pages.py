@@ -76,7 +76,7 @@ def test_listing_filters_by_month_and_city(client, demo_site):
     "params",
     [{"month": "2027-13"}, {"month": "<script>"}, {"city": "x" * 500}, {"month": "9" * 100}],
 )
-def test_bad_filters_get_a_friendly_page_and_change_nothing(client, demo_site, params):
+def test_bad_filters_get_a_friendly_page_and_change_nothing(client, page_tree, params):
     sessions = Session.objects.count()
     response = client.get("/workshops/", params)
     assert response.status_code == 200
@@ -87,7 +87,7 @@ def test_bad_filters_get_a_friendly_page_and_change_nothing(client, demo_site, p
     assert Session.objects.count() == sessions
 
 
-def test_sold_out_session_shows_sold_out_and_no_register_button(client, demo_site):
+def test_sold_out_session_shows_sold_out_and_no_register_button(client, page_tree):
     page, session = add_workshop_page("Sold Out Clinic", capacity=2)
     RegistrationFactory.create_batch(2, ticket_type=session.ticket_types.get())
     html = client.get(page.url).content.decode()
@@ -97,7 +97,7 @@ def test_sold_out_session_shows_sold_out_and_no_register_button(client, demo_sit
     assert "Sold out" in listing
 
 
-def test_closed_registration_says_so(client, demo_site):
+def test_closed_registration_says_so(client, page_tree):
     page, _ = add_workshop_page(
         "Closed Clinic", registration_closes_at=timezone.now() - datetime.timedelta(hours=1)
     )
@@ -105,13 +105,13 @@ def test_closed_registration_says_so(client, demo_site):
     assert "Registration closed" in html
 
 
-def test_cancelled_session_is_marked_and_left_out_of_the_listing(client, demo_site):
+def test_cancelled_session_is_marked_and_left_out_of_the_listing(client, page_tree):
     page, _ = add_workshop_page("Cancelled Clinic", status=SessionStatus.CANCELLED)
     assert "Cancelled" in client.get(page.url).content.decode()
     assert "Cancelled Clinic" not in client.get("/workshops/").content.decode()
 
 
-def test_dates_are_shown_in_the_venue_time_zone(client, demo_site):
+def test_dates_are_shown_in_the_venue_time_zone(client, page_tree):
     venue = VenueFactory(name="Hudson Loft", city="New York", time_zone="America/New_York")
     page, _ = add_workshop_page(
         "East Coast Clinic",
@@ -127,7 +127,7 @@ def test_dates_are_shown_in_the_venue_time_zone(client, demo_site):
     assert "East Coast Clinic" in html
 
 
-def test_workshop_page_shows_sessions_tickets_venue_and_json_ld(client, demo_site):
+def test_workshop_page_shows_sessions_tickets_venue_and_json_ld(client, page_tree):
     page = WorkshopPage.objects.get(slug="physiomassage-training")
     response = client.get(page.url)
     html = response.content.decode()
@@ -158,7 +158,7 @@ def test_workshop_page_shows_sessions_tickets_venue_and_json_ld(client, demo_sit
     assert first["url"].endswith("/workshops/physiomassage-training/")
 
 
-def test_json_ld_escapes_markup_in_editor_text(client, demo_site):
+def test_json_ld_escapes_markup_in_editor_text(client, page_tree):
     page, _ = add_workshop_page("Escapes")
     page.summary = "</script><script>alert(1)</script>"
     page.save_revision().publish()
@@ -168,14 +168,14 @@ def test_json_ld_escapes_markup_in_editor_text(client, demo_site):
     assert "<script>alert(1)" not in html
 
 
-def test_sold_out_offer_in_json_ld(client, demo_site):
+def test_sold_out_offer_in_json_ld(client, page_tree):
     page, session = add_workshop_page("Full House", capacity=1)
     RegistrationFactory(ticket_type=session.ticket_types.get())
     events = json_ld(client.get(page.url).content.decode())
     assert events[0]["offers"][0]["availability"] == "https://schema.org/SoldOut"
 
 
-def test_home_page_links_to_workshops_and_lists_upcoming(client, demo_site):
+def test_home_page_links_to_workshops_and_lists_upcoming(client, page_tree):
     html = client.get("/").content.decode()
     assert 'href="/workshops/"' in html
     assert "Upcoming workshops" in html
@@ -184,7 +184,7 @@ def test_home_page_links_to_workshops_and_lists_upcoming(client, demo_site):
 
 
 def test_workshop_page_query_count_does_not_grow_with_sessions(
-    client, demo_site, django_assert_max_num_queries
+    client, page_tree, django_assert_max_num_queries
 ):
     page, session = add_workshop_page("Many Dates")
     client.get(page.url)
@@ -202,7 +202,7 @@ def test_workshop_page_query_count_does_not_grow_with_sessions(
 
 
 def test_listing_needs_three_queries_whatever_the_number_of_sessions(
-    demo_site, django_assert_num_queries
+    page_tree, django_assert_num_queries
 ):
     from cms.workshops import session_listing
 
@@ -221,7 +221,7 @@ def test_listing_needs_three_queries_whatever_the_number_of_sessions(
         assert len(session_listing().cards) == before + 7
 
 
-def test_editor_can_preview_a_workshop_page(client, demo_site):
+def test_editor_can_preview_a_workshop_page(client, page_tree):
     from django.urls import reverse
 
     from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield

@@ -239,7 +239,7 @@ def test_snippets_for_venues_instructors_and_course_records(admin_client):
     assert admin_client.get(reverse("wagtailsnippets_courses_instructor:list")).status_code == 200
 
 
-def test_workshop_page_editor_lists_sessions_with_edit_links(admin_client, demo_site):
+def test_workshop_page_editor_lists_sessions_with_edit_links(admin_client, page_tree):
     page = WorkshopPage.objects.get(slug="physiomassage-training")
     html = admin_client.get(reverse("wagtailadmin_pages:edit", args=[page.pk])).content.decode()
     assert "Dates and tickets" in html
@@ -284,7 +284,7 @@ def test_event_staff_can_manage_sessions_but_not_pages(client, demo_site):
     assert client.get(reverse("workshop_sessions:index")).status_code == 200
     page = WorkshopPage.objects.first()
     response = client.get(reverse("wagtailadmin_pages:edit", args=[page.pk]))
-    assert response.status_code in (302, 403)
+    assert response.status_code == 302 and response.url == reverse("wagtailadmin_home")
     session = SessionFactory(status=SessionStatus.SCHEDULED)
     assert client.get(reverse("workshop_sessions:edit", args=[session.pk])).status_code == 200
 

@@ -122,7 +122,8 @@ def test_forged_code_is_404(client, ended_session):
     attended(ended_session)
     services.certificate_issue_for_session(session=ended_session)
     assert client.get("/certificates/forged-code-0000/").status_code == 404
-    assert client.get("/certificates/forged-code-0000/pdf/").status_code in (302, 404)
+    pdf = client.get("/certificates/forged-code-0000/pdf/")
+    assert pdf.status_code == 302 and pdf.url.startswith("/accounts/login/")
 
 
 def test_only_the_attendee_downloads_the_pdf(client, ended_session):

@@ -6,7 +6,13 @@ from django.utils import timezone
 import pytest
 
 from courses import services
-from courses.errors import SessionFull, TicketAlreadyUsed, TicketNotFound, TicketNotValid
+from courses.errors import (
+    SessionFull,
+    TicketAlreadyUsed,
+    TicketNotFound,
+    TicketNotValid,
+    TicketWrongSession,
+)
 from courses.models import Registration, RegistrationStatus
 from tests.factories import RegistrationFactory, SessionFactory, TicketTypeFactory, UserFactory
 
@@ -51,7 +57,7 @@ def test_unknown_code_and_other_sessions_ticket_are_refused(ticket_type):
     with pytest.raises(TicketNotFound, match="Unknown ticket"):
         services.registration_check_in(session=ticket_type.session, code="forged-code")
     other = RegistrationFactory()
-    with pytest.raises(Exception, match="Wrong session"):
+    with pytest.raises(TicketWrongSession, match="Wrong session"):
         services.registration_check_in(session=ticket_type.session, code=other.code)
 
 

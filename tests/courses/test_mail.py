@@ -10,7 +10,7 @@ import pytest
 
 from courses.mail import mail_message, mail_send_once
 from courses.models import WaitlistEntry
-from tests.concurrency import rush, skip_unless_postgres
+from tests.concurrency import rush
 from tests.factories import WaitlistEntryFactory
 
 
@@ -101,7 +101,6 @@ def test_messages_have_text_and_html_from_the_templates(db):
 def test_two_concurrent_senders_send_once():
     """Two workers run the same task at the same moment: one conditional UPDATE wins.
     The control shows the race is real: a read-then-write claim lets both send."""
-    skip_unless_postgres()
     entry = WaitlistEntryFactory()
     sends = []
     lock = threading.Lock()

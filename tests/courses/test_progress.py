@@ -149,6 +149,9 @@ def test_preview_progress_is_saved_for_signed_in_visitors(video, masterclass):
     assert (
         post(logged_in(user), {"token": token, "position": 12, "duration": 600}).status_code == 200
     )
+    progress = LessonProgress.objects.get()
+    assert (progress.user, progress.lesson_key, progress.position_seconds) == (user, "7", 12)
+    assert (progress.masterclass, progress.video) == (masterclass, video)
 
 
 def test_progress_needs_csrf(member, video, masterclass):

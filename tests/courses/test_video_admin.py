@@ -74,7 +74,7 @@ def test_video_list_and_chooser_work_for_editors(admin_client):
     assert admin_client.get("/admin/snippets/choose/courses/video/").status_code == 200
 
 
-def test_editor_chooses_a_video_on_the_lesson_page(admin_client, demo_site):
+def test_editor_chooses_a_video_on_the_lesson_page(admin_client, page_tree):
     from cms.models import LessonPage
 
     lesson = LessonPage.objects.filter(video__isnull=False).first()

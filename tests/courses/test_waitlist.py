@@ -431,7 +431,7 @@ def test_offer_email_is_sent_once(sold_out, run_on_commit):
     assert "A seat is free for you" in message.subject
     assert "/payments/register/" in message.body and "offer=" in message.body
     local = timezone.localtime(entry.offer_expires_at, ticket.session.tz)
-    assert f"{local:%H:%M}" in message.body  # the deadline, in the venue's time zone
+    assert f"{local:%-I:%M %p}" in message.body  # the deadline, in the venue's time zone
     assert message.alternatives[0].content.count("Complete your purchase") == 1
 
 

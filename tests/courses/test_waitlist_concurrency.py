@@ -17,17 +17,12 @@ from courses import selectors, services
 from courses.errors import CoursesError
 from courses.models import WaitlistEntry, WaitlistStatus
 from courses.services import SeatRequest
-from tests.concurrency import rush, skip_unless_postgres, slow_seat_count
+from tests.concurrency import rush, slow_seat_count
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 PUBLIC_BUYERS = 12
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    skip_unless_postgres()
 
 
 @pytest.fixture

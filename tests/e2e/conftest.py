@@ -83,7 +83,8 @@ def _close(context) -> None:
 @pytest.fixture
 def live(live_server):
     """The running site. Transactional: Django flushes the database after each test, so
-    journeys build what they need with seed_demo (which also restores Wagtail's roots)."""
+    journeys build what they need with page_tree or, for the demo's accounts and orders,
+    demo_site (both restore Wagtail's roots first)."""
     return live_server
 
 

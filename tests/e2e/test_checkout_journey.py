@@ -24,7 +24,7 @@ def _fresh_fake():
 
 
 @pytest.fixture
-def therapist(transactional_db, demo_site):
+def therapist(transactional_db, page_tree):
     return UserFactory(email="maya.chen@example.com", full_name="Maya Chen")
 
 

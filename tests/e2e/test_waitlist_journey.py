@@ -31,7 +31,7 @@ def _fresh_fake():
 
 
 @pytest.fixture
-def sold_out_page(transactional_db, demo_site):
+def sold_out_page(transactional_db, page_tree):
     """A published workshop page whose only session has all six seats sold."""
     session = SessionFactory(capacity=6, workshop__title=TITLE)
     ticket = TicketTypeFactory(session=session, name="Standard", price_amount=27900)

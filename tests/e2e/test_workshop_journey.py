@@ -16,7 +16,7 @@ def choose_in_modal(page, button_name: str, item: str) -> None:
     page.get_by_role("button", name=button_name).click()
     modal = page.locator(".modal.fade.in, .modal[aria-hidden='false'], .modal.show").first
     modal.get_by_role("link", name=item).first.click()
-    page.wait_for_timeout(300)
+    modal.wait_for(state="hidden")  # the choice is made once the chooser closes
 
 
 def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_cents: str) -> None:

@@ -22,17 +22,12 @@ from courses.services import SeatRequest
 from payments import services as payment_services
 from payments.models import Order, OrderStatus, StripeEvent
 from stripe_fake.delivery import event_deliver
-from tests.concurrency import rush, skip_unless_postgres, slow_seat_count
+from tests.concurrency import rush, slow_seat_count
 from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 24
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    skip_unless_postgres()
 
 
 @pytest.fixture

@@ -286,7 +286,7 @@ def test_buyer_sees_start_watching_my_masterclasses_and_the_receipt_link(
     assert "<video" in lesson and "This lesson is for members." not in lesson
 
 
-def test_anonymous_paywall_links_to_the_offer_without_a_form(client, demo_site):
+def test_anonymous_paywall_links_to_the_offer_without_a_form(client, page_tree):
     masterclass = Masterclass.objects.get(slug="persistent-low-back-pain")
     html = client.get(SERIES).content.decode()
     assert f'href="{buy_url(masterclass)}"' in html

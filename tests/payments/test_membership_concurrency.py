@@ -7,17 +7,12 @@ from courses.models import AccessGrant
 from payments import gateway
 from payments.models import Membership
 from payments.services import memberships
-from tests.concurrency import rush, skip_unless_postgres
+from tests.concurrency import rush
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 THREADS = 12
-
-
-@pytest.fixture(autouse=True)
-def _postgres_only():
-    skip_unless_postgres()
 
 
 def test_concurrent_syncs_of_a_new_subscription_make_one_membership(stripe_fake):

@@ -285,7 +285,7 @@ def test_my_account_membership_card(member_client, user, stripe_fake, deliver):
     assert date_format(timezone.localtime(membership.current_period_end), "j F Y") in body
 
 
-def test_paywall_and_library_link_to_the_join_page(client, demo_site):
+def test_paywall_and_library_link_to_the_join_page(client, page_tree):
     body = client.get(LESSON.rsplit("/", 2)[0] + "/").content.decode()
     assert f'href="{JOIN}?next=/masterclasses/persistent-low-back-pain/"' in body
     library = client.get("/masterclasses/").content.decode()

@@ -131,25 +131,26 @@ def test_submitting_the_refund_form_twice_refunds_once(
 
 
 @pytest.mark.parametrize(
-    ("amount", "reason", "message"),
+    ("amount", "reason", "message", "status"),
     [
-        ("698.01", "Too much", "At most $698.00 can still be refunded"),
-        ("-5", "Negative", "greater than or equal to 0.01"),
-        ("0", "Nothing", "greater than or equal to 0.01"),
-        ("abc", "Junk", "Enter a number"),
-        ("10.00", "", "This field is required"),
-        ("10.00", "   ", "This field is required"),
+        # The form is valid; the refund service refuses the amount.
+        ("698.01", "Too much", "At most $698.00 can still be refunded", 400),
+        ("-5", "Negative", "greater than or equal to 0.01", 200),
+        ("0", "Nothing", "greater than or equal to 0.01", 200),
+        ("abc", "Junk", "Enter a number", 200),
+        ("10.00", "", "This field is required", 200),
+        ("10.00", "   ", "This field is required", 200),
     ],
 )
 def test_bad_refund_input_is_refused_and_changes_nothing(
-    staff_client, order, stripe_fake, amount, reason, message
+    staff_client, order, stripe_fake, amount, reason, message, status
 ):
     page = staff_client.get(_refund_url(order))
     stripe_fake.requests.clear()
     response = staff_client.post(
         _refund_url(order), {"amount": amount, "reason": reason, "key": _form_key(page)}
     )
-    assert response.status_code in (200, 400)
+    assert response.status_code == status
     assert message in response.content.decode()
     assert not Refund.objects.exists() and not stripe_fake.requests
     order.refresh_from_db()
@@ -265,8 +266,10 @@ def test_people_without_the_permission_are_kept_out(client, order, stripe_fake):
         assert response.status_code == 302 and "login" in response.url
     client.force_login(UserFactory())  # a therapist: no admin at all
     for url in urls:
-        assert client.get(url).status_code in (302, 403)
-        assert client.post(url, {"amount": "10", "reason": "x"}).status_code in (302, 403)
+        response = client.get(url)
+        assert response.status_code == 302 and "login" in response.url
+        response = client.post(url, {"amount": "10", "reason": "x"})
+        assert response.status_code == 302 and "login" in response.url
     editor = UserFactory(is_staff=True)
     editor.user_permissions.add(Permission.objects.get(codename="access_admin"))
     client.force_login(editor)  # in the admin, but not allowed: Wagtail sends them home
