@@ -7,6 +7,7 @@ from celery import shared_task
 from . import selectors, services
 from .models import Session
 from .retry import TASK_RETRY
+from .services.outbox import outbox_add
 
 
 @shared_task(**TASK_RETRY)
@@ -23,7 +24,7 @@ def reminders_send_due() -> int:
     for registration_id, kind in due:
         reminder = services.reminder_claim(registration_id=registration_id, kind=kind)
         if reminder is not None:
-            reminder_send.delay_on_commit(reminder.pk)
+            outbox_add(reminder_send, reminder.pk)  # claimed now: its send must not be lost
             claimed += 1
     return claimed
 
@@ -48,10 +49,7 @@ def certificates_issue_for_session(session_id: int, issued_by_id: int | None = N
 
     session = Session.objects.select_related("workshop", "venue").get(pk=session_id)
     issued_by = get_user_model().objects.filter(pk=issued_by_id).first() if issued_by_id else None
-    certificates = services.certificate_issue_for_session(session=session, issued_by=issued_by)
-    for certificate in certificates:
-        certificate_email_send.delay_on_commit(certificate.pk)
-    return len(certificates)
+    return len(services.certificates_issue_and_send(session=session, issued_by=issued_by))
 
 
 @shared_task(**TASK_RETRY)
