@@ -18,6 +18,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from courses.exports import SafeExportIndexView
 from courses.formatting import money_amount
 from courses.models import Registration, RegistrationStatus, Session, SessionStatus
 
@@ -102,7 +103,7 @@ class OrderInspectView(generic.InspectView):
         return money_amount(self.object.amount_refunded, self.object.currency)
 
 
-class OrderIndexView(generic.IndexView):
+class OrderIndexView(SafeExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _order_refund_url(instance, self.request.user):
@@ -119,7 +120,7 @@ class RegistrationInspectView(generic.InspectView):
         return buttons
 
 
-class RegistrationIndexView(generic.IndexView):
+class RegistrationIndexView(SafeExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _registration_cancel_url(instance, self.request.user):
@@ -336,6 +337,7 @@ class MembershipViewSet(ModelViewSet):
     """Bookings → Memberships: read-only list, filters, search, export and inspect."""
 
     model = Membership
+    index_view_class = SafeExportIndexView
     name = "memberships"
     icon = "group"
     menu_label = "Memberships"

@@ -20,13 +20,18 @@ def _orders() -> QuerySet[Order]:
     )
 
 
+# Who may see anyone's orders and tickets: a permission (event staff hold it), never
+# ``is_staff`` (editors are staff for the CMS and must not see buyers' data or money).
+VIEW_ANY_ORDER = "payments.view_order"
+
+
 def order_for_viewer(*, reference, user) -> Order:
-    """The order if ``user`` bought it or is staff; ``Http404`` otherwise (not 403: an
-    order's existence is nobody else's business)."""
+    """The order if ``user`` bought it or may view any order; ``Http404`` otherwise (not
+    403: an order's existence is nobody else's business)."""
     orders = _orders()
     if not user.is_authenticated:
         raise Http404
-    if not user.is_staff:
+    if not user.has_perm(VIEW_ANY_ORDER):
         orders = orders.filter(buyer=user)
     try:
         return orders.get(reference=reference)
@@ -39,13 +44,14 @@ def orders_for_user(*, user) -> QuerySet[Order]:
 
 
 def ticket_for_viewer(*, code: str, user) -> Registration:
-    """A confirmed ticket for its buyer, its attendee (by account) or staff."""
+    """A confirmed ticket for its buyer, its attendee (by account) or whoever may view
+    any order."""
     if not user.is_authenticated:
         raise Http404
     tickets = Registration.objects.select_related(
         "session__workshop", "session__venue", "ticket_type", "order_line__order"
     ).filter(code=code, status=RegistrationStatus.CONFIRMED)
-    if not user.is_staff:
+    if not user.has_perm(VIEW_ANY_ORDER):
         tickets = (
             tickets.filter(buyer=user)
             | tickets.filter(attendee_user=user)

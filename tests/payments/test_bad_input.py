@@ -156,7 +156,7 @@ def test_someone_elses_order_and_ticket_are_404(client, user, free_session):
     assert client.get(reverse("payments:ticket_ics", kwargs={"code": code})).status_code == 404
     client.logout()
     assert client.get(order.get_absolute_url()).status_code == 302  # to the login page
-    client.force_login(UserFactory(is_staff=True))
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
     assert client.get(order.get_absolute_url()).status_code == 200
 
 
