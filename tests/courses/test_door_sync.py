@@ -20,6 +20,7 @@ from tests.factories import RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+ID = "0b0c5a4e-1d2f-4e43-9a52-0d5f3c1b7a11"
 LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 
@@ -182,15 +183,25 @@ def test_the_door_list_has_only_what_the_door_needs_and_a_delta(session, staff_u
         ('{"actions": []}', "no actions"),
         ('{"actions": [{"kind": "check_in"}]}', "no “id”"),
         ('{"actions": [{"id": "x", "kind": "check_in"}]}', "not a UUID"),
+        (json.dumps({"actions": [{"id": ID, "kind": "dance"}]}), "unknown kind"),
         (
-            '{"actions": [{"id": "%s", "kind": "dance", "registration": 1, "device_time": "x"}]}'
-            % uuid.uuid4(),
-            "unknown kind",
+            json.dumps(
+                {
+                    "actions": [
+                        {
+                            "id": ID,
+                            "kind": "check_in",
+                            "registration": 1,
+                            "device_time": "2026-11-30T09:02:00",
+                        }
+                    ]
+                }
+            ),
+            "with a zone",
         ),
         (
-            '{"actions": [{"id": "%s", "kind": "check_in", "registration": 1, '
-            '"device_time": "2026-11-30T09:02:00"}]}' % uuid.uuid4(),
-            "with a zone",
+            json.dumps({"actions": [{"id": ID, "kind": "check_in", "registration": "1"}]}),
+            "not a number",
         ),
     ],
 )
