@@ -3,9 +3,9 @@
 import datetime
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -31,6 +31,9 @@ from courses.models import (
     TicketType,
 )
 from courses.services.locking import session_lock
+
+# The signed-in member of staff (settings.AUTH_USER_MODEL); courses does not import accounts.
+StaffUser = Any
 
 # --- Check-in ---------------------------------------------------------------------------
 
@@ -65,7 +68,7 @@ def registration_check_in(
     session: Session,
     code: str | None = None,
     registration_id: int | None = None,
-    staff: AbstractBaseUser | None = None,
+    staff: StaffUser | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Admit one attendee, found by ticket code (scanner, typed code) or by id (list).
@@ -106,7 +109,7 @@ def registration_check_out(
     *,
     session: Session,
     registration_id: int,
-    staff: AbstractBaseUser | None = None,
+    staff: StaffUser | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Record that the attendee stayed to the end: full attendance earns the certificate."""
@@ -142,7 +145,7 @@ def registration_create_walk_in(
     complimentary: bool = False,
     override_capacity: bool = False,
     check_in: bool = True,
-    staff: AbstractBaseUser | None = None,
+    staff: StaffUser | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """A confirmed seat added at the door (paid there, or complimentary).
@@ -257,8 +260,8 @@ def door_actions_parse(*, payload: object) -> list[DoorActionInput]:
     return actions
 
 
-def _by(staff: AbstractBaseUser | None) -> str:
-    return f" by {staff.get_full_name()}" if staff is not None else ""  # type: ignore[attr-defined]
+def _by(staff: StaffUser | None) -> str:
+    return f" by {staff.get_full_name()}" if staff is not None else ""
 
 
 def _door_check_in(
@@ -360,7 +363,7 @@ def _door_action_apply(
 def check_in_actions_apply(
     *,
     session: Session,
-    staff: AbstractBaseUser | None,
+    staff: StaffUser | None,
     actions: list[DoorActionInput],
     now: datetime.datetime | None = None,
 ) -> list[DoorActionResult]:

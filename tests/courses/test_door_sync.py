@@ -32,9 +32,8 @@ def at(hour: int, minute: int) -> datetime.datetime:
 @pytest.fixture
 def session(ticket_type):
     session = ticket_type.session
-    session.venue.timezone = "America/Los_Angeles"
-    session.venue.save()
-    session.refresh_from_db()
+    session.time_zone = "America/Los_Angeles"
+    session.save(update_fields=["time_zone"])
     return session
 
 
