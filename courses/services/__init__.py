@@ -26,6 +26,7 @@ from courses.services.aftersale import (
     certificate_email_send,
     certificate_issue_for_session,
     certificate_reissue,
+    certificates_issue_and_send,
     reminder_claim,
     reminder_send,
 )
@@ -92,6 +93,7 @@ __all__ = [
     "certificate_email_send",
     "certificate_issue_for_session",
     "certificate_reissue",
+    "certificates_issue_and_send",
     "check_in_actions_apply",
     "door_actions_parse",
     "holds_expire",

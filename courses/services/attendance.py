@@ -20,7 +20,7 @@ from courses.errors import (
     TicketNotValid,
     TicketWrongSession,
 )
-from courses.formatting import local_time
+from courses.formatting import local_datetime, local_time
 from courses.models import (
     DoorAction,
     DoorActionKind,
@@ -36,11 +36,6 @@ from courses.services.locking import session_lock
 StaffUser = Any
 
 # --- Check-in ---------------------------------------------------------------------------
-
-
-def _local_time(moment: datetime.datetime, session: Session) -> str:
-    local = timezone.localtime(moment, session.tz)
-    return f"{local:%a %d %b, %H:%M}"
 
 
 def _refuse_unusable(registration: Registration) -> None:
@@ -96,7 +91,7 @@ def registration_check_in(
         if registration.checked_in_at is not None:
             raise TicketAlreadyUsed(
                 f"Already used: {registration.attendee_name} was checked in at "
-                f"{_local_time(registration.checked_in_at, session)}."
+                f"{local_datetime(registration.checked_in_at, session.tz)}."
             )
         registration.checked_in_at = now
         registration.checked_in_by = staff
@@ -126,7 +121,7 @@ def registration_check_out(
         if registration.checked_out_at is not None:
             raise TicketAlreadyUsed(
                 f"{registration.attendee_name} was already checked out at "
-                f"{_local_time(registration.checked_out_at, session)}."
+                f"{local_datetime(registration.checked_out_at, session.tz)}."
             )
         registration.checked_out_at = now
         registration.checked_out_by = staff
