@@ -435,9 +435,9 @@
   function tick() {
     if (!navigator.onLine) {
       goOffline();
-      return;
+      return Promise.resolve();
     }
-    (queue.length ? sync() : refresh());
+    return queue.length ? sync() : refresh();
   }
 
   // --- Wiring -----------------------------------------------------------------------------

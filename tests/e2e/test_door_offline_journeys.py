@@ -233,3 +233,18 @@ def test_the_check_in_page_passes_axe_and_fits_the_screen(browser, live, demo_si
     assert violations == [], json.dumps(violations, indent=1)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     close(context)
+
+
+def test_staff_without_the_permission_get_nothing_kept_on_the_device(page, live, demo_site):
+    log_in(page, live, content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD)
+    session = upcoming("Ana Torres").session
+    response = page.goto(f"{live.url}/staff/sessions/{session.pk}/check-in/")
+    assert response.status == 403
+    api = page.evaluate(
+        "(url) => fetch(url).then((r) => r.status)",
+        f"/staff/sessions/{session.pk}/door/attendees/",
+    )
+    assert api == 403
+    assert page.evaluate("caches.keys()") == []
+    assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((db) => db.name))") == []
+    assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
