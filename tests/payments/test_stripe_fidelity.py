@@ -233,10 +233,13 @@ def test_a_validation_error_is_not_saved_so_the_corrected_retry_runs(stripe_fake
 def test_an_executed_request_is_replayed_and_other_parameters_are_refused(
     stripe_fake, client, driver
 ):
-    first = driver.payment_checkout("F1", key="same-key")
-    assert driver.payment_checkout("F1", key="same-key").id == first.id
+    expires_at = int(time.time()) + 45 * 60  # the same parameters, to the second
+    first = driver.payment_checkout("F1", key="same-key", expires_at=expires_at)
+    assert driver.payment_checkout("F1", key="same-key", expires_at=expires_at).id == first.id
     with pytest.raises(stripe.IdempotencyError, match="same parameters"):
-        driver.payment_checkout("F1", key="same-key", customer_email="other@example.org")
+        driver.payment_checkout(
+            "F1", key="same-key", expires_at=expires_at, customer_email="other@example.org"
+        )
     assert len(stripe_fake.checkout_sessions) == 1
 
 
