@@ -24,6 +24,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from .formatting import money_amount
+from .money_fields import MoneyAmountField
 from .storage import private_media_storage, video_upload_to
 
 TIME_ZONE_CHOICES = [
@@ -263,12 +264,15 @@ class TicketType(models.Model):
     session = ParentalKey(Session, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(max_length=80, help_text="E.g. Early bird, Standard, Student.")
     description = models.CharField(max_length=255, blank=True)
-    price_amount = models.PositiveIntegerField(
-        "price (cents)", help_text="In cents: 34900 is $349.00. 0 makes the ticket free."
+    price_amount = MoneyAmountField(
+        "price", help_text="In dollars: 349 is $349.00. 0 makes the ticket free."
     )
     currency = models.CharField(max_length=3, default="usd")
-    members_price_amount = models.PositiveIntegerField(
-        "members' price (cents)", null=True, blank=True
+    members_price_amount = MoneyAmountField(
+        "members' price",
+        null=True,
+        blank=True,
+        help_text="In dollars.",
     )
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(
@@ -358,6 +362,23 @@ class Registration(models.Model):
     complimentary = models.BooleanField(default=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Server time of the last change at the door: the delta cursor of the offline list
+    # (check-in times are device times and may lie in the past when a device syncs late).
+    door_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -510,11 +531,11 @@ class Masterclass(index.Indexed, models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.TextField(blank=True, help_text="One or two sentences for listings.")
-    price_amount = models.PositiveIntegerField(
-        "one-time price (cents)",
+    price_amount = MoneyAmountField(
+        "one-time price",
         null=True,
         blank=True,
-        help_text="In cents: 14900 is $149.00. Leave empty when it is for members only.",
+        help_text="In dollars: 149 is $149.00. Leave empty when it is for members only.",
     )
     currency = models.CharField(max_length=3, default="usd")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -810,6 +831,48 @@ class AttendeeMessage(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class DoorActionKind(models.TextChoices):
+    CHECK_IN = "check_in", "Check-in"
+    CHECK_OUT = "check_out", "Check-out"
+
+
+class DoorActionOutcome(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    ALREADY = "already", "Already done (an earlier scan won)"
+    REFUSED = "refused", "Refused"
+    FLAGGED = "flagged", "Flagged for staff"
+
+
+class DoorAction(models.Model):
+    """One check-in or check-out a door device sent, kept once per client id.
+
+    The device makes the id when staff act (often offline); the unique constraint makes a
+    replayed batch change nothing, and the stored outcome is what the replay answers."""
+
+    client_id = models.UUIDField()
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="door_actions")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="door_actions"
+    )
+    kind = models.CharField(max_length=10, choices=DoorActionKind.choices)
+    device_time = models.DateTimeField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=DoorActionOutcome.choices)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["device_time", "client_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client_id"], name="door_action_once_per_client_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.registration_id} ({self.outcome})"
 
 
 class OutboxEntry(models.Model):

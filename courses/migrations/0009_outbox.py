@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0006_waitlist_entry_ended_notice'),
+        ('courses', '0008_door_actions'),
     ]
 
     operations = [
