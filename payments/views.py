@@ -97,6 +97,9 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             context["error"] = "This session is sold out."
             return render(request, "payments/register_sold_out.html", context)
         formset = AttendeeFormSet(request.POST)
+        if any("ticket_type" in form.errors for form in formset):
+            # The ticket is a hidden field: its error would otherwise show nowhere.
+            context["error"] = "A ticket in this form is not one this session offers."
         if formset.is_valid():
             seat_requests = [
                 SeatRequest(

@@ -137,6 +137,16 @@ def test_garbage_hidden_fields_rerender_the_form(client, user):
     _assert_nothing_written()
 
 
+def test_a_garbage_ticket_type_alone_says_what_is_wrong(client, user):
+    ticket = TicketTypeFactory()
+    client.force_login(user)
+    data = attendee_post(_seats(ticket, 1)) | {"form-0-ticket_type": "abc"}
+    response = client.post(register_url(ticket.session, **{str(ticket.pk): 1}), data)
+    assert response.status_code == 200
+    assert "A ticket in this form is not one this session offers." in response.content.decode()
+    _assert_nothing_written()
+
+
 def test_unknown_or_cancelled_session_is_404(client, user):
     client.force_login(user)
     assert client.get(reverse("payments:register", kwargs={"session_id": 999})).status_code == 404
