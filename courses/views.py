@@ -235,6 +235,7 @@ def staff_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
             "query": query,
             "counts": selectors.session_check_in_counts(session=session),
             "has_ended": session.ends_at <= timezone.now(),
+            "check_in_early": selectors.session_check_in_is_early(session=session),
             "scan_url": reverse("courses:staff_scan", args=[session.pk]),
         },
     )

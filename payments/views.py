@@ -25,6 +25,7 @@ from .emails import ticket_qr_svg
 from .errors import AlreadyHasAccess, PaymentsError
 from .forms import AttendeeFormSet, parse_quantities
 from .models import OrderStatus
+from .ticket_links import KEY_PARAM, ticket_link_is_valid
 
 
 def _session_context(session: Session, now, offer=None) -> dict:
@@ -256,9 +257,11 @@ def checkout_return(request: HttpRequest, reference) -> HttpResponse:
     return redirect(order)
 
 
-@login_required
 def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
-    ticket = selectors.ticket_for_viewer(code=code, user=request.user)
+    signed = ticket_link_is_valid(code=code, key=request.GET.get(KEY_PARAM, ""))
+    if not signed and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    ticket = selectors.ticket_for_viewer(code=code, user=request.user, signed_link=signed)
     return render(
         request,
         "payments/ticket_detail.html",
@@ -266,9 +269,11 @@ def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
 def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
-    ticket = selectors.ticket_for_viewer(code=code, user=request.user)
+    signed = ticket_link_is_valid(code=code, key=request.GET.get(KEY_PARAM, ""))
+    if not signed and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    ticket = selectors.ticket_for_viewer(code=code, user=request.user, signed_link=signed)
     url = request.build_absolute_uri(reverse("payments:ticket", kwargs={"code": code}))
     response = HttpResponse(
         session_ics(session=ticket.session, url=url), content_type="text/calendar"

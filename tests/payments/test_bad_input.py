@@ -170,6 +170,26 @@ def test_someone_elses_order_and_ticket_are_404(client, user, free_session):
     assert client.get(order.get_absolute_url()).status_code == 200
 
 
+def test_the_signed_ticket_link_opens_without_an_account_and_a_forged_one_does_not(
+    client, user, free_session
+):
+    from payments.ticket_links import ticket_link_path
+
+    session, ticket = free_session
+    client.force_login(user)
+    code = book(client, session, ticket, n=1).lines.get().registration.code
+    client.logout()
+    page = client.get(ticket_link_path(code=code))
+    assert page.status_code == 200
+    assert code in page.content.decode()
+    key = ticket_link_path(code=code).split("key=")[1]
+    calendar = client.get(reverse("payments:ticket_ics", kwargs={"code": code}) + f"?key={key}")
+    assert calendar.status_code == 200
+    forged = reverse("payments:ticket", kwargs={"code": code}) + "?key=forged"
+    assert client.get(forged).status_code == 302  # to the login page
+    assert client.get(reverse("payments:ticket", kwargs={"code": code})).status_code == 302
+
+
 def _event_body(event_id="evt_forged"):
     return json.dumps(
         {
