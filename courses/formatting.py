@@ -181,9 +181,10 @@ def local_time_zoned(moment: datetime.datetime | None, tz: Zone = None) -> str:
     Without ``tz`` the site's zone is used."""
     if moment is None:
         return ""
-    local = timezone.localtime(moment, _zone(tz)) if timezone.is_aware(moment) else moment
-    zone = local.strftime("%Z")
-    return f"{_clock(local)} {zone}" if zone else _clock(local)
+    zone = _zone(tz) if tz else None
+    local = timezone.localtime(moment, zone) if timezone.is_aware(moment) else moment
+    label = local.strftime("%Z")
+    return f"{_clock(local)} {label}" if label else _clock(local)
 
 
 def local_datetime(moment: datetime.datetime | None, tz: Zone = None) -> str:
