@@ -24,7 +24,7 @@ from cms.models import (
 from courses.models import Certificate, Registration, RegistrationStatus, Session, SessionStatus
 from demo import content
 from payments.models import Order
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, _close
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -81,8 +81,7 @@ def _walk(browser, live, request, urls: list[str], login: tuple[str, str] | None
             shots(url.strip("/").replace("/", "-") or "home")
         assert not problems, "\n".join(problems)
     finally:
-        page.goto("about:blank")
-        context.close()
+        _close(context)
 
 
 def _first_url(model) -> str:
