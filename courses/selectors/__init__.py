@@ -40,6 +40,14 @@ from courses.selectors.listings import (
     workshop_sessions_for_admin,
     workshop_upcoming_sessions,
 )
+from courses.selectors.planning import (
+    UPCOMING_DAYS,
+    calendar_filter_choices,
+    calendar_sessions,
+    sessions_coming_up,
+    workshops_with_latest_session,
+    workshops_without_upcoming_date,
+)
 from courses.selectors.seats import (
     FEW_SEATS_THRESHOLD,
     Availability,
@@ -72,6 +80,7 @@ from courses.selectors.waitlist import (
 
 __all__ = [
     "FEW_SEATS_THRESHOLD",
+    "UPCOMING_DAYS",
     "Availability",
     "CheckInCounts",
     "TicketQuantities",
@@ -79,6 +88,8 @@ __all__ = [
     "ViewerAccess",
     "access_grants_active",
     "availability_of",
+    "calendar_filter_choices",
+    "calendar_sessions",
     "certificate_visible_to",
     "lesson_progress_for_user",
     "lesson_progress_recent",
@@ -99,6 +110,7 @@ __all__ = [
     "session_sold_out",
     "session_waitlist",
     "session_waitlist_history",
+    "sessions_coming_up",
     "sessions_needing_certificates",
     "sessions_with_seats",
     "staff_sessions",
@@ -120,4 +132,6 @@ __all__ = [
     "workshop_sessions_for_admin",
     "workshop_upcoming_sessions",
     "workshops_including_masterclass",
+    "workshops_with_latest_session",
+    "workshops_without_upcoming_date",
 ]

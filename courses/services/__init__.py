@@ -39,10 +39,13 @@ from courses.services.locking import (
     session_lock,
 )
 from courses.services.scheduling import (
+    MAX_NEW_DATES,
+    NewDate,
     session_cancel,
     session_capacity_change,
     session_delete,
     session_delete_check,
+    session_schedule_again,
     session_validate,
     ticket_type_removal_check,
 )
@@ -74,8 +77,10 @@ __all__ = [
     "COMPLETED_FRACTION",
     "DEFAULT_HOLD",
     "MAX_LESSON_SECONDS",
+    "MAX_NEW_DATES",
     "POSITION_TOLERANCE_SECONDS",
     "LockOutsideTransaction",
+    "NewDate",
     "SeatRequest",
     "access_grant_create",
     "access_grant_end",
@@ -102,6 +107,7 @@ __all__ = [
     "session_delete_check",
     "session_lock",
     "session_registrations_cancel",
+    "session_schedule_again",
     "session_validate",
     "ticket_type_removal_check",
     "waitlist_close_for_session",
