@@ -162,6 +162,9 @@ class SessionCalendarView(WagtailAdminTemplateMixin, TemplateView):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 
+    def get_breadcrumbs_items(self):
+        return [*self.breadcrumbs_items, {"url": "", "label": "Calendar of sessions"}]
+
     def _int(self, name: str) -> int | None:
         value = self.request.GET.get(name, "")
         return int(value) if value.isdigit() and len(value) < 10 else None

@@ -28,7 +28,7 @@ from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -120,9 +120,7 @@ SESSION_ACTIONS_HOOK = "workshop_session_actions"
 
 
 def session_actions(session: Session, user) -> list[UIMenuItem]:
-    return _planning_actions(session, user) + [
-        item for fn in hooks.get_hooks(SESSION_ACTIONS_HOOK) for item in fn(session, user)
-    ]
+    return [item for fn in hooks.get_hooks(SESSION_ACTIONS_HOOK) for item in fn(session, user)]
 
 
 def _planning_actions(session: Session, user) -> list[UIMenuItem]:
@@ -139,8 +137,11 @@ class SessionIndexView(generic.IndexView):
         )
 
     def get_list_more_buttons(self, instance):
-        return super().get_list_more_buttons(instance) + session_actions(
-            instance, self.request.user
+        user = self.request.user
+        return (
+            super().get_list_more_buttons(instance)
+            + _planning_actions(instance, user)
+            + session_actions(instance, user)
         )
 
 
@@ -180,6 +181,15 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
         session = super().save_instance()
         services.session_capacity_change(session=session)
         return session
+
+    @cached_property
+    def header_buttons(self):
+        """ "Schedule again" is what editors do most with a past session: in plain view."""
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm(admin_views.ADD_SESSION_PERMISSION):
+            url = reverse("courses_schedule_again", args=[self.object.pk])
+            buttons.append(HeaderButton("Schedule again", url=url, icon_name="copy"))
+        return buttons
 
     @cached_property
     def header_more_buttons(self):
