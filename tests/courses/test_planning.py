@@ -176,6 +176,7 @@ def test_calendar_shows_sessions_with_a_fixed_number_of_queries(admin_client):
         page = admin_client.get(url)
     assert page.status_code == 200
     _many_sessions(1000, start)
+    admin_client.get(url)  # per-process caches (site, menus) refill after writes
     with CaptureQueriesContext(connection) as many:
         page = admin_client.get(url)
     assert page.status_code == 200
@@ -201,9 +202,10 @@ def test_dashboard_answers_whats_next_with_a_fixed_number_of_queries(admin_clien
         page = admin_client.get(reverse("wagtailadmin_home"))
     assert "0 of 20 sold" in page.text
     SessionFactory.create_batch(1000, starts_at=soon, ends_at=soon + datetime.timedelta(hours=8))
+    admin_client.get(reverse("wagtailadmin_home"))  # caches refill after writes
     with CaptureQueriesContext(connection) as many:
         page = admin_client.get(reverse("wagtailadmin_home"))
-    assert len(many) <= len(few) + 2, [q["sql"] for q in many.captured_queries]
+    assert len(many) == len(few)
     assert "More sessions in the calendar" in page.text
 
 
