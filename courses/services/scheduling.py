@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from courses.errors import (
     SessionHasRegistrations,
@@ -223,7 +224,7 @@ def session_schedule_again(
     )
     for new_date in new_dates:
         session, tickets = session_copy_for(source=source, new_date=new_date, venue=venue)
-        when = _local(session.starts_at, session)
+        when = local_datetime(session.starts_at, session.tz)
         if session.starts_at <= now:
             errors.append(f"{when}: this start is in the past.")
         elif session.starts_at in taken_starts:
