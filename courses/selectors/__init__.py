@@ -23,14 +23,19 @@ from courses.selectors.access import (
     workshops_including_masterclass,
 )
 from courses.selectors.aftersale import (
+    DOOR_CURSOR_OVERLAP,
+    DOOR_LIST_KEEP_AFTER_END,
     CheckInCounts,
+    DoorList,
     certificate_visible_to,
     registrations_with_full_attendance,
     reminders_due,
     session_attendees,
     session_check_in_counts,
+    session_door_list,
     sessions_needing_certificates,
     staff_sessions,
+    ticket_code_hash,
     user_certificates,
 )
 from courses.selectors.listings import (
@@ -79,10 +84,13 @@ from courses.selectors.waitlist import (
 )
 
 __all__ = [
+    "DOOR_CURSOR_OVERLAP",
+    "DOOR_LIST_KEEP_AFTER_END",
     "FEW_SEATS_THRESHOLD",
     "UPCOMING_DAYS",
     "Availability",
     "CheckInCounts",
+    "DoorList",
     "TicketQuantities",
     "TicketTypeQuantity",
     "ViewerAccess",
@@ -104,6 +112,7 @@ __all__ = [
     "session_attendees",
     "session_availability",
     "session_check_in_counts",
+    "session_door_list",
     "session_seat_counts",
     "session_seats_available",
     "session_seats_taken",
@@ -114,6 +123,7 @@ __all__ = [
     "sessions_needing_certificates",
     "sessions_with_seats",
     "staff_sessions",
+    "ticket_code_hash",
     "ticket_type_has_registrations",
     "ticket_type_quantity_choices",
     "ticket_type_seats_left",
