@@ -32,6 +32,7 @@ from courses.selectors.aftersale import (
     reminders_due,
     session_attendees,
     session_check_in_counts,
+    session_check_in_is_early,
     session_door_list,
     sessions_needing_certificates,
     staff_sessions,
@@ -44,6 +45,14 @@ from courses.selectors.listings import (
     upcoming_sessions,
     workshop_sessions_for_admin,
     workshop_upcoming_sessions,
+)
+from courses.selectors.planning import (
+    UPCOMING_DAYS,
+    calendar_filter_choices,
+    calendar_sessions,
+    sessions_coming_up,
+    workshops_with_latest_session,
+    workshops_without_upcoming_date,
 )
 from courses.selectors.seats import (
     FEW_SEATS_THRESHOLD,
@@ -79,6 +88,7 @@ __all__ = [
     "DOOR_CURSOR_OVERLAP",
     "DOOR_LIST_KEEP_AFTER_END",
     "FEW_SEATS_THRESHOLD",
+    "UPCOMING_DAYS",
     "Availability",
     "CheckInCounts",
     "DoorList",
@@ -87,6 +97,8 @@ __all__ = [
     "ViewerAccess",
     "access_grants_active",
     "availability_of",
+    "calendar_filter_choices",
+    "calendar_sessions",
     "certificate_visible_to",
     "lesson_progress_for_user",
     "lesson_progress_recent",
@@ -101,6 +113,7 @@ __all__ = [
     "session_attendees",
     "session_availability",
     "session_check_in_counts",
+    "session_check_in_is_early",
     "session_door_list",
     "session_seat_counts",
     "session_seats_available",
@@ -108,6 +121,7 @@ __all__ = [
     "session_sold_out",
     "session_waitlist",
     "session_waitlist_history",
+    "sessions_coming_up",
     "sessions_needing_certificates",
     "sessions_with_seats",
     "staff_sessions",
@@ -130,4 +144,6 @@ __all__ = [
     "workshop_sessions_for_admin",
     "workshop_upcoming_sessions",
     "workshops_including_masterclass",
+    "workshops_with_latest_session",
+    "workshops_without_upcoming_date",
 ]

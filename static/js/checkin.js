@@ -13,10 +13,17 @@
 (function () {
   "use strict";
   var root = document.querySelector("[data-door]");
-  if (!root || !window.indexedDB || !window.fetch) return;
+  var keeper = root || document.querySelector("[data-door-keeper]");
+  if (!keeper || !window.indexedDB || !window.fetch) return;
+  var userId = keeper.dataset.user;
+  if (!root) {
+    // A staff page that is not a door (the session list, a session that has ended): only
+    // forget what this device should no longer keep.
+    openDb().then(function (opened) { db = opened; return forgetStale(); });
+    return;
+  }
 
   var sessionId = Number(root.dataset.session);
-  var userId = root.dataset.user;
   var staffName = root.dataset.staffName;
   var listUrl = root.dataset.listUrl;
   var syncUrl = root.dataset.syncUrl;

@@ -248,3 +248,35 @@ def test_staff_without_the_permission_get_nothing_kept_on_the_device(page, live,
     assert page.evaluate("caches.keys()") == []
     assert page.evaluate("indexedDB.databases().then((dbs) => dbs.map((db) => db.name))") == []
     assert page.evaluate("navigator.serviceWorker.getRegistrations().then((r) => r.length)") == 0
+
+
+def test_a_device_forgets_a_session_once_it_is_over(browser, live, demo_site):
+    context, page = device(browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+    session = upcoming("Ana Torres").session
+    assert page.evaluate(
+        "(s) => new Promise((done) => { indexedDB.open('door').onsuccess = (e) =>"
+        " { e.target.result.transaction('meta').objectStore('meta').get(s).onsuccess ="
+        " (r) => done(Boolean(r.target.result)); }; })",
+        session.pk,
+    )
+    # The session ended more than 12 hours ago: the next staff page this device opens
+    # forgets its list.
+    page.evaluate(
+        "(s) => new Promise((done) => { indexedDB.open('door').onsuccess = (e) => {"
+        " const meta = e.target.result.transaction('meta', 'readwrite').objectStore('meta');"
+        " meta.get(s).onsuccess = (r) => { const row = r.target.result;"
+        " row.expires_at = '2000-01-01T00:00:00Z'; meta.put(row).onsuccess = () => done(); };"
+        " }; })",
+        session.pk,
+    )
+    page.goto(f"{live.url}/staff/sessions/")
+    page.wait_for_function(
+        """(s) => new Promise((done) => { indexedDB.open('door').onsuccess = (e) => {
+            const db = e.target.result;
+            db.transaction('attendees').objectStore('attendees').count().onsuccess = (c) =>
+              db.transaction('meta').objectStore('meta').get(s).onsuccess = (r) =>
+                done(c.target.result === 0 && !r.target.result);
+        }; })""",
+        arg=session.pk,
+    )
+    close(context)
