@@ -23,7 +23,6 @@ from ..models import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
-RUN_TASK = "courses.tasks.outbox_run"
 # An entry handed to the broker this long ago and still not done is handed over again
 # (the worker may have lost it, or the broker accepted it and then died).
 REDISPATCH_AFTER = datetime.timedelta(minutes=10)
@@ -45,7 +44,9 @@ def outbox_dispatch(entry_id: int) -> bool:
     that caused the side effect has committed and must still succeed."""
     OutboxEntry.objects.filter(pk=entry_id).update(dispatched_at=timezone.now())
     try:
-        current_app.tasks[RUN_TASK].apply_async(args=[entry_id])
+        from courses import tasks  # imported here: tasks import the services
+
+        tasks.outbox_run.apply_async(args=[entry_id])
     except Exception:
         # The broker is away (or, running eagerly, the task itself failed): not lost.
         logger.warning(
