@@ -2,12 +2,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from cms.masterclasses import continue_watching
 from courses.locators import masterclass_url
 from courses.selectors import masterclasses_purchased
 
 from .forms import ProfileForm
+from .selectors.mfa import user_must_set_up_mfa
 
 
 @login_required
@@ -36,6 +38,18 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:dashboard")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """Why staff must add a second factor, with the way to do it. Once they have one, the
+    page sends them on to where they were going."""
+    from allauth.account.utils import get_next_redirect_url
+
+    next_url = get_next_redirect_url(request) or reverse("accounts:dashboard")
+    if not user_must_set_up_mfa(user=request.user):
+        return redirect(next_url)
+    return render(request, "accounts/mfa_required.html", {"next_url": next_url})
 
 
 def _int_or_none(value) -> int | None:

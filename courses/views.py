@@ -248,12 +248,12 @@ def staff_attendance(request: HttpRequest, session_id: int, registration_id: int
     try:
         if action == "check_out":
             registration = services.registration_check_out(
-                session=session, registration_id=registration_id
+                session=session, registration_id=registration_id, actor=request.user
             )
             messages.success(request, f"{registration.attendee_name} checked out.")
         else:
             registration = services.registration_check_in(
-                session=session, registration_id=registration_id
+                session=session, registration_id=registration_id, actor=request.user
             )
             messages.success(request, f"{registration.attendee_name} checked in. Welcome!")
     except CoursesError as error:
@@ -271,7 +271,9 @@ def staff_scan(request: HttpRequest, session_id: int) -> HttpResponse:
     try:
         if not code:
             raise TicketNotFound("Enter the ticket code printed under the QR code.")
-        registration = services.registration_check_in(session=session, code=code)
+        registration = services.registration_check_in(
+            session=session, code=code, actor=request.user
+        )
     except CoursesError as error:
         if wants_json:
             status = 404 if isinstance(error, TicketNotFound) else 409

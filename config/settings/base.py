@@ -34,7 +34,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "accounts.apps.UsersAdminConfig",  # wagtail.users, role changes audited
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     # allauth
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -70,6 +72,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # After auth: staff with money or personal-data permissions set up a second factor first.
+    "accounts.middleware.StaffMFARequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -165,6 +170,16 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+
+# Two-factor sign-in (allauth.mfa): optional for everyone, required for staff who can
+# refund, see orders or check people in (accounts.selectors.mfa.user_requires_mfa).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "PhysioMassage Academy"
+# Browsers only allow WebAuthn on https or on localhost over http (dev and tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+# Signed-in devices (allauth.usersessions): last seen and IP for the list on My account.
+USERSESSIONS_TRACK_ACTIVITY = True
 
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "PhysioMassage Academy"

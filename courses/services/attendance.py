@@ -17,11 +17,13 @@ from courses.errors import (
     TicketWrongSession,
 )
 from courses.models import (
+    AuditAction,
     Registration,
     RegistrationStatus,
     Session,
     TicketType,
 )
+from courses.services.audit import audit_record
 from courses.services.locking import session_lock
 
 # --- Check-in ---------------------------------------------------------------------------
@@ -57,6 +59,7 @@ def registration_check_in(
     session: Session,
     code: str | None = None,
     registration_id: int | None = None,
+    actor=None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Admit one attendee, found by ticket code (scanner, typed code) or by id (list).
@@ -88,11 +91,21 @@ def registration_check_in(
             )
         registration.checked_in_at = now
         registration.save(update_fields=["checked_in_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHECK_IN,
+            target=registration,
+            details={"session": str(session), "code": registration.code},
+        )
     return registration
 
 
 def registration_check_out(
-    *, session: Session, registration_id: int, now: datetime.datetime | None = None
+    *,
+    session: Session,
+    registration_id: int,
+    actor=None,
+    now: datetime.datetime | None = None,
 ) -> Registration:
     """Record that the attendee stayed to the end: full attendance earns the certificate."""
     now = now or timezone.now()
@@ -112,6 +125,12 @@ def registration_check_out(
             )
         registration.checked_out_at = now
         registration.save(update_fields=["checked_out_at"])
+        audit_record(
+            actor=actor,
+            action=AuditAction.CHECK_OUT,
+            target=registration,
+            details={"session": str(session)},
+        )
     return registration
 
 
