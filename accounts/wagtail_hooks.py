@@ -1,11 +1,18 @@
-"""Admin for accounts: the audit log (read-only, for admins)."""
+"""Admin for accounts: the audit log (read-only, for admins) and privacy requests."""
+
+from django.urls import path, reverse
 
 from wagtail import hooks
+from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from courses.models import AuditEntry
+
+from .admin_views import ERASE_PERMISSION, DeletionEraseView
+from .models import DeletionRequest, DeletionStatus
 
 
 class AuditLogPermissionPolicy(ModelPermissionPolicy):
@@ -56,3 +63,63 @@ class AuditLogViewSet(ModelViewSet):
 @hooks.register("register_admin_viewset")
 def register_audit_log_viewset():
     return AuditLogViewSet()
+
+
+class DeletionRequestPermissionPolicy(AuditLogPermissionPolicy):
+    """Requests come from the people themselves; staff only read them and erase."""
+
+
+register_permission_policy(DeletionRequest, DeletionRequestPermissionPolicy(DeletionRequest))
+
+
+class DeletionRequestIndexView(generic.IndexView):
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.status == DeletionStatus.PENDING and self.request.user.has_perm(
+            ERASE_PERMISSION
+        ):
+            url = reverse("accounts_deletion_erase", args=[instance.pk])
+            buttons.append(MenuItem("Erase now", url=url, icon_name="bin", priority=40))
+        return buttons
+
+
+class DeletionRequestViewSet(ModelViewSet):
+    """Settings → Privacy requests: who asked to be deleted, when it is due or was done,
+    and what was kept and why."""
+
+    model = DeletionRequest
+    index_view_class = DeletionRequestIndexView
+    name = "privacy-requests"
+    icon = "user"
+    menu_label = "Privacy requests"
+    add_to_settings_menu = True
+    list_display = ["email", "status", "requested_at", "due_at", "completed_at"]
+    list_filter = ["status"]
+    search_fields = ["email"]
+    search_backend_name = None
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "email",
+        "status",
+        "requested_at",
+        "due_at",
+        "completed_at",
+        "retention_reason",
+    ]
+    form_fields = ["status"]  # never saved: the policy refuses every change
+
+
+@hooks.register("register_admin_viewset")
+def register_privacy_requests_viewset():
+    return DeletionRequestViewSet()
+
+
+@hooks.register("register_admin_urls")
+def register_privacy_action_urls():
+    return [
+        path(
+            "privacy-requests/<int:deletion_id>/erase/",
+            DeletionEraseView.as_view(),
+            name="accounts_deletion_erase",
+        )
+    ]

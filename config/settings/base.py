@@ -181,6 +181,10 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGI
 # Signed-in devices (allauth.usersessions): last seen and IP for the list on My account.
 USERSESSIONS_TRACK_ACTIVITY = True
 
+# "Delete my account": days during which the person can change their mind; then the
+# accounts-deletions-process job erases what law does not make us keep.
+ACCOUNT_DELETION_COOLING_OFF_DAYS = env.int("ACCOUNT_DELETION_COOLING_OFF_DAYS", default=14)
+
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "PhysioMassage Academy"
 WAGTAILADMIN_BASE_URL = SITE_URL
@@ -283,6 +287,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60,
     },
     # Lapsed waiting-list offers stop holding seats at once; this moves the list on.
+    # Privacy: accounts whose deletion cooling-off period ended are erased.
+    "accounts-deletions-process": {
+        "task": "accounts.tasks.account_deletions_process",
+        "schedule": 60 * 60,
+    },
     "courses-waitlist-offers-expire": {
         "task": "courses.tasks.waitlist_offers_expire",
         "schedule": 2 * 60,
