@@ -48,10 +48,7 @@ def certificates_issue_for_session(session_id: int, issued_by_id: int | None = N
 
     session = Session.objects.select_related("workshop", "venue").get(pk=session_id)
     issued_by = get_user_model().objects.filter(pk=issued_by_id).first() if issued_by_id else None
-    certificates = services.certificate_issue_for_session(session=session, issued_by=issued_by)
-    for certificate in certificates:
-        certificate_email_send.delay_on_commit(certificate.pk)
-    return len(certificates)
+    return len(services.certificates_issue_and_send(session=session, issued_by=issued_by))
 
 
 @shared_task(**TASK_RETRY)

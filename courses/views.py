@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
-from . import selectors, services, tasks
+from . import selectors, services
 from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf
 from .errors import CoursesError, InvalidProgress, PlaybackDenied, TicketNotFound
@@ -339,7 +339,6 @@ def staff_message(request: HttpRequest, session_id: int) -> HttpResponse:
             subject=form.cleaned_data["subject"],
             body=form.cleaned_data["body"],
         )
-        tasks.attendee_message_send.delay_on_commit(message.pk)
         messages.success(
             request,
             f"Your message is on its way to {message.recipients_count} "
@@ -363,14 +362,10 @@ def staff_message(request: HttpRequest, session_id: int) -> HttpResponse:
 def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpResponse:
     session = _session(session_id)
     try:
-        certificates = services.certificate_issue_for_session(
-            session=session, issued_by=request.user
-        )
+        certificates = services.certificates_issue_and_send(session=session, issued_by=request.user)
     except CoursesError as error:
         messages.error(request, str(error))
     else:
-        for certificate in certificates:
-            tasks.certificate_email_send.delay_on_commit(certificate.pk)
         if certificates:
             messages.success(request, f"{len(certificates)} certificate(s) issued and e-mailed.")
         else:
@@ -390,7 +385,6 @@ def staff_certificate_reissue(request: HttpRequest, certificate_id: int) -> Http
     except CoursesError as error:
         messages.error(request, str(error))
     else:
-        tasks.certificate_email_send.delay_on_commit(new.pk)
         messages.success(
             request, f"Certificate re-issued to {new.participant_name}; the old one is superseded."
         )

@@ -1,10 +1,10 @@
 """Stripe Billing in the fake: customers, Checkout in ``mode=subscription``,
 subscriptions, invoices and Customer Portal sessions, with their webhook events.
 
-Objects start from Stripe's sample objects (``fixtures_billing.json``) and are brought
-to the current API shape: the billing period lives on the subscription *items*
-(``items.data[].current_period_end``) and an invoice names its subscription under
-``parent.subscription_details.subscription`` (both since API 2025-03-31.basil).
+Objects start from Stripe's sample objects in the pinned API version's shape
+(``fixtures_billing.json``, built by tools/stripe_schemas/fixtures.py): the billing
+period lives on the subscription *items* (``items.data[].current_period_end``) and an
+invoice names its subscription under ``parent.subscription_details.subscription``.
 
 The simulator helpers stand in for time passing and for the customer in Stripe's hosted
 pages: ``subscription_renew`` (a renewal invoice paid or declined),
@@ -18,7 +18,6 @@ import time
 
 from .billing_objects import (
     ENDED,
-    SUBSCRIPTION_FIELDS_REMOVED,
     _customer_new,
     _invoice_fail,
     _invoice_new,
@@ -26,6 +25,7 @@ from .billing_objects import (
     _invoice_settle,
     _line_item_price,
     _period,
+    _plan,
     _public,
     add_interval,
     billing_sample,
@@ -84,8 +84,8 @@ def subscription_checkout_pay(stripe: FakeStripe, session: dict) -> dict:
     invoice = _invoice_new(stripe, subscription, billing_reason="subscription_create")
     _invoice_settle(invoice)
     subscription["latest_invoice"] = invoice["id"]
+    stripe._checkout_end(session, "complete", stripe.customers[customer_id])
     session.update(
-        status="complete",
         payment_status="paid",
         customer=customer_id,
         subscription=subscription["id"],
@@ -103,8 +103,6 @@ def _subscription_new(
 ) -> dict:
     now = int(time.time())
     subscription = billing_sample("subscription")
-    for removed in SUBSCRIPTION_FIELDS_REMOVED:
-        subscription.pop(removed, None)
     subscription_id = _new_id("sub")
     item_template = subscription["items"]["data"][0]
     items = []
@@ -115,6 +113,7 @@ def _subscription_new(
             id=_new_id("si"),
             created=now,
             price=price,
+            plan=_plan(price),
             quantity=1,
             subscription=subscription_id,
             current_period_start=now,
@@ -194,11 +193,12 @@ def subscription_update(stripe: FakeStripe, params: dict, subscription_id: str) 
             400,
             "A canceled subscription can only update its cancellation_details and metadata.",
         )
+    before = _public(subscription)
     if "metadata" in params:
         subscription["metadata"] = (subscription.get("metadata") or {}) | params["metadata"]
     if "cancel_at_period_end" in params:
         _set_cancel_at_period_end(subscription, params["cancel_at_period_end"] == "true")
-    stripe._emit("customer.subscription.updated", _public(subscription))
+    stripe._emit("customer.subscription.updated", _public(subscription), before=before)
     return _public(subscription)
 
 
@@ -263,6 +263,7 @@ def subscription_renew(
         if subscription["cancel_at_period_end"]:
             _cancel_now(stripe, subscription, at=end)
             return _public(subscription)
+        before = _public(subscription)
         for item in subscription["items"]["data"]:
             recurring = item["price"]["recurring"]
             item["current_period_start"] = end
@@ -272,12 +273,12 @@ def subscription_renew(
         invoice = _invoice_new(stripe, subscription, billing_reason="subscription_cycle")
         subscription["latest_invoice"] = invoice["id"]
         if paid:
-            _invoice_paid(stripe, subscription, invoice)
+            _invoice_paid(stripe, subscription, invoice, before=before)
         else:
             _invoice_fail(invoice)
             subscription["status"] = "past_due"
             stripe._emit("invoice.payment_failed", _public(invoice))
-            stripe._emit("customer.subscription.updated", _public(subscription))
+            stripe._emit("customer.subscription.updated", _public(subscription), before=before)
         return _public(subscription)
 
 
@@ -291,7 +292,7 @@ def subscription_pay_open_invoice(
         invoice = stripe.invoices.get(subscription.get("latest_invoice") or "")
         if invoice is None or invoice["status"] != "open":
             raise StripeFakeError(400, "This subscription has no open invoice to pay.")
-        _invoice_paid(stripe, subscription, invoice)
+        _invoice_paid(stripe, subscription, invoice, before=_public(subscription))
         return _public(subscription)
 
 
@@ -305,8 +306,9 @@ def subscription_cancel(
         if subscription["status"] in ENDED:
             raise StripeFakeError(400, f"Subscription {subscription_id} has ended.")
         if at_period_end:
+            before = _public(subscription)
             _set_cancel_at_period_end(subscription, True)
-            stripe._emit("customer.subscription.updated", _public(subscription))
+            stripe._emit("customer.subscription.updated", _public(subscription), before=before)
         else:
             _cancel_now(stripe, subscription)
         return _public(subscription)
@@ -318,8 +320,9 @@ def subscription_resume(subscription_id: str, *, stripe: FakeStripe = fake_strip
         subscription = stripe._get(stripe.subscriptions, subscription_id)
         if subscription["status"] in ENDED or not subscription["cancel_at_period_end"]:
             raise StripeFakeError(400, "This subscription is not set to cancel.")
+        before = _public(subscription)
         _set_cancel_at_period_end(subscription, False)
-        stripe._emit("customer.subscription.updated", _public(subscription))
+        stripe._emit("customer.subscription.updated", _public(subscription), before=before)
         return _public(subscription)
 
 
@@ -327,8 +330,9 @@ def subscription_mark_unpaid(subscription_id: str, *, stripe: FakeStripe = fake_
     """Stripe gave up retrying and (as configured) left the subscription unpaid."""
     with stripe.lock:
         subscription = stripe._get(stripe.subscriptions, subscription_id)
+        before = _public(subscription)
         subscription["status"] = "unpaid"
-        stripe._emit("customer.subscription.updated", _public(subscription))
+        stripe._emit("customer.subscription.updated", _public(subscription), before=before)
         return _public(subscription)
 
 

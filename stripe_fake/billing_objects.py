@@ -1,6 +1,6 @@
-"""Stripe Billing objects the fake builds from Stripe's samples (``fixtures_billing.json``):
-customers, recurring prices and invoices, brought to the current API shape (see
-``billing.py``). Subscriptions, Checkout in ``mode=subscription``, the Customer Portal and
+"""Stripe Billing objects the fake builds from Stripe's samples (``fixtures_billing.json``,
+in the pinned API version's shape): customers, recurring prices and plans, invoices and
+their lines. Subscriptions, Checkout in ``mode=subscription``, the Customer Portal and
 the simulator live in ``billing.py``.
 """
 
@@ -19,19 +19,6 @@ FIXTURES = Path(__file__).with_name("fixtures_billing.json")
 INTERVALS = ("day", "week", "month", "year")
 # Live statuses: Stripe's default subscription list leaves only canceled ones out.
 ENDED = ("canceled", "incomplete_expired")
-# Fields the samples still carry that the current API no longer returns.
-SUBSCRIPTION_FIELDS_REMOVED = ("current_period_start", "current_period_end", "discount")
-INVOICE_FIELDS_REMOVED = (
-    "subscription",
-    "paid",
-    "paid_out_of_band",
-    "payment_intent",
-    "charge",
-    "discount",
-    "quote",
-    "tax",
-    "total_tax_amounts",
-)
 
 
 @cache
@@ -40,8 +27,8 @@ def _samples() -> dict:
 
 
 def billing_sample(resource: str) -> dict:
-    """A deep copy of Stripe's sample ``customer``, ``subscription``, ``invoice`` or
-    ``billing_portal.session``."""
+    """A deep copy of Stripe's sample ``customer``, ``subscription``, ``invoice``,
+    ``line_item`` (an invoice line) or ``billing_portal.session``."""
     return copy.deepcopy(_samples()[resource])
 
 
@@ -123,6 +110,28 @@ def _price(price_data: dict, *, name: str) -> dict:
     return price
 
 
+def _plan(price: dict) -> dict:
+    """The legacy ``plan`` view of a recurring price, which subscription items still carry."""
+    plan = copy.deepcopy(billing_sample("subscription")["items"]["data"][0]["plan"])
+    recurring = price["recurring"]
+    plan.update(
+        id=price["id"],
+        active=price["active"],
+        amount=price["unit_amount"],
+        amount_decimal=price["unit_amount_decimal"],
+        created=price["created"],
+        currency=price["currency"],
+        interval=recurring["interval"],
+        interval_count=recurring["interval_count"],
+        livemode=False,
+        metadata=price.get("metadata") or {},
+        nickname=price.get("nickname"),
+        product=price["product"],
+        usage_type=recurring["usage_type"],
+    )
+    return plan
+
+
 def _line_item_price(stripe: FakeStripe, item: dict, index: int) -> dict:
     param = f"line_items[{index}]"
     if item.get("price"):
@@ -167,54 +176,53 @@ def _period(subscription: dict) -> tuple[int, int]:
 
 # --- Invoices ---------------------------------------------------------------------------
 def _invoice_new(stripe: FakeStripe, subscription: dict, *, billing_reason: str) -> dict:
+    """A finalized (open) invoice for the subscription's current period, one line per item."""
     invoice = billing_sample("invoice")
-    for removed in INVOICE_FIELDS_REMOVED:
-        invoice.pop(removed, None)
     now = int(time.time())
     start, end = _period(subscription)
     invoice_id = _new_id("in")
-    line_template = invoice["lines"]["data"][0]
-    lines = []
-    for item in subscription["items"]["data"]:
-        line = copy.deepcopy(line_template)
-        price = item["price"]
-        line.update(
-            id=_new_id("il"),
-            amount=price["unit_amount"] * item["quantity"],
-            amount_excluding_tax=price["unit_amount"] * item["quantity"],
-            currency=price["currency"],
-            description=f"1 × {price.get('nickname') or 'Subscription'}",
-            invoice_item=None,
-            period={"start": start, "end": end},
-            price=price,
-            quantity=item["quantity"],
-            type="subscription",
-            unit_amount_excluding_tax=str(price["unit_amount"]),
-        )
-        lines.append(line)
+    lines = [
+        _invoice_line(invoice_id, subscription, item) for item in subscription["items"]["data"]
+    ]
     total = sum(line["amount"] for line in lines)
     customer = stripe.customers.get(subscription["customer"]) or {}
+    token = _new_id("test")
     invoice.update(
         id=invoice_id,
         created=now,
         currency=subscription["currency"],
         customer=subscription["customer"],
         customer_email=customer.get("email"),
+        customer_name=customer.get("name"),
         billing_reason=billing_reason,
         amount_due=total,
         amount_paid=0,
         amount_remaining=total,
+        amount_overpaid=0,
         subtotal=total,
         subtotal_excluding_tax=total,
         total=total,
         total_excluding_tax=total,
+        total_taxes=[],
+        total_discount_amounts=[],
+        total_pretax_credit_amounts=[],
         period_start=start,
         period_end=end,
         due_date=None,
+        effective_at=now,
         status="open",
         attempted=False,
         attempt_count=0,
+        auto_advance=True,
+        automatically_finalizes_at=None,
         discounts=[],
+        livemode=False,
+        metadata={},
+        next_payment_attempt=None,
+        webhooks_delivered_at=None,
+        # Stripe's hosted page and PDF of this invoice (its URL forms, our invoice).
+        hosted_invoice_url=f"https://invoice.stripe.com/i/acct_fake/{token}",
+        invoice_pdf=f"https://pay.stripe.com/invoice/acct_fake/{token}/pdf",
         number=f"{customer.get('invoice_prefix', 'FAKE')}-{len(stripe.invoices) + 1:04d}",
         parent={
             "type": "subscription_details",
@@ -222,7 +230,6 @@ def _invoice_new(stripe: FakeStripe, subscription: dict, *, billing_reason: str)
             "subscription_details": {
                 "metadata": copy.deepcopy(subscription.get("metadata") or {}),
                 "subscription": subscription["id"],
-                "subscription_proration_date": None,
             },
         },
         lines={
@@ -243,6 +250,38 @@ def _invoice_new(stripe: FakeStripe, subscription: dict, *, billing_reason: str)
     return invoice
 
 
+def _invoice_line(invoice_id: str, subscription: dict, item: dict) -> dict:
+    """An invoice line for one subscription item (the 2025+ shape: ``pricing`` and
+    ``parent.subscription_item_details`` instead of ``price``/``type``/``proration``)."""
+    line = billing_sample("line_item")
+    price = item["price"]
+    amount = price["unit_amount"] * item["quantity"]
+    line.update(
+        id=_new_id("il"),
+        invoice=invoice_id,
+        amount=amount,
+        subtotal=amount,
+        currency=price["currency"],
+        description=f"{item['quantity']} × {price.get('nickname') or 'Subscription'}",
+        discount_amounts=[],
+        discounts=[],
+        livemode=False,
+        metadata={},
+        period={"start": item["current_period_start"], "end": item["current_period_end"]},
+        quantity=item["quantity"],
+        subscription=subscription["id"],
+        pricing={
+            "type": "price_details",
+            "price_details": {"price": price["id"], "product": price["product"]},
+            "unit_amount_decimal": price["unit_amount_decimal"],
+        },
+    )
+    line["parent"]["subscription_item_details"].update(
+        subscription=subscription["id"], subscription_item=item["id"]
+    )
+    return line
+
+
 def _invoice_settle(invoice: dict) -> None:
     invoice.update(
         status="paid",
@@ -255,12 +294,13 @@ def _invoice_settle(invoice: dict) -> None:
     invoice["status_transitions"]["paid_at"] = int(time.time())
 
 
-def _invoice_paid(stripe: FakeStripe, subscription: dict, invoice: dict) -> None:
-    """A renewal (or a retried) invoice is paid: the subscription is active."""
+def _invoice_paid(stripe: FakeStripe, subscription: dict, invoice: dict, *, before: dict) -> None:
+    """A renewal (or a retried) invoice is paid: the subscription is active. ``before`` is
+    the subscription before the renewal (its event's ``previous_attributes``)."""
     _invoice_settle(invoice)
     subscription["status"] = "active"
     stripe._emit("invoice.paid", _public(invoice))
-    stripe._emit("customer.subscription.updated", _public(subscription))
+    stripe._emit("customer.subscription.updated", _public(subscription), before=before)
 
 
 def _invoice_fail(invoice: dict) -> None:

@@ -18,13 +18,15 @@ class FakeHTTPClient(HTTPClientBase):
         self.stripe = stripe or fake_stripe
 
     def request(self, method, url, headers, post_data=None, *, _usage=None):
+        request_id = f"req_fake{secrets.token_hex(6)}"
         try:
             status, body = self.stripe.handle(
-                method.lower(), url, dict(headers or {}), post_data or ""
+                method.lower(), url, dict(headers or {}), post_data or "", request_id
             )
         except NetworkDown as error:
             raise ConnectionFailure(str(error)) from error
-        return body, status, {"Request-Id": f"req_fake{secrets.token_hex(6)}"}
+        # Lower-case: the SDK reads ``request-id`` from a plain dict (HTTP ignores case).
+        return body, status, {"request-id": request_id}
 
     def request_stream(self, method, url, headers, post_data=None, *, _usage=None):
         raise NotImplementedError("The Stripe fake does not stream.")

@@ -5,6 +5,7 @@ import copy
 import hashlib
 import json
 import re
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -12,7 +13,17 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from .refunds import RefundsMixin
-from .wire import Event, NetworkDown, StripeFakeError, _new_id, decode_form, sample
+from .wire import (
+    API_VERSION,
+    Event,
+    NetworkDown,
+    StripeFakeError,
+    _new_id,
+    changed,
+    decode_form,
+    receipt_url,
+    sample,
+)
 
 MIN_EXPIRY = 30 * 60
 MAX_EXPIRY = 24 * 60 * 60
@@ -32,6 +43,7 @@ class FakeStripe(RefundsMixin):
     subscriptions: dict[str, dict] = field(default_factory=dict)
     invoices: dict[str, dict] = field(default_factory=dict)
     portal_sessions: dict[str, dict] = field(default_factory=dict)
+    # Idempotency key -> (fingerprint of the request, its saved response).
     idempotency: dict[str, tuple[str, tuple[int, str]]] = field(default_factory=dict)
     outbox: list[Event] = field(default_factory=list)
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
@@ -45,6 +57,8 @@ class FakeStripe(RefundsMixin):
     checkout_base_url: str = "/payments/test-checkout"
     portal_base_url: str = "/payments/test-portal"
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # The API request being executed: events it causes name it (``event.request``).
+    current_request: dict | None = None
 
     def reset(self) -> None:
         with self.lock:
@@ -67,7 +81,13 @@ class FakeStripe(RefundsMixin):
             self.refunds_settle_later = False
 
     # --- HTTP entry point ---------------------------------------------------------------
-    def handle(self, method: str, url: str, headers: dict, body: str) -> tuple[int, str]:
+    def handle(
+        self, method: str, url: str, headers: dict, body: str, request_id: str | None = None
+    ) -> tuple[int, str]:
+        """Answer one API request. Like Stripe, a POST with an ``Idempotency-Key`` saves its
+        result only once it executed: a replay returns the saved response, the same key
+        with other parameters is an ``idempotency_error``, and a request refused by
+        validation (a ``StripeFakeError``) saves nothing, so its corrected retry runs."""
         path = urlsplit(url).path
         query = urlsplit(url).query
         params = decode_form(body if method == "post" else query)
@@ -94,12 +114,15 @@ class FakeStripe(RefundsMixin):
                         }
                     )
                 return response
+            self.current_request = {"id": request_id, "idempotency_key": key}
             try:
                 status, obj = self._route(method, path, params)
-                response = (status, json.dumps(obj))
             except StripeFakeError as error:
-                response = (error.status, json.dumps(error.body))
-            if key and response[0] < 500:
+                return error.status, json.dumps(error.body)
+            finally:
+                self.current_request = None
+            response = (status, json.dumps(obj))
+            if key:
                 self.idempotency[key] = (fingerprint, response)
             return response
 
@@ -216,12 +239,45 @@ class FakeStripe(RefundsMixin):
             cancel_url=params.get("cancel_url"),
             allow_promotion_codes=params.get("allow_promotion_codes") == "true",
             payment_intent=None,
+            customer_creation="if_required",
+            customer_details=None,
+            invoice_creation=self._invoice_creation(session["invoice_creation"], params),
             url=f"{self.checkout_base_url.rstrip('/')}/{session_id}/",
             livemode=False,
         )
         session["_line_items"] = params["line_items"]
         self.checkout_sessions[session_id] = session
         return session
+
+    @staticmethod
+    def _invoice_creation(default: dict, params: dict) -> dict | None:
+        """Off unless asked for (``invoice_creation[enabled]``); ``mode=payment`` only."""
+        if params.get("mode") != "payment":
+            return None
+        asked = params.get("invoice_creation") or {}
+        creation = copy.deepcopy(default)
+        creation["enabled"] = asked.get("enabled") == "true"
+        creation["invoice_data"]["metadata"] = (asked.get("invoice_data") or {}).get(
+            "metadata"
+        ) or {}
+        return creation
+
+    def _checkout_end(self, session: dict, status: str, customer: dict | None = None) -> None:
+        """The session leaves ``open``: Stripe clears its ``url`` and, when the buyer
+        completed it, records who paid (``customer_details``) from what they entered."""
+        session["status"] = status
+        session["url"] = None
+        if status == "complete":
+            session["customer_details"] = {
+                "address": None,
+                "business_name": None,
+                "email": (customer or {}).get("email") or session.get("customer_email"),
+                "individual_name": None,
+                "name": (customer or {}).get("name"),
+                "phone": None,
+                "tax_exempt": "none",
+                "tax_ids": [],
+            }
 
     @staticmethod
     def _public(obj: dict) -> dict:
@@ -254,7 +310,7 @@ class FakeStripe(RefundsMixin):
             if session["status"] != "open":
                 raise StripeFakeError(400, f"Checkout Session is {session['status']}.")
             intent = self._payment_intent_for(session)
-            session["status"] = "complete"
+            self._checkout_end(session, "complete")
             session["payment_intent"] = intent["id"]
             if delayed:
                 intent["status"] = "processing"
@@ -284,7 +340,7 @@ class FakeStripe(RefundsMixin):
             return self._expire(self._get(self.checkout_sessions, session_id))
 
     def _expire(self, session: dict) -> dict:
-        session["status"] = "expired"
+        self._checkout_end(session, "expired")
         self._emit("checkout.session.expired", self._public(session))
         return self._public(session)
 
@@ -301,18 +357,34 @@ class FakeStripe(RefundsMixin):
             metadata=data.get("metadata") or {},
             description=data.get("description"),
             receipt_email=session.get("customer_email"),
+            client_secret=None,
             latest_charge=None,
+            payment_method=None,
             canceled_at=None,
             last_payment_error=None,
             next_action=None,
         )
+        intent["client_secret"] = f"{intent['id']}_secret_{secrets.token_hex(12)}"
         self.payment_intents[intent["id"]] = intent
         return intent
 
     def _succeed(self, intent: dict) -> None:
+        """The card is charged: a charge in our values (the buyer's e-mail and name, our
+        receipt), no sample leftovers."""
         charge = sample("charge")
+        charge_id = _new_id("ch")
+        payment_method = _new_id("pm")
+        charge["billing_details"]["email"] = intent.get("receipt_email")
+        charge["payment_method_details"]["card"]["overcapture"]["maximum_amount_capturable"] = (
+            intent["amount"]
+        )
         charge.update(
-            id=_new_id("ch"),
+            id=charge_id,
+            balance_transaction=_new_id("txn"),
+            description=intent.get("description"),
+            receipt_email=intent.get("receipt_email"),
+            receipt_url=receipt_url(charge_id),
+            payment_method=payment_method,
             amount=intent["amount"],
             amount_captured=intent["amount"],
             amount_refunded=0,
@@ -327,19 +399,29 @@ class FakeStripe(RefundsMixin):
         )
         self.charges[charge["id"]] = charge
         intent.update(
-            status="succeeded", amount_received=intent["amount"], latest_charge=charge["id"]
+            status="succeeded",
+            amount_received=intent["amount"],
+            latest_charge=charge["id"],
+            payment_method=payment_method,
         )
 
-    def _emit(self, type_: str, obj: dict) -> Event:
+    def _emit(self, type_: str, obj: dict, *, before: dict | None = None) -> Event:
+        """Queue a webhook event about ``obj``; ``before`` (its state before the change)
+        gives an ``*.updated`` event its ``previous_attributes``. An event our own API
+        call caused names that request and its idempotency key, as Stripe's do."""
+        data = {"object": copy.deepcopy(obj)}
+        if before is not None:
+            data["previous_attributes"] = copy.deepcopy(changed(before, obj))
         event = sample("event")
         event.update(
             id=_new_id("evt"),
             type=type_,
             created=int(time.time()),
-            data={"object": copy.deepcopy(obj)},
-            api_version="2026-08-27.preview",
+            data=data,
+            api_version=API_VERSION,
             livemode=False,
             pending_webhooks=1,
+            request=dict(self.current_request or {"id": None, "idempotency_key": None}),
         )
         queued = Event(id=event["id"], type=type_, payload=json.dumps(event))
         self.outbox.append(queued)

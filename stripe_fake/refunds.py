@@ -1,6 +1,7 @@
 """Refunds in the fake: the API (create, retrieve, list) and the dashboard and bank side
 (``dashboard_refund``, ``refund_settle``), mixed into ``FakeStripe``."""
 
+import copy
 import time
 
 from .wire import StripeFakeError, _new_id, sample
@@ -73,9 +74,10 @@ class RefundsMixin:
             metadata=params.get("metadata") or {},
         )
         self.refunds[refund["id"]] = refund
+        before = copy.deepcopy(charge)
         charge["amount_refunded"] += amount
         charge["refunded"] = charge["amount_refunded"] == charge["amount"]
-        self._emit("charge.refunded", charge)
+        self._emit("charge.refunded", charge, before=before)
         self._emit("refund.created", refund)
         return refund
 
@@ -110,10 +112,11 @@ class RefundsMixin:
         """A pending refund reaches its final state; Stripe sends ``refund.updated``."""
         with self.lock:
             refund = self._get(self.refunds, refund_id, "refund")
+            before = copy.deepcopy(refund)
             refund["status"] = status
             if status in ("failed", "canceled"):
                 charge = self.charges[refund["charge"]]
                 charge["amount_refunded"] -= refund["amount"]
                 charge["refunded"] = False
-            self._emit("refund.updated", refund)
+            self._emit("refund.updated", refund, before=before)
             return refund

@@ -10,9 +10,13 @@ from functools import cache
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+import stripe
+
 from payments.gateway import sign_payload
 
 FIXTURES = Path(__file__).with_name("fixtures.json")
+# Events are rendered at the version our SDK pins (the webhook endpoint's version).
+API_VERSION = stripe.api_version
 
 
 @cache
@@ -27,6 +31,17 @@ def sample(resource: str) -> dict:
 
 def _new_id(prefix: str) -> str:
     return f"{prefix}_fake{secrets.token_hex(10)}"
+
+
+def receipt_url(charge_id: str) -> str:
+    """Where Stripe's receipt for this charge would be (Stripe's URL form, our charge)."""
+    return f"https://pay.stripe.com/receipts/payment/{charge_id}"
+
+
+def changed(before: dict, after: dict) -> dict:
+    """``previous_attributes`` of an ``*.updated`` event: the old value of each top-level
+    field that changed."""
+    return {key: value for key, value in before.items() if after.get(key) != value}
 
 
 def decode_form(body: str) -> dict:
@@ -54,6 +69,9 @@ class NetworkDown(Exception):
 
 
 class StripeFakeError(Exception):
+    """A Stripe error response. Raised before anything changed (the fake validates first),
+    so like Stripe's validation errors it is never saved under an idempotency key."""
+
     def __init__(self, status: int, message: str, *, type_: str = "invalid_request_error", **extra):
         super().__init__(message)
         self.status = status

@@ -27,6 +27,7 @@ from courses.services.aftersale import (
     certificate_email_send,
     certificate_issue_for_session,
     certificate_reissue,
+    certificates_issue_and_send,
     reminder_claim,
     reminder_send,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "certificate_email_send",
     "certificate_issue_for_session",
     "certificate_reissue",
+    "certificates_issue_and_send",
     "holds_expire",
     "lesson_progress_record",
     "registration_cancel",

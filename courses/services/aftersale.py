@@ -11,6 +11,8 @@ from courses.errors import (
     CoursesError,
     SessionNotEnded,
 )
+from courses.formatting import date_range
+from courses.mail import mail_send_once
 from courses.models import (
     AttendeeMessage,
     Certificate,
@@ -25,19 +27,6 @@ from courses.services.locking import session_lock
 # --- CE certificates --------------------------------------------------------------------
 
 
-def _date_range(session: Session) -> str:
-    """E.g. 14 March 2026; 14-15 March 2026; 30 March - 1 April 2026 (printed with an en
-    dash), in the venue's time zone: the days the attendee was in the room."""
-    start, end = session.local_starts_at.date(), session.local_ends_at.date()
-    if start == end:
-        return f"{start.day} {start:%B %Y}"
-    if (start.year, start.month) == (end.year, end.month):
-        return f"{start.day}–{end.day} {end:%B %Y}"
-    if start.year == end.year:
-        return f"{start.day} {start:%B} – {end.day} {end:%B %Y}"
-    return f"{start.day} {start:%B %Y} – {end.day} {end:%B %Y}"
-
-
 def _certificate_snapshot(registration: Registration) -> dict:
     session = registration.session
     workshop = session.workshop
@@ -48,7 +37,7 @@ def _certificate_snapshot(registration: Registration) -> dict:
         "course_title": workshop.ce_title,
         "ce_hours": workshop.ce_hours,
         "course_type": CourseType(workshop.course_type).label,
-        "session_dates": _date_range(session),
+        "session_dates": date_range(session.local_starts_at.date(), session.local_ends_at.date()),
         "session_ended_on": session.local_ends_at.date(),
         "venue": f"{venue.name}, {venue.city}{', ' + venue.region if venue.region else ''}",
         "provider_name": settings.CE_PROVIDER_NAME,
@@ -90,11 +79,25 @@ def certificate_issue_for_session(
     return issued
 
 
+def certificates_issue_and_send(*, session: Session, issued_by=None) -> list[Certificate]:
+    """Issue what a session owes (``certificate_issue_for_session``) and e-mail each new
+    certificate once, after commit: staff's "Issue certificates" and the beat task."""
+    from courses import tasks
+
+    certificates = certificate_issue_for_session(session=session, issued_by=issued_by)
+    for certificate in certificates:
+        tasks.certificate_email_send.delay_on_commit(certificate.pk)
+    return certificates
+
+
 def certificate_reissue(
     *, certificate: Certificate, issued_by=None, now: datetime.datetime | None = None
 ) -> Certificate:
     """A new certificate from the registration as it is now (e.g. a corrected name or
-    licence number); the old one stays on file, marked superseded."""
+    licence number), e-mailed once after commit; the old one stays on file, marked
+    superseded."""
+    from courses import tasks
+
     now = now or timezone.now()
     with transaction.atomic():
         old = Certificate.objects.select_for_update().get(pk=certificate.pk)
@@ -105,25 +108,27 @@ def certificate_reissue(
         registration = Registration.objects.select_related(
             "session__workshop", "session__venue"
         ).get(pk=old.registration_id)
-        return Certificate.objects.create(
+        new = Certificate.objects.create(
             registration=registration,
             issued_at=now,
             issued_by=issued_by,
             reissued_from=old,
             **_certificate_snapshot(registration),
         )
+        tasks.certificate_email_send.delay_on_commit(new.pk)
+    return new
 
 
 def certificate_email_send(*, certificate_id: int) -> bool:
-    """E-mail the PDF once. Returns False when it had already gone out."""
-    with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
-        if certificate.emailed_at is not None or certificate.revoked_at is not None:
-            return False
-        emails.certificate_message(certificate=certificate).send()
-        certificate.emailed_at = timezone.now()
-        certificate.save(update_fields=["emailed_at"])
-    return True
+    """E-mail the PDF once (``emailed_at`` is the send-once claim); a superseded
+    certificate is not sent. Returns False when there was nothing to send."""
+    return mail_send_once(
+        claim=Certificate.objects.filter(pk=certificate_id, revoked_at__isnull=True),
+        field="emailed_at",
+        build=lambda: emails.certificate_message(
+            certificate=Certificate.objects.get(pk=certificate_id)
+        ),
+    )
 
 
 # --- Reminders --------------------------------------------------------------------------
@@ -139,20 +144,22 @@ def reminder_claim(*, registration_id: int, kind: str) -> ReminderSent | None:
 
 
 def reminder_send(*, reminder_id: int) -> bool:
-    """Send a claimed reminder once; a retry after success finds ``sent_at`` set."""
-    with transaction.atomic():
-        reminder = (
-            ReminderSent.objects.select_for_update()
-            .select_related("registration__session__workshop", "registration__session__venue")
-            .get(pk=reminder_id)
-        )
-        registration = reminder.registration
-        if reminder.sent_at is not None or registration.status != RegistrationStatus.CONFIRMED:
-            return False
-        emails.reminder_message(registration=registration, kind=reminder.kind).send()
-        reminder.sent_at = timezone.now()
-        reminder.save(update_fields=["sent_at"])
-    return True
+    """Send a claimed reminder once (``sent_at`` is the send-once claim), and only for a
+    seat that is still confirmed."""
+
+    def build():
+        reminder = ReminderSent.objects.select_related(
+            "registration__session__workshop", "registration__session__venue"
+        ).get(pk=reminder_id)
+        return emails.reminder_message(registration=reminder.registration, kind=reminder.kind)
+
+    return mail_send_once(
+        claim=ReminderSent.objects.filter(
+            pk=reminder_id, registration__status=RegistrationStatus.CONFIRMED
+        ),
+        field="sent_at",
+        build=build,
+    )
 
 
 # --- Messages to attendees ----------------------------------------------------------------
@@ -161,28 +168,35 @@ def reminder_send(*, reminder_id: int) -> bool:
 def attendee_message_create(
     *, session: Session, sender, subject: str, body: str
 ) -> AttendeeMessage:
+    """Record a message to the session's confirmed attendees; it goes out once the
+    caller's transaction commits (``attendee_message_send``)."""
+    from courses import tasks
+
     recipients = selectors.session_attendees(session=session).count()
-    return AttendeeMessage.objects.create(
+    message = AttendeeMessage.objects.create(
         session=session,
         sender=sender,
         subject=subject.strip(),
         body=body.strip(),
         recipients_count=recipients,
     )
+    tasks.attendee_message_send.delay_on_commit(message.pk)
+    return message
 
 
 def attendee_message_send(*, message_id: int) -> int:
     """One e-mail per confirmed attendee (nobody sees anyone else's address). Sent once:
-    the row lock and ``sent_at`` make a retry after success a no-op."""
-    with transaction.atomic():
-        message = AttendeeMessage.objects.select_for_update().get(pk=message_id)
-        if message.sent_at is not None:
-            return 0
+    ``sent_at`` is the send-once claim, so a retry after success sends nothing."""
+    recipients: list[Registration] = []
+
+    def build():
+        message = AttendeeMessage.objects.get(pk=message_id)
         session = Session.objects.select_related("workshop", "venue").get(pk=message.session_id)
-        recipients = list(selectors.session_attendees(session=session))
-        for registration in recipients:
-            emails.attendee_message(message=message, registration=registration).send()
-        message.recipients_count = len(recipients)
-        message.sent_at = timezone.now()
-        message.save(update_fields=["recipients_count", "sent_at"])
+        recipients[:] = selectors.session_attendees(session=session)
+        return [emails.attendee_message(message=message, registration=r) for r in recipients]
+
+    claim = AttendeeMessage.objects.filter(pk=message_id)
+    if not mail_send_once(claim=claim, field="sent_at", build=build):
+        return 0
+    claim.update(recipients_count=len(recipients))
     return len(recipients)

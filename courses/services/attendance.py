@@ -16,6 +16,7 @@ from courses.errors import (
     TicketNotValid,
     TicketWrongSession,
 )
+from courses.formatting import local_datetime
 from courses.models import (
     AuditAction,
     Registration,
@@ -27,11 +28,6 @@ from courses.services.audit import audit_record
 from courses.services.locking import session_lock
 
 # --- Check-in ---------------------------------------------------------------------------
-
-
-def _local_time(moment: datetime.datetime, session: Session) -> str:
-    local = timezone.localtime(moment, session.tz)
-    return f"{local:%a %d %b, %H:%M}"
 
 
 def _refuse_unusable(registration: Registration) -> None:
@@ -87,7 +83,7 @@ def registration_check_in(
         if registration.checked_in_at is not None:
             raise TicketAlreadyUsed(
                 f"Already used: {registration.attendee_name} was checked in at "
-                f"{_local_time(registration.checked_in_at, session)}."
+                f"{local_datetime(registration.checked_in_at, session.tz)}."
             )
         registration.checked_in_at = now
         registration.save(update_fields=["checked_in_at"])
@@ -121,7 +117,7 @@ def registration_check_out(
         if registration.checked_out_at is not None:
             raise TicketAlreadyUsed(
                 f"{registration.attendee_name} was already checked out at "
-                f"{_local_time(registration.checked_out_at, session)}."
+                f"{local_datetime(registration.checked_out_at, session.tz)}."
             )
         registration.checked_out_at = now
         registration.save(update_fields=["checked_out_at"])

@@ -6,12 +6,12 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from django.db import transaction
-from django.utils import timezone
 
 from courses.errors import (
     SessionHasRegistrations,
     SessionInvalid,
 )
+from courses.formatting import local_datetime
 from courses.models import (
     Registration,
     Session,
@@ -21,10 +21,6 @@ from courses.models import (
 from courses.selectors import session_seats_taken, ticket_type_has_registrations
 from courses.services.locking import session_lock
 from courses.services.waitlist import waitlist_close_for_session, waitlist_seats_freed
-
-
-def _local(value, session: Session) -> str:
-    return f"{timezone.localtime(value, session.tz):%-d %b %Y, %H:%M}"
 
 
 def session_validate(*, session: Session, ticket_types: Sequence[TicketType]) -> None:
@@ -77,8 +73,8 @@ def session_validate(*, session: Session, ticket_types: Sequence[TicketType]) ->
             errors[None].append("Add at least one ticket type: without one nobody can register.")
         elif not any(_sells_while_open(t, opens, closes) for t in ticket_types):
             window = (
-                f"from {_local(opens, session)} " if opens else ""
-            ) + f"until {_local(closes, session)}"
+                f"from {local_datetime(opens, session.tz)} " if opens else ""
+            ) + f"until {local_datetime(closes, session.tz)}"
             errors[None].append(
                 "No ticket type is on sale while registration is open "
                 f"({window}), so nobody could register. Adjust the sales windows."

@@ -15,6 +15,7 @@ from courses.errors import (
     WaitlistError,
     WaitlistOfferInvalid,
 )
+from courses.mail import mail_send_once
 from courses.models import (
     WAITLIST_ACTIVE,
     Session,
@@ -281,51 +282,43 @@ def _waitlist_entry_claim(*, entry_id: int, session_id: int, now) -> None:
 
 
 def waitlist_offer_email_send(*, entry_id: int) -> bool:
-    """E-mail an open offer once. ``offer_sent_at`` is claimed with a conditional update
-    first, so a retried or duplicated task cannot send it twice; a failed send gives the
-    claim back and raises (the task retries)."""
-    now = timezone.now()
+    """E-mail an open offer once (``offer_sent_at`` is the send-once claim): a retried or
+    duplicated task cannot send it twice; a failed send gives the claim back and raises
+    (the task retries)."""
     open_offer = WaitlistEntry.objects.filter(
-        pk=entry_id, status=WaitlistStatus.OFFERED, offer_expires_at__gt=now
+        pk=entry_id, status=WaitlistStatus.OFFERED, offer_expires_at__gt=timezone.now()
     )
-    if not open_offer.filter(offer_sent_at__isnull=True).update(offer_sent_at=now):
-        return False
-    entry = WaitlistEntry.objects.select_related(
-        "session__workshop", "session__venue", "user", "ticket_type"
-    ).get(pk=entry_id)
-    try:
-        emails.waitlist_offer_message(entry=entry).send()
-    except Exception:
-        WaitlistEntry.objects.filter(pk=entry_id).update(offer_sent_at=None)
-        raise
-    return True
+    return mail_send_once(
+        claim=open_offer,
+        field="offer_sent_at",
+        build=lambda: emails.waitlist_offer_message(
+            entry=WaitlistEntry.objects.select_related(
+                "session__workshop", "session__venue", "user", "ticket_type"
+            ).get(pk=entry_id)
+        ),
+    )
 
 
 def waitlist_ended_email_send(*, entry_id: int) -> bool:
     """Tell someone once why their place on the list ended without seats: the session
     was cancelled (``closed``), or their offer lapsed unclaimed (``expired``).
-    ``ended_notice_sent_at`` is claimed with a conditional update first (retries and a
-    second cancellation send nothing more); a failed send gives the claim back and
-    raises (the task retries). An entry booked since (``claimed``) is not told."""
-    now = timezone.now()
-    unsent = WaitlistEntry.objects.filter(
-        pk=entry_id,
-        status__in=[WaitlistStatus.CLOSED, WaitlistStatus.EXPIRED],
-        ended_notice_sent_at__isnull=True,
+    ``ended_notice_sent_at`` is the send-once claim (retries and a second cancellation
+    send nothing more); a failed send gives it back and raises (the task retries). An
+    entry booked since (``claimed``) is not told."""
+
+    def build():
+        entry = WaitlistEntry.objects.select_related(
+            "session__workshop", "session__venue", "user"
+        ).get(pk=entry_id)
+        # A lapsed offer in a session cancelled since: the cancellation is the news.
+        if entry.status == WaitlistStatus.CLOSED or entry.session.is_cancelled:
+            return emails.waitlist_session_cancelled_message(entry=entry)
+        return emails.waitlist_offer_expired_message(entry=entry)
+
+    return mail_send_once(
+        claim=WaitlistEntry.objects.filter(
+            pk=entry_id, status__in=[WaitlistStatus.CLOSED, WaitlistStatus.EXPIRED]
+        ),
+        field="ended_notice_sent_at",
+        build=build,
     )
-    if not unsent.update(ended_notice_sent_at=now):
-        return False
-    entry = WaitlistEntry.objects.select_related("session__workshop", "session__venue", "user").get(
-        pk=entry_id
-    )
-    # A lapsed offer in a session cancelled since: the cancellation is the news.
-    if entry.status == WaitlistStatus.CLOSED or entry.session.is_cancelled:
-        build = emails.waitlist_session_cancelled_message
-    else:
-        build = emails.waitlist_offer_expired_message
-    try:
-        build(entry=entry).send()
-    except Exception:
-        WaitlistEntry.objects.filter(pk=entry_id).update(ended_notice_sent_at=None)
-        raise
-    return True
