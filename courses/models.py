@@ -24,6 +24,7 @@ from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 
 from .formatting import money_amount
+from .money_fields import MoneyAmountField
 from .storage import private_media_storage, video_upload_to
 
 TIME_ZONE_CHOICES = [
@@ -263,12 +264,15 @@ class TicketType(models.Model):
     session = ParentalKey(Session, on_delete=models.CASCADE, related_name="ticket_types")
     name = models.CharField(max_length=80, help_text="E.g. Early bird, Standard, Student.")
     description = models.CharField(max_length=255, blank=True)
-    price_amount = models.PositiveIntegerField(
-        "price (cents)", help_text="In cents: 34900 is $349.00. 0 makes the ticket free."
+    price_amount = MoneyAmountField(
+        "price", help_text="In dollars: 349 is $349.00. 0 makes the ticket free."
     )
     currency = models.CharField(max_length=3, default="usd")
-    members_price_amount = models.PositiveIntegerField(
-        "members' price (cents)", null=True, blank=True
+    members_price_amount = MoneyAmountField(
+        "members' price",
+        null=True,
+        blank=True,
+        help_text="In dollars.",
     )
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(
@@ -510,11 +514,11 @@ class Masterclass(index.Indexed, models.Model):
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
     summary = models.TextField(blank=True, help_text="One or two sentences for listings.")
-    price_amount = models.PositiveIntegerField(
-        "one-time price (cents)",
+    price_amount = MoneyAmountField(
+        "one-time price",
         null=True,
         blank=True,
-        help_text="In cents: 14900 is $149.00. Leave empty when it is for members only.",
+        help_text="In dollars: 149 is $149.00. Leave empty when it is for members only.",
     )
     currency = models.CharField(max_length=3, default="usd")
     created_at = models.DateTimeField(auto_now_add=True)

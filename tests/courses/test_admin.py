@@ -49,7 +49,11 @@ def session_form(workshop, venue, tickets, **overrides) -> dict:
     return nested_form_data(data)
 
 
-def ticket(name="Standard", price="44900", **extra) -> dict:
+def dollars(amount: int) -> str:
+    return f"{amount / 100:.2f}"
+
+
+def ticket(name="Standard", price="449", **extra) -> dict:
     return {
         "name": name,
         "price_amount": price,
@@ -71,7 +75,7 @@ def session_admin_save(client, ticket_type, **changes):
     data = session_form(
         session.workshop,
         session.venue,
-        [ticket(ticket_type.name, str(ticket_type.price_amount), id=str(ticket_type.pk))],
+        [ticket(ticket_type.name, dollars(ticket_type.price_amount), id=str(ticket_type.pk))],
         initial=1,
         starts_at=f"{session.local_starts_at:%Y-%m-%d %H:%M}",
         ends_at=f"{session.local_ends_at:%Y-%m-%d %H:%M}",
@@ -89,7 +93,7 @@ def test_admin_creates_a_session_with_ticket_types_that_saves_at_once(admin_clie
         session_form(
             workshop,
             venue,
-            [ticket("Early bird", "34900", sales_end="2027-01-10 23:59"), ticket()],
+            [ticket("Early bird", "349.00", sales_end="2027-01-10 23:59"), ticket()],
         ),
     )
     assert response.status_code == 302, response.context["form"].errors
@@ -141,7 +145,7 @@ def test_capacity_below_seats_taken_is_refused_on_edit(admin_client):
     session = ticket_type.session
     RegistrationFactory.create_batch(5, ticket_type=ticket_type)
     url = reverse("workshop_sessions:edit", args=[session.pk])
-    existing = ticket(ticket_type.name, str(ticket_type.price_amount), id=str(ticket_type.pk))
+    existing = ticket(ticket_type.name, dollars(ticket_type.price_amount), id=str(ticket_type.pk))
     data = session_form(
         session.workshop,
         session.venue,
@@ -362,3 +366,32 @@ def test_a_cancelled_sessions_status_is_read_only(admin_client):
     assert response.status_code == 302, response.context["form"].errors
     session.refresh_from_db()
     assert (session.status, session.label) == (SessionStatus.CANCELLED, "Moved online")
+
+
+def test_editors_type_ticket_prices_in_dollars_with_the_currency_shown(admin_client):
+    ticket_type = TicketTypeFactory(price_amount=34900)
+    html = admin_client.get(
+        reverse("workshop_sessions:edit", args=[ticket_type.session.pk])
+    ).content.decode()
+    assert 'value="349.00"' in html
+    assert "USD" in html
+    assert "(cents)" not in html
+
+
+def test_a_price_that_looks_like_cents_is_refused_and_changes_nothing(admin_client):
+    ticket_type = TicketTypeFactory(price_amount=34900)
+    data = session_form(
+        ticket_type.session.workshop,
+        ticket_type.session.venue,
+        [ticket(ticket_type.name, "34900", id=str(ticket_type.pk))],
+        initial=1,
+        starts_at=f"{ticket_type.session.local_starts_at:%Y-%m-%d %H:%M}",
+        ends_at=f"{ticket_type.session.local_ends_at:%Y-%m-%d %H:%M}",
+    )
+    response = admin_client.post(
+        reverse("workshop_sessions:edit", args=[ticket_type.session.pk]), data
+    )
+    assert response.status_code == 200
+    assert "$34,900.00 looks too high" in response.content.decode()
+    ticket_type.refresh_from_db()
+    assert ticket_type.price_amount == 34900

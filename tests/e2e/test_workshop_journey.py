@@ -19,7 +19,7 @@ def choose_in_modal(page, button_name: str, item: str) -> None:
     modal.wait_for(state="hidden")  # the choice is made once the chooser closes
 
 
-def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_cents: str) -> None:
+def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_dollars: str) -> None:
     page.get_by_role("link", name="Add a date").click()
     page.wait_for_url("**/admin/workshop-sessions/new/**")
     page.locator("#id_starts_at").fill(starts)
@@ -29,7 +29,7 @@ def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_cents:
     page.locator("#id_capacity").fill("18")
     page.get_by_role("button", name="Add ticket type").click()
     page.locator("#id_ticket_types-0-name").fill(ticket_name)
-    page.locator("#id_ticket_types-0-price_amount").fill(price_cents)
+    page.locator("#id_ticket_types-0-price_amount").fill(price_dollars)
     shots(f"admin-session-{starts[:10]}")
     page.get_by_role("button", name="Create", exact=True).click()
     page.wait_for_url("**/admin/pages/*/edit/**")
@@ -64,8 +64,8 @@ def test_editor_publishes_workshop_and_visitor_downloads_ics(
     page.wait_for_url("**/admin/pages/*/edit/")
     shots("admin-page-draft")
 
-    add_date(page, shots, "2027-03-20 09:00", "2027-03-20 17:00", "Standard", "24900")
-    add_date(page, shots, "2027-05-15 09:00", "2027-05-15 17:00", "Standard", "26900")
+    add_date(page, shots, "2027-03-20 09:00", "2027-03-20 17:00", "Standard", "249")
+    add_date(page, shots, "2027-05-15 09:00", "2027-05-15 17:00", "Standard", "269")
     assert Session.objects.filter(workshop__title=TITLE).count() == 2
     shots("admin-page-with-dates")
 
