@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0006_waitlist_entry_ended_notice'),
+        ('courses', '0007_prices_in_dollars'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
