@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
+from allauth.account.views import LogoutView as AllauthLogoutView
+
 from cms.masterclasses import continue_watching
 from courses.locators import masterclass_url
 from courses.selectors import masterclasses_purchased
@@ -18,6 +20,19 @@ from .services.privacy import (
     account_deletion_cancel,
     account_deletion_request,
 )
+
+_allauth_logout = AllauthLogoutView.as_view()
+
+
+def logout(request: HttpRequest) -> HttpResponse:
+    """allauth's sign-out, plus ``Clear-Site-Data`` once it signed someone out: the browser
+    then drops this site's caches, IndexedDB and service worker, so the check-in app's
+    offline attendee list does not outlive the staff member's sign-in on a shared phone."""
+    was_signed_in = request.user.is_authenticated
+    response = _allauth_logout(request)
+    if request.method == "POST" and was_signed_in and not request.user.is_authenticated:
+        response["Clear-Site-Data"] = '"cache", "storage"'
+    return response
 
 
 @login_required

@@ -29,6 +29,7 @@ class SessionsPanel(Panel):
                 back = "next=" + quote(reverse("wagtailadmin_pages:edit", args=[self.instance.pk]))
             rows = []
             add_url = ""
+            season_url = ""
             if workshop_id:
                 sessions = list(selectors.workshop_sessions_for_admin(workshop_id=workshop_id))
                 availability = selectors.session_availability(sessions)
@@ -41,6 +42,9 @@ class SessionsPanel(Panel):
                             + (f"?{back}" if back else ""),
                         }
                     )
+                latest = next((s for s in sessions if not s.is_cancelled), None)
+                if latest is not None:
+                    season_url = _url("courses_schedule_again", latest.pk)
                 add_url = _admin_url("add")
                 if add_url:
                     add_url += f"?workshop={workshop_id}" + (f"&{back}" if back else "")
@@ -49,6 +53,7 @@ class SessionsPanel(Panel):
                     "workshop_id": workshop_id,
                     "rows": rows,
                     "add_url": add_url,
+                    "season_url": season_url,
                     "index_url": _admin_url("index"),
                 }
             )
@@ -56,7 +61,11 @@ class SessionsPanel(Panel):
 
 
 def _admin_url(view: str, *args) -> str:
+    return _url(f"{SESSIONS_ADMIN}:{view}", *args)
+
+
+def _url(name: str, *args) -> str:
     try:
-        return reverse(f"{SESSIONS_ADMIN}:{view}", args=args)
+        return reverse(name, args=args)
     except NoReverseMatch:
         return ""

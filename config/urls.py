@@ -8,6 +8,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import urls as accounts_urls
+from accounts import views as accounts_views
 from cms import views as cms_views
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
+    # Sign-out also wipes this browser's offline data (the check-in app's attendee lists).
+    path("accounts/logout/", accounts_views.logout, name="account_logout"),
     path("accounts/", include("allauth.urls")),
     path("account/", include(accounts_urls)),
     # Calendars, lesson video, staff check-in (/staff/...) and CE certificates.

@@ -83,3 +83,7 @@ class WaitlistError(CoursesError):
 
 class WaitlistOfferInvalid(WaitlistError):
     """An offer link that is malformed, expired, used up or made for someone else."""
+
+
+class DoorBatchInvalid(CoursesError):
+    """A batch of door actions that cannot be read; nothing of it is stored."""

@@ -9,7 +9,7 @@ from . import services
 from .errors import CoursesError, SessionInvalid
 from .formatting import money
 from .media import VideoFileInfo, video_file_inspect
-from .models import Session, SessionStatus, TicketType
+from .models import Session, SessionStatus, TicketType, Venue
 
 CANCEL_ACTION_HELP = (
     "To cancel a session, use “Cancel this session” in the session's actions menu: it "
@@ -168,3 +168,30 @@ class WaitlistJoinForm(forms.Form):
             choices=[(n, str(n)) for n in range(1, max(seat_limit, 1) + 1)]
         )
         self.fields["ticket_type"].queryset = session.ticket_types.all()
+
+
+class NewDateForm(forms.Form):
+    """One row of "Schedule again": a start date (blank rows are ignored), its start time
+    in the venue's time zone and its capacity."""
+
+    starts_on = forms.DateField(
+        label="New start date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    starts_at_time = forms.TimeField(
+        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    capacity = forms.IntegerField(label="Capacity", min_value=0, max_value=10_000)
+
+
+NewDateFormSet = forms.formset_factory(
+    NewDateForm, extra=0, max_num=services.MAX_NEW_DATES, validate_max=True
+)
+
+
+class ScheduleAgainForm(forms.Form):
+    venue = forms.ModelChoiceField(queryset=None, empty_label=None)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["venue"].queryset = Venue.objects.order_by("city", "name")
+        self.fields["venue"].help_text = "Every new date takes place here."

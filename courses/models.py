@@ -362,6 +362,23 @@ class Registration(models.Model):
     complimentary = models.BooleanField(default=False)
     checked_in_at = models.DateTimeField(null=True, blank=True)
     checked_out_at = models.DateTimeField(null=True, blank=True)
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    checked_out_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    # Server time of the last change at the door: the delta cursor of the offline list
+    # (check-in times are device times and may lie in the past when a device syncs late).
+    door_changed_at = models.DateTimeField(null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
@@ -871,3 +888,45 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+
+class DoorActionKind(models.TextChoices):
+    CHECK_IN = "check_in", "Check-in"
+    CHECK_OUT = "check_out", "Check-out"
+
+
+class DoorActionOutcome(models.TextChoices):
+    APPLIED = "applied", "Applied"
+    ALREADY = "already", "Already done (an earlier scan won)"
+    REFUSED = "refused", "Refused"
+    FLAGGED = "flagged", "Flagged for staff"
+
+
+class DoorAction(models.Model):
+    """One check-in or check-out a door device sent, kept once per client id.
+
+    The device makes the id when staff act (often offline); the unique constraint makes a
+    replayed batch change nothing, and the stored outcome is what the replay answers."""
+
+    client_id = models.UUIDField()
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="door_actions")
+    registration = models.ForeignKey(
+        Registration, on_delete=models.CASCADE, related_name="door_actions"
+    )
+    kind = models.CharField(max_length=10, choices=DoorActionKind.choices)
+    device_time = models.DateTimeField()
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(default=timezone.now)
+    outcome = models.CharField(max_length=10, choices=DoorActionOutcome.choices)
+    message = models.CharField(max_length=300)
+
+    class Meta:
+        ordering = ["device_time", "client_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["client_id"], name="door_action_once_per_client_id")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.registration_id} ({self.outcome})"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, waitlist_views
+from . import door_views, views, waitlist_views
 
 app_name = "courses"
 
@@ -23,6 +23,15 @@ urlpatterns = [
     path("learn/video/<str:token>/", views.video_stream, name="video_stream"),
     # Event staff: check-in and the attendee tools (permission courses.check_in_attendees).
     path("staff/sessions/", views.staff_sessions, name="staff_sessions"),
+    # The check-in app (PWA): service worker and manifest under /staff/, door list, sync.
+    path("staff/sw.js", door_views.door_service_worker, name="door_service_worker"),
+    path("staff/manifest.webmanifest", door_views.door_manifest, name="door_manifest"),
+    path(
+        "staff/sessions/<int:session_id>/door/attendees/",
+        door_views.door_attendees,
+        name="door_attendees",
+    ),
+    path("staff/sessions/<int:session_id>/door/sync/", door_views.door_sync, name="door_sync"),
     path("staff/sessions/<int:session_id>/check-in/", views.staff_check_in, name="staff_check_in"),
     path("staff/sessions/<int:session_id>/check-in/scan/", views.staff_scan, name="staff_scan"),
     path(

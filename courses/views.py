@@ -235,6 +235,8 @@ def staff_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
             "query": query,
             "counts": selectors.session_check_in_counts(session=session),
             "has_ended": session.ends_at <= timezone.now(),
+            # Until the session ends, the page is the offline-capable check-in app.
+            "door": session.ends_at > timezone.now(),
             "scan_url": reverse("courses:staff_scan", args=[session.pk]),
         },
     )
@@ -248,12 +250,12 @@ def staff_attendance(request: HttpRequest, session_id: int, registration_id: int
     try:
         if action == "check_out":
             registration = services.registration_check_out(
-                session=session, registration_id=registration_id, actor=request.user
+                session=session, registration_id=registration_id, staff=request.user
             )
             messages.success(request, f"{registration.attendee_name} checked out.")
         else:
             registration = services.registration_check_in(
-                session=session, registration_id=registration_id, actor=request.user
+                session=session, registration_id=registration_id, staff=request.user
             )
             messages.success(request, f"{registration.attendee_name} checked in. Welcome!")
     except CoursesError as error:
@@ -272,7 +274,7 @@ def staff_scan(request: HttpRequest, session_id: int) -> HttpResponse:
         if not code:
             raise TicketNotFound("Enter the ticket code printed under the QR code.")
         registration = services.registration_check_in(
-            session=session, code=code, actor=request.user
+            session=session, code=code, staff=request.user
         )
     except CoursesError as error:
         if wants_json:
@@ -311,6 +313,7 @@ def staff_walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
                 licence_number=data["licence_number"],
                 complimentary=data["payment"] == "complimentary",
                 override_capacity=data["override_capacity"],
+                staff=request.user,
             )
         except CoursesError as error:
             form.add_error(None, str(error))

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.db import router
 from django.db.models.deletion import Collector, ProtectedError
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.functional import cached_property
 
 from wagtail import hooks
@@ -21,17 +21,19 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
 )
+from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem as UIMenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets.button import Button
+from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from . import selectors, services
+from . import admin_views, selectors, services
 from .errors import CoursesError
 from .forms import SessionAdminForm, VideoAdminForm
 from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Video, Workshop
@@ -62,8 +64,27 @@ class InstructorViewSet(SnippetViewSet):
     panels = [FieldPanel("name"), FieldPanel("credentials"), FieldPanel("photo"), FieldPanel("bio")]
 
 
+class WorkshopIndexView(SnippetIndexView):
+    """Course records, each with "Schedule a new season" (a copy of its latest session)."""
+
+    def get_base_queryset(self):
+        return selectors.workshops_with_latest_session(super().get_base_queryset())
+
+    def get_list_more_buttons(self, instance):
+        buttons = super().get_list_more_buttons(instance)
+        if instance.latest_session_id and self.request.user.has_perm(
+            admin_views.ADD_SESSION_PERMISSION
+        ):
+            url = reverse("courses_schedule_again", args=[instance.latest_session_id])
+            buttons.append(
+                UIMenuItem("Schedule a new season", url=url, icon_name="copy", priority=30)
+            )
+        return buttons
+
+
 class WorkshopViewSet(SnippetViewSet):
     model = Workshop
+    index_view_class = WorkshopIndexView
     icon = "doc-full"
     menu_label = "Course records"
     list_display = ["title", "ce_hours", "course_type", "provider_approval_number"]
@@ -102,6 +123,13 @@ def session_actions(session: Session, user) -> list[UIMenuItem]:
     return [item for fn in hooks.get_hooks(SESSION_ACTIONS_HOOK) for item in fn(session, user)]
 
 
+def _planning_actions(session: Session, user) -> list[UIMenuItem]:
+    if not user.has_perm(admin_views.ADD_SESSION_PERMISSION):
+        return []
+    url = reverse("courses_schedule_again", args=[session.pk])
+    return [UIMenuItem("Schedule again", url=url, icon_name="copy", priority=30)]
+
+
 class SessionIndexView(generic.IndexView):
     def get_base_queryset(self):
         return selectors.sessions_with_seats(
@@ -109,8 +137,11 @@ class SessionIndexView(generic.IndexView):
         )
 
     def get_list_more_buttons(self, instance):
-        return super().get_list_more_buttons(instance) + session_actions(
-            instance, self.request.user
+        user = self.request.user
+        return (
+            super().get_list_more_buttons(instance)
+            + _planning_actions(instance, user)
+            + session_actions(instance, user)
         )
 
 
@@ -150,6 +181,15 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
         session = super().save_instance()
         services.session_capacity_change(session=session)
         return session
+
+    @cached_property
+    def header_buttons(self):
+        """ "Schedule again" is what editors do most with a past session: in plain view."""
+        buttons = list(super().header_buttons)
+        if self.request.user.has_perm(admin_views.ADD_SESSION_PERMISSION):
+            url = reverse("courses_schedule_again", args=[self.object.pk])
+            buttons.append(HeaderButton("Schedule again", url=url, icon_name="copy"))
+        return buttons
 
     @cached_property
     def header_more_buttons(self):
@@ -270,6 +310,34 @@ def register_workshops_viewsets():
     return WorkshopsGroup()
 
 
+@hooks.register("register_admin_urls")
+def register_planning_urls():
+    return [
+        path(
+            "workshop-sessions/<int:session_id>/schedule-again/",
+            admin_views.ScheduleAgainView.as_view(),
+            name="courses_schedule_again",
+        ),
+        path(
+            "workshop-calendar/",
+            admin_views.SessionCalendarView.as_view(),
+            name="courses_session_calendar",
+        ),
+    ]
+
+
+class CalendarMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return admin_views.user_can_see_sessions(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_calendar_menu_item() -> MenuItem:
+    return CalendarMenuItem(
+        "Calendar", reverse("courses_session_calendar"), icon_name="calendar", order=199
+    )
+
+
 class MasterclassViewSet(SnippetViewSet):
     model = Masterclass
     icon = "folder-open-inverse"
@@ -353,3 +421,42 @@ def register_check_in_menu_item() -> MenuItem:
     return CheckInMenuItem(
         "Check-in", reverse("courses:staff_sessions"), icon_name="tick", order=250
     )
+
+
+DASHBOARD_ROWS = 12
+
+
+class ComingUpPanel(Component):
+    """ "What's next" for sessions: the next 60 days with fill and waiting demand, and the
+    course records with no date to come (to schedule again). Fixed queries, any size."""
+
+    name = "coming_up"
+    order = 50
+    template_name = "courses/admin/dashboard_coming_up.html"
+
+    def __init__(self, user) -> None:
+        self.user = user
+
+    def get_context_data(self, parent_context):
+        sessions = list(selectors.sessions_coming_up()[: DASHBOARD_ROWS + 1])
+        can_schedule = self.user.has_perm(admin_views.ADD_SESSION_PERMISSION)
+        idle = (
+            list(selectors.workshops_without_upcoming_date()[: DASHBOARD_ROWS + 1])
+            if can_schedule
+            else []
+        )
+        return {
+            "sessions": sessions[:DASHBOARD_ROWS],
+            "more_sessions": len(sessions) > DASHBOARD_ROWS,
+            "idle_workshops": idle[:DASHBOARD_ROWS],
+            "more_idle": len(idle) > DASHBOARD_ROWS,
+            "can_schedule": can_schedule,
+            "can_edit": self.user.has_perm("courses.change_session"),
+            "days": selectors.UPCOMING_DAYS,
+        }
+
+
+@hooks.register("construct_homepage_panels")
+def add_coming_up_panel(request, panels):
+    if admin_views.user_can_see_sessions(request.user):
+        panels.append(ComingUpPanel(request.user))

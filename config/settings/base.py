@@ -196,6 +196,8 @@ WAGTAILDOCS_EXTENSIONS = ["csv", "docx", "odt", "pdf", "pptx", "txt", "xlsx", "z
 WAGTAILIMAGES_EXTENSIONS = ["gif", "jpg", "jpeg", "png", "webp", "svg"]
 WAGTAIL_ENABLE_UPDATE_CHECK = False
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
+# No gravatar.com: the admin makes no outside requests; avatars are uploads or the default.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Static and media ---------------------------------------------------------------
 STATIC_URL = "/static/"

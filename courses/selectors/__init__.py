@@ -23,14 +23,19 @@ from courses.selectors.access import (
     workshops_including_masterclass,
 )
 from courses.selectors.aftersale import (
+    DOOR_CURSOR_OVERLAP,
+    DOOR_LIST_KEEP_AFTER_END,
     CheckInCounts,
+    DoorList,
     certificate_visible_to,
     registrations_with_full_attendance,
     reminders_due,
     session_attendees,
     session_check_in_counts,
+    session_door_list,
     sessions_needing_certificates,
     staff_sessions,
+    ticket_code_hash,
     user_certificates,
 )
 from courses.selectors.listings import (
@@ -39,6 +44,14 @@ from courses.selectors.listings import (
     upcoming_sessions,
     workshop_sessions_for_admin,
     workshop_upcoming_sessions,
+)
+from courses.selectors.planning import (
+    UPCOMING_DAYS,
+    calendar_filter_choices,
+    calendar_sessions,
+    sessions_coming_up,
+    workshops_with_latest_session,
+    workshops_without_upcoming_date,
 )
 from courses.selectors.seats import (
     FEW_SEATS_THRESHOLD,
@@ -71,14 +84,20 @@ from courses.selectors.waitlist import (
 )
 
 __all__ = [
+    "DOOR_CURSOR_OVERLAP",
+    "DOOR_LIST_KEEP_AFTER_END",
     "FEW_SEATS_THRESHOLD",
+    "UPCOMING_DAYS",
     "Availability",
     "CheckInCounts",
+    "DoorList",
     "TicketQuantities",
     "TicketTypeQuantity",
     "ViewerAccess",
     "access_grants_active",
     "availability_of",
+    "calendar_filter_choices",
+    "calendar_sessions",
     "certificate_visible_to",
     "lesson_progress_for_user",
     "lesson_progress_recent",
@@ -93,15 +112,18 @@ __all__ = [
     "session_attendees",
     "session_availability",
     "session_check_in_counts",
+    "session_door_list",
     "session_seat_counts",
     "session_seats_available",
     "session_seats_taken",
     "session_sold_out",
     "session_waitlist",
     "session_waitlist_history",
+    "sessions_coming_up",
     "sessions_needing_certificates",
     "sessions_with_seats",
     "staff_sessions",
+    "ticket_code_hash",
     "ticket_type_has_registrations",
     "ticket_type_quantity_choices",
     "ticket_type_seats_left",
@@ -120,4 +142,6 @@ __all__ = [
     "workshop_sessions_for_admin",
     "workshop_upcoming_sessions",
     "workshops_including_masterclass",
+    "workshops_with_latest_session",
+    "workshops_without_upcoming_date",
 ]

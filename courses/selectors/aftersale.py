@@ -1,6 +1,7 @@
 """After the sale: attendees and check-in counts, certificates, reminders due."""
 
 import datetime
+import hashlib
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -12,8 +13,11 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from courses.formatting import local_time
 from courses.models import (
     Certificate,
+    DoorAction,
+    DoorActionOutcome,
     Registration,
     RegistrationStatus,
     ReminderSent,
@@ -154,3 +158,113 @@ def reminders_due(*, now=None, offsets_hours: list[int]) -> list[tuple[int, str]
                 due.append((pk, kind))
             break
     return due
+
+
+# --- The door list: what a check-in device keeps for offline use -------------------------
+
+# The delta cursor is server time minus this overlap, so a change committed while the last
+# list was being read comes again next time (rows are idempotent on the device).
+DOOR_CURSOR_OVERLAP = datetime.timedelta(seconds=30)
+# A device forgets a session's list this long after the session ends.
+DOOR_LIST_KEEP_AFTER_END = datetime.timedelta(hours=12)
+
+
+def ticket_code_hash(code: str) -> str:
+    """What a device stores instead of the ticket code: the SHA-256 of the code, which it
+    compares against the hash of what it scans (so a lost phone leaks no usable tickets)."""
+    return hashlib.sha256(code.strip().encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class DoorList:
+    attendees: list[dict]
+    flags: list[dict]
+    counts: CheckInCounts
+    cursor: datetime.datetime
+    expires_at: datetime.datetime
+
+
+def _by_name(user) -> str:
+    return f" by {user.get_full_name()}" if user is not None else ""
+
+
+def _door_row(registration: Registration, session: Session) -> dict:
+    tz = session.tz
+    refusal = ""
+    if registration.status == RegistrationStatus.CANCELLED:
+        reason = f" ({registration.cancel_reason})" if registration.cancel_reason else ""
+        refusal = (
+            f"Ticket cancelled: {registration.attendee_name}'s registration was cancelled"
+            f"{reason}. Do not admit; the attendee can register at the door as a walk-in."
+        )
+    return {
+        "id": registration.pk,
+        "name": registration.attendee_name,
+        "ticket_type": registration.ticket_type.name,
+        "code_hash": ticket_code_hash(registration.code),
+        "status": registration.status,
+        "refusal": refusal,
+        "notes": "Complimentary" if registration.complimentary else "",
+        "checked_in_at": registration.checked_in_at.isoformat()
+        if registration.checked_in_at
+        else None,
+        "checked_in": (
+            f"{local_time(registration.checked_in_at, tz)}{_by_name(registration.checked_in_by)}"
+            if registration.checked_in_at
+            else ""
+        ),
+        "checked_out_at": registration.checked_out_at.isoformat()
+        if registration.checked_out_at
+        else None,
+        "checked_out": (
+            f"{local_time(registration.checked_out_at, tz)}{_by_name(registration.checked_out_by)}"
+            if registration.checked_out_at
+            else ""
+        ),
+    }
+
+
+def session_door_list(
+    *,
+    session: Session,
+    since: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
+) -> DoorList:
+    """The attendees a door device needs (confirmed and cancelled tickets, so a cancelled
+    one is refused offline too), only those changed since ``since`` when given, plus the
+    flags staff must look at and the live counts."""
+    now = now or timezone.now()
+    registrations = (
+        Registration.objects.filter(
+            session=session,
+            status__in=[RegistrationStatus.CONFIRMED, RegistrationStatus.CANCELLED],
+        )
+        .exclude(status=RegistrationStatus.CANCELLED, confirmed_at__isnull=True)
+        .select_related("ticket_type", "checked_in_by", "checked_out_by")
+        .order_by("attendee_name", "pk")
+    )
+    if since is not None:
+        registrations = registrations.filter(
+            Q(door_changed_at__gte=since)
+            | Q(cancelled_at__gte=since)
+            | Q(confirmed_at__gte=since)
+            | Q(created_at__gte=since)
+        )
+    flags = [
+        {
+            "id": str(action.client_id),
+            "registration": action.registration_id,
+            "message": action.message,
+            "staff": action.staff.get_full_name() if action.staff else "",
+        }
+        for action in DoorAction.objects.filter(
+            session=session, outcome=DoorActionOutcome.FLAGGED
+        ).select_related("staff")
+    ]
+    return DoorList(
+        attendees=[_door_row(registration, session) for registration in registrations],
+        flags=flags,
+        counts=session_check_in_counts(session=session),
+        cursor=now - DOOR_CURSOR_OVERLAP,
+        expires_at=session.ends_at + DOOR_LIST_KEEP_AFTER_END,
+    )

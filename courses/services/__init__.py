@@ -5,7 +5,7 @@
 - ``seats``: hold, confirm, release and cancel seats (the oversell rule); expire holds.
 - ``waitlist``: the waiting list and its offers of freed seats.
 - ``access``: masterclass access grants and lesson progress.
-- ``attendance``: check-in, check-out, walk-ins.
+- ``attendance``: check-in, check-out, walk-ins, door devices' offline batches.
 - ``aftersale``: CE certificates, reminders, messages to attendees.
 - ``audit``: the append-only audit log of staff actions on money and personal data.
 
@@ -32,6 +32,11 @@ from courses.services.aftersale import (
     reminder_send,
 )
 from courses.services.attendance import (
+    MAX_DOOR_ACTIONS,
+    DoorActionInput,
+    DoorActionResult,
+    check_in_actions_apply,
+    door_actions_parse,
     registration_check_in,
     registration_check_out,
     registration_create_walk_in,
@@ -42,10 +47,13 @@ from courses.services.locking import (
     session_lock,
 )
 from courses.services.scheduling import (
+    MAX_NEW_DATES,
+    NewDate,
     session_cancel,
     session_capacity_change,
     session_delete,
     session_delete_check,
+    session_schedule_again,
     session_validate,
     ticket_type_removal_check,
 )
@@ -76,9 +84,14 @@ from courses.services.waitlist import (
 __all__ = [
     "COMPLETED_FRACTION",
     "DEFAULT_HOLD",
+    "MAX_DOOR_ACTIONS",
     "MAX_LESSON_SECONDS",
+    "MAX_NEW_DATES",
     "POSITION_TOLERANCE_SECONDS",
+    "DoorActionInput",
+    "DoorActionResult",
     "LockOutsideTransaction",
+    "NewDate",
     "SeatRequest",
     "access_grant_create",
     "access_grant_end",
@@ -89,6 +102,8 @@ __all__ = [
     "certificate_issue_for_session",
     "certificate_reissue",
     "certificates_issue_and_send",
+    "check_in_actions_apply",
+    "door_actions_parse",
     "holds_expire",
     "lesson_progress_record",
     "registration_cancel",
@@ -107,6 +122,7 @@ __all__ = [
     "session_delete_check",
     "session_lock",
     "session_registrations_cancel",
+    "session_schedule_again",
     "session_validate",
     "ticket_type_removal_check",
     "waitlist_close_for_session",

@@ -2,13 +2,17 @@
 
 import datetime
 import uuid
+from dataclasses import dataclass
+from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from courses import selectors
 from courses.errors import (
+    DoorBatchInvalid,
     NotCheckedIn,
     SessionFull,
     TicketAlreadyUsed,
@@ -16,9 +20,12 @@ from courses.errors import (
     TicketNotValid,
     TicketWrongSession,
 )
-from courses.formatting import local_datetime
+from courses.formatting import local_datetime, local_time
 from courses.models import (
     AuditAction,
+    DoorAction,
+    DoorActionKind,
+    DoorActionOutcome,
     Registration,
     RegistrationStatus,
     Session,
@@ -26,6 +33,9 @@ from courses.models import (
 )
 from courses.services.audit import audit_record
 from courses.services.locking import session_lock
+
+# The signed-in member of staff (settings.AUTH_USER_MODEL); courses does not import accounts.
+StaffUser = Any
 
 # --- Check-in ---------------------------------------------------------------------------
 
@@ -55,7 +65,7 @@ def registration_check_in(
     session: Session,
     code: str | None = None,
     registration_id: int | None = None,
-    actor=None,
+    staff: StaffUser | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Admit one attendee, found by ticket code (scanner, typed code) or by id (list).
@@ -86,9 +96,11 @@ def registration_check_in(
                 f"{local_datetime(registration.checked_in_at, session.tz)}."
             )
         registration.checked_in_at = now
-        registration.save(update_fields=["checked_in_at"])
+        registration.checked_in_by = staff
+        registration.door_changed_at = timezone.now()
+        registration.save(update_fields=["checked_in_at", "checked_in_by", "door_changed_at"])
         audit_record(
-            actor=actor,
+            actor=staff,
             action=AuditAction.CHECK_IN,
             target=registration,
             details={"session": str(session), "code": registration.code},
@@ -100,7 +112,7 @@ def registration_check_out(
     *,
     session: Session,
     registration_id: int,
-    actor=None,
+    staff: StaffUser | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """Record that the attendee stayed to the end: full attendance earns the certificate."""
@@ -120,9 +132,11 @@ def registration_check_out(
                 f"{local_datetime(registration.checked_out_at, session.tz)}."
             )
         registration.checked_out_at = now
-        registration.save(update_fields=["checked_out_at"])
+        registration.checked_out_by = staff
+        registration.door_changed_at = timezone.now()
+        registration.save(update_fields=["checked_out_at", "checked_out_by", "door_changed_at"])
         audit_record(
-            actor=actor,
+            actor=staff,
             action=AuditAction.CHECK_OUT,
             target=registration,
             details={"session": str(session)},
@@ -140,6 +154,7 @@ def registration_create_walk_in(
     complimentary: bool = False,
     override_capacity: bool = False,
     check_in: bool = True,
+    staff: StaffUser | None = None,
     now: datetime.datetime | None = None,
 ) -> Registration:
     """A confirmed seat added at the door (paid there, or complimentary).
@@ -181,5 +196,217 @@ def registration_create_walk_in(
             complimentary=complimentary,
             confirmed_at=now,
             checked_in_at=now if check_in else None,
+            checked_in_by=staff if check_in else None,
+            door_changed_at=now,
         )
     return registration
+
+
+# --- Door devices: offline actions synced in batches ------------------------------------
+# Each phone at the door queues its check-ins and check-outs (often offline) and sends them
+# here. Every action carries the id the device made for it, so a replayed batch answers
+# the stored outcome and changes nothing. When two devices admitted the same ticket, the
+# earliest device time wins whatever order the batches arrive in.
+
+MAX_DOOR_ACTIONS = 500
+
+
+@dataclass(frozen=True)
+class DoorActionInput:
+    client_id: uuid.UUID
+    kind: str
+    registration_id: int
+    device_time: datetime.datetime
+
+
+@dataclass(frozen=True)
+class DoorActionResult:
+    client_id: str
+    registration_id: int
+    outcome: str
+    message: str
+
+
+def _field(item: dict, name: str, index: int) -> object:
+    if name not in item:
+        raise DoorBatchInvalid(f"Action {index + 1} has no “{name}”.")
+    return item[name]
+
+
+def door_actions_parse(*, payload: object) -> list[DoorActionInput]:
+    """Read a batch ``{"actions": [{id, kind, registration, device_time}, ...]}``.
+
+    All or nothing: one unreadable action refuses the batch before any work is done."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("actions"), list):
+        raise DoorBatchInvalid("Send a JSON object with a list of “actions”.")
+    items = payload["actions"]
+    if not items:
+        raise DoorBatchInvalid("The batch has no actions.")
+    if len(items) > MAX_DOOR_ACTIONS:
+        raise DoorBatchInvalid(f"Send at most {MAX_DOOR_ACTIONS} actions per batch.")
+    actions = []
+    for index, item in enumerate(items):
+        if not isinstance(item, dict):
+            raise DoorBatchInvalid(f"Action {index + 1} is not an object.")
+        try:
+            client_id = uuid.UUID(str(_field(item, "id", index)))
+        except ValueError:
+            raise DoorBatchInvalid(f"Action {index + 1} has an id that is not a UUID.") from None
+        kind = _field(item, "kind", index)
+        if kind not in DoorActionKind.values:
+            raise DoorBatchInvalid(f"Action {index + 1} has an unknown kind “{kind}”.")
+        registration_id = _field(item, "registration", index)
+        if type(registration_id) is not int:
+            raise DoorBatchInvalid(f"Action {index + 1} has a registration that is not a number.")
+        device_time = parse_datetime(str(_field(item, "device_time", index)))
+        if device_time is None or timezone.is_naive(device_time):
+            raise DoorBatchInvalid(
+                f"Action {index + 1} has a device time that is not an ISO 8601 time with a zone."
+            )
+        actions.append(DoorActionInput(client_id, kind, registration_id, device_time))
+    if len({action.client_id for action in actions}) != len(actions):
+        raise DoorBatchInvalid("Two actions in the batch share one id.")
+    return actions
+
+
+def _by(staff: StaffUser | None) -> str:
+    return f" by {staff.get_full_name()}" if staff is not None else ""
+
+
+def _door_check_in(
+    registration: Registration, action: DoorActionInput, staff, session: Session
+) -> tuple[str, str]:
+    time = local_time(action.device_time, session.tz)
+    name = registration.attendee_name
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return DoorActionOutcome.FLAGGED, (
+            f"Check {name}: the ticket was {registration.get_status_display().lower()} on the "
+            f"server, but this device admitted them at {time}. Do not admit without a new ticket."
+        )
+    earlier = registration.checked_in_at
+    if earlier is not None and earlier <= action.device_time:
+        return DoorActionOutcome.ALREADY, (
+            f"{name} was already checked in at {local_time(earlier, session.tz)}"
+            f"{_by(registration.checked_in_by)}."
+        )
+    if earlier is not None:
+        # This device scanned first: it wins, and the later scan is now the duplicate.
+        registration.door_actions.filter(
+            kind=DoorActionKind.CHECK_IN, outcome=DoorActionOutcome.APPLIED
+        ).update(
+            outcome=DoorActionOutcome.ALREADY,
+            message=f"{name} was already checked in at {time}{_by(staff)}."[:300],
+        )
+    registration.checked_in_at = action.device_time
+    registration.checked_in_by = staff
+    return DoorActionOutcome.APPLIED, f"{name} checked in at {time}."
+
+
+def _door_check_out(
+    registration: Registration, action: DoorActionInput, staff, session: Session
+) -> tuple[str, str]:
+    time = local_time(action.device_time, session.tz)
+    name = registration.attendee_name
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return DoorActionOutcome.FLAGGED, (
+            f"Check {name}: the ticket was {registration.get_status_display().lower()} on the "
+            f"server, but this device checked them out at {time}."
+        )
+    if registration.checked_in_at is None or registration.checked_in_at > action.device_time:
+        return DoorActionOutcome.REFUSED, (
+            f"{name} was not checked in before {time}, so cannot be checked out."
+        )
+    earlier = registration.checked_out_at
+    if earlier is not None and earlier <= action.device_time:
+        return DoorActionOutcome.ALREADY, (
+            f"{name} was already checked out at {local_time(earlier, session.tz)}"
+            f"{_by(registration.checked_out_by)}."
+        )
+    if earlier is not None:
+        registration.door_actions.filter(
+            kind=DoorActionKind.CHECK_OUT, outcome=DoorActionOutcome.APPLIED
+        ).update(
+            outcome=DoorActionOutcome.ALREADY,
+            message=f"{name} was already checked out at {time}{_by(staff)}."[:300],
+        )
+    registration.checked_out_at = action.device_time
+    registration.checked_out_by = staff
+    return DoorActionOutcome.APPLIED, f"{name} checked out at {time}."
+
+
+def _door_action_apply(
+    *, session: Session, staff, action: DoorActionInput, now: datetime.datetime
+) -> DoorActionResult:
+    with transaction.atomic():
+        # The registration's row lock orders every action on one ticket, from any device.
+        registration = Registration.objects.select_for_update().get(pk=action.registration_id)
+        done = DoorAction.objects.filter(client_id=action.client_id).first()
+        if done is None:
+            apply = _door_check_in if action.kind == DoorActionKind.CHECK_IN else _door_check_out
+            outcome, message = apply(registration, action, staff, session)
+            if outcome == DoorActionOutcome.APPLIED:
+                registration.door_changed_at = now
+                registration.save(
+                    update_fields=[
+                        "checked_in_at",
+                        "checked_in_by",
+                        "checked_out_at",
+                        "checked_out_by",
+                        "door_changed_at",
+                    ]
+                )
+            done = DoorAction.objects.create(
+                client_id=action.client_id,
+                session=session,
+                registration=registration,
+                kind=action.kind,
+                device_time=action.device_time,
+                staff=staff,
+                received_at=now,
+                outcome=outcome,
+                message=message[:300],
+            )
+    return DoorActionResult(str(done.client_id), done.registration_id, done.outcome, done.message)
+
+
+def check_in_actions_apply(
+    *,
+    session: Session,
+    staff: StaffUser | None,
+    actions: list[DoorActionInput],
+    now: datetime.datetime | None = None,
+) -> list[DoorActionResult]:
+    """Apply a device's queued check-ins and check-outs; replaying a batch changes nothing.
+
+    Actions run in device-time order, so a device's check-out follows its check-in. A
+    device clock ahead of the server is taken as the server's time (no check-in from the
+    future); an action for another session's ticket refuses the whole batch."""
+    now = now or timezone.now()
+    ids = {action.registration_id for action in actions}
+    known = set(
+        Registration.objects.filter(session=session, pk__in=ids).values_list("pk", flat=True)
+    )
+    if unknown := sorted(ids - known):
+        raise DoorBatchInvalid(
+            f"Registration {unknown[0]} is not an attendee of this session; nothing was stored."
+        )
+    ordered = sorted(
+        (
+            DoorActionInput(a.client_id, a.kind, a.registration_id, min(a.device_time, now))
+            for a in actions
+        ),
+        key=lambda a: (a.device_time, str(a.client_id)),
+    )
+    results = []
+    for action in ordered:
+        try:
+            results.append(_door_action_apply(session=session, staff=staff, action=action, now=now))
+        except IntegrityError:
+            # The same action arrived twice at once: the other request stored it.
+            done = DoorAction.objects.get(client_id=action.client_id)
+            results.append(
+                DoorActionResult(
+                    str(done.client_id), done.registration_id, done.outcome, done.message
+                )
+            )
+    return results

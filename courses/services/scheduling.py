@@ -4,8 +4,11 @@ may be, what may be removed or deleted, and what follows a capacity change.
 
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 
 from courses.errors import (
     SessionHasRegistrations,
@@ -17,6 +20,7 @@ from courses.models import (
     Session,
     SessionStatus,
     TicketType,
+    Venue,
 )
 from courses.selectors import session_seats_taken, ticket_type_has_registrations
 from courses.services.locking import session_lock
@@ -130,3 +134,116 @@ def session_capacity_change(*, session: Session) -> None:
     any more (and the form cannot cancel one: "Cancel this session" closes the list)."""
     if not session.is_cancelled:
         waitlist_seats_freed(session_id=session.pk)
+
+
+# --- Running a workshop again ---------------------------------------------------------
+
+MAX_NEW_DATES = 24
+
+
+@dataclass(frozen=True)
+class NewDate:
+    """One new run of a session: its local start (in the venue's time zone) and seats."""
+
+    starts_on: date
+    starts_at_time: time
+    capacity: int
+
+
+def _shift(value: datetime | None, tz, delta: timedelta) -> datetime | None:
+    """Move ``value`` by ``delta`` in local wall-clock time, so an early bird that ended at
+    18:00 six weeks before the old start ends at 18:00 six weeks before the new one, even
+    across a daylight-saving change."""
+    if value is None:
+        return None
+    local = timezone.localtime(value, tz).replace(tzinfo=None) + delta
+    return timezone.make_aware(local, tz)
+
+
+def session_copy_for(*, source: Session, new_date: NewDate, venue: Venue | None = None):
+    """An unsaved copy of ``source`` starting at ``new_date``, with unsaved copies of its
+    ticket types: every date (end, registration window, sales windows) moved by the same
+    local offset as the start. Returns ``(session, ticket_types)``."""
+    tz = source.tz
+    old_start = timezone.localtime(source.starts_at, tz).replace(tzinfo=None)
+    delta = datetime.combine(new_date.starts_on, new_date.starts_at_time) - old_start
+    session = Session(
+        workshop=source.workshop,
+        label=source.label,
+        starts_at=_shift(source.starts_at, tz, delta),
+        ends_at=_shift(source.ends_at, tz, delta),
+        venue=venue or source.venue,
+        time_zone=source.time_zone,
+        capacity=new_date.capacity,
+        registration_opens_at=_shift(source.registration_opens_at, tz, delta),
+        registration_closes_at=_shift(source.registration_closes_at, tz, delta),
+        status=SessionStatus.SCHEDULED,
+    )
+    tickets = [
+        TicketType(
+            name=ticket.name,
+            description=ticket.description,
+            price_amount=ticket.price_amount,
+            currency=ticket.currency,
+            members_price_amount=ticket.members_price_amount,
+            sales_start=_shift(ticket.sales_start, tz, delta),
+            sales_end=_shift(ticket.sales_end, tz, delta),
+            quantity_limit=ticket.quantity_limit,
+            min_per_order=ticket.min_per_order,
+            max_per_order=ticket.max_per_order,
+            sort_order=ticket.sort_order,
+        )
+        for ticket in source.ticket_types.all()
+    ]
+    return session, tickets
+
+
+def session_schedule_again(
+    *, source: Session, new_dates: Sequence[NewDate], venue: Venue | None = None, now=None
+) -> list[Session]:
+    """Create one session per ``new_dates``, each a copy of ``source`` (instructors and
+    ticket types included) moved to its new start.
+
+    Every copy is validated as a new session (``session_validate``) before anything is
+    written, then all are created in one transaction: either every date is scheduled or
+    none is. Raises ``SessionInvalid`` (errors under ``None``, each naming its date).
+    """
+    now = now or timezone.now()
+    errors: list[str] = []
+    if not new_dates:
+        errors.append("Enter at least one new start date.")
+    if len(new_dates) > MAX_NEW_DATES:
+        errors.append(f"Schedule at most {MAX_NEW_DATES} dates at a time.")
+    if errors:
+        raise SessionInvalid({None: errors})
+    copies = []
+    taken_starts = set(
+        Session.objects.filter(workshop_id=source.workshop_id)
+        .exclude(status=SessionStatus.CANCELLED)
+        .values_list("starts_at", flat=True)
+    )
+    for new_date in new_dates:
+        session, tickets = session_copy_for(source=source, new_date=new_date, venue=venue)
+        when = local_datetime(session.starts_at, session.tz)
+        if session.starts_at <= now:
+            errors.append(f"{when}: this start is in the past.")
+        elif session.starts_at in taken_starts:
+            errors.append(f"{when}: this workshop already has a session starting then.")
+        else:
+            try:
+                session_validate(session=session, ticket_types=tickets)
+            except SessionInvalid as invalid:
+                errors.extend(f"{when}: {m}" for ms in invalid.errors.values() for m in ms)
+        taken_starts.add(session.starts_at)
+        copies.append((session, tickets))
+    if errors:
+        raise SessionInvalid({None: errors})
+    instructors = list(source.instructors.all())
+    with transaction.atomic():
+        for session, tickets in copies:
+            session.save()
+            session.instructors.set(instructors)
+            for ticket in tickets:
+                ticket.session = session
+            TicketType.objects.bulk_create(tickets)
+    return [session for session, _ in copies]

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0007_prices_in_dollars'),
+        ('courses', '0008_door_actions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
