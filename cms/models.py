@@ -30,6 +30,13 @@ from .panels import SessionsPanel
 WORDS_PER_MINUTE = 220
 
 
+# What search results and link previews say when a page has no words of its own.
+SITE_DESCRIPTION = (
+    "Hands-on continuing-education workshops and online masterclasses for massage "
+    "therapists and physiotherapists, with CE certificates."
+)
+
+
 class SeoMixin(models.Model):
     """Open Graph image and text for link previews; title/description come from Wagtail."""
 
@@ -58,8 +65,13 @@ class SeoMixin(models.Model):
     def get_meta_description(self) -> str:
         if self.search_description:
             return self.search_description
-        intro = getattr(self, "intro", "") or getattr(self, "summary", "")
-        return Truncator(strip_tags(str(intro))).chars(160)
+        # The home page has no intro: its hero text says what the site is about.
+        intro = (
+            getattr(self, "intro", "")
+            or getattr(self, "summary", "")
+            or getattr(self, "hero_text", "")
+        )
+        return Truncator(strip_tags(str(intro))).chars(160) or SITE_DESCRIPTION
 
 
 class HomePage(SeoMixin, Page):

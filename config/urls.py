@@ -30,6 +30,8 @@ urlpatterns = [
     path("search/", cms_views.search, name="search"),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
+    path("favicon.ico", cms_views.favicon, name="favicon"),
+    path("site.webmanifest", cms_views.web_manifest, name="web_manifest"),
     path("healthz", cms_views.healthz, name="healthz"),
 ]
 

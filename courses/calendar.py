@@ -11,7 +11,7 @@ PRODID = "-//PhysioMassage Academy//Workshops//EN"
 
 
 def session_ics(*, session: Session, url: str = "") -> bytes:
-    """One VEVENT in the venue's time zone (TZID plus a VTIMEZONE), so calendars show the
+    """One VEVENT (repeating daily for a multi-day session) in the venue's time zone (TZID plus a VTIMEZONE), so calendars show the
     local start time even when the attendee's device is elsewhere."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
@@ -20,8 +20,17 @@ def session_ics(*, session: Session, url: str = "") -> bytes:
     event = Event()
     event.add("uid", f"session-{session.pk}@{settings.SITE_URL.split('://')[-1]}")
     event.add("dtstamp", timezone.now())
-    event.add("dtstart", session.local_starts_at)
-    event.add("dtend", session.local_ends_at)
+    start, end = session.local_starts_at, session.local_ends_at
+    days = (end.date() - start.date()).days + 1
+    if days > 1 and end.time() > start.time():
+        # A multi-day workshop meets the same hours each day ("9:00 AM-5:00 PM each day"):
+        # one event per day, not one event running through the nights.
+        event.add("dtstart", start)
+        event.add("dtend", start.replace(hour=end.hour, minute=end.minute, second=end.second))
+        event.add("rrule", {"freq": "daily", "count": days})
+    else:
+        event.add("dtstart", start)
+        event.add("dtend", end)
     event.add("summary", session.workshop.title)
     venue = session.venue
     location = ", ".join(

@@ -176,6 +176,17 @@ def local_time(moment: datetime.datetime | None, tz: Zone = None) -> str:
     return _clock(_local(moment, tz))
 
 
+def local_time_zoned(moment: datetime.datetime | None, tz: Zone = None) -> str:
+    """A time of day today, with its zone so nobody reads it as their own: "3:28 PM PST".
+    Without ``tz`` the site's zone is used."""
+    if moment is None:
+        return ""
+    zone = _zone(tz) if tz else None
+    local = timezone.localtime(moment, zone) if timezone.is_aware(moment) else moment
+    label = local.strftime("%Z")
+    return f"{_clock(local)} {label}" if label else _clock(local)
+
+
 def local_datetime(moment: datetime.datetime | None, tz: Zone = None) -> str:
     """A moment in the venue's zone, for deadlines and start times people act on:
     "Saturday 14 March 2026, 9:00 AM PST"."""

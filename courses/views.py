@@ -235,6 +235,7 @@ def staff_check_in(request: HttpRequest, session_id: int) -> HttpResponse:
             "query": query,
             "counts": selectors.session_check_in_counts(session=session),
             "has_ended": session.ends_at <= timezone.now(),
+            "check_in_early": selectors.session_check_in_is_early(session=session),
             # Until the session ends, the page is the offline-capable check-in app.
             "door": session.ends_at > timezone.now(),
             "scan_url": reverse("courses:staff_scan", args=[session.pk]),

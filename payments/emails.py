@@ -23,6 +23,7 @@ from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
 
 from .models import Notice, NoticeKind, Order, OrderLine, Refund, RefundReason, RefundStatus
+from .ticket_links import ticket_link_path
 
 
 def ticket_qr_png(code: str) -> bytes:
@@ -123,7 +124,7 @@ def _ticket_message(*, registration: Registration, session: Session, ics: str, s
         "context": {
             "registration": registration,
             "session": session,
-            "ticket_url": _absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
+            "ticket_url": _absolute(ticket_link_path(code=registration.code)),
         },
         "attachments": [qr, ("workshop.ics", ics, "text/calendar")],
     }

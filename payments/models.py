@@ -160,6 +160,12 @@ class Order(models.Model):
             return "processing"
         return self.status
 
+    @property
+    def released_before_hold_ended(self) -> bool:
+        """Expired while its hold still had time left: the buyer left the payment page
+        (Stripe expired the checkout), rather than running out of time."""
+        return self.status == OrderStatus.EXPIRED and self.hold_expires_at > timezone.now()
+
 
 class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")

@@ -25,6 +25,7 @@ from .emails import ticket_qr_svg
 from .errors import AlreadyHasAccess, PaymentsError
 from .forms import AttendeeFormSet, parse_quantities
 from .models import OrderStatus
+from .ticket_links import KEY_PARAM, ticket_link_is_valid
 
 
 def _session_context(session: Session, now, offer=None) -> dict:
@@ -97,6 +98,9 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             context["error"] = "This session is sold out."
             return render(request, "payments/register_sold_out.html", context)
         formset = AttendeeFormSet(request.POST)
+        if any("ticket_type" in form.errors for form in formset):
+            # The ticket is a hidden field: its error would otherwise show nowhere.
+            context["error"] = "A ticket in this form is not one this session offers."
         if formset.is_valid():
             seat_requests = [
                 SeatRequest(
@@ -253,9 +257,11 @@ def checkout_return(request: HttpRequest, reference) -> HttpResponse:
     return redirect(order)
 
 
-@login_required
 def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
-    ticket = selectors.ticket_for_viewer(code=code, user=request.user)
+    signed = ticket_link_is_valid(code=code, key=request.GET.get(KEY_PARAM, ""))
+    if not signed and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    ticket = selectors.ticket_for_viewer(code=code, user=request.user, signed_link=signed)
     return render(
         request,
         "payments/ticket_detail.html",
@@ -263,9 +269,11 @@ def ticket_detail(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
-@login_required
 def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
-    ticket = selectors.ticket_for_viewer(code=code, user=request.user)
+    signed = ticket_link_is_valid(code=code, key=request.GET.get(KEY_PARAM, ""))
+    if not signed and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    ticket = selectors.ticket_for_viewer(code=code, user=request.user, signed_link=signed)
     url = request.build_absolute_uri(reverse("payments:ticket", kwargs={"code": code}))
     response = HttpResponse(
         session_ics(session=ticket.session, url=url), content_type="text/calendar"

@@ -45,6 +45,16 @@ def session_attendees(*, session: Session, query: str = "") -> QuerySet[Registra
     return registrations.order_by("attendee_name", "pk")
 
 
+# Doors open an hour or two before a workshop; checking someone in earlier than this
+# is almost always the wrong session picked from the list.
+CHECK_IN_EARLY_WARNING = datetime.timedelta(hours=12)
+
+
+def session_check_in_is_early(*, session: Session, at: datetime.datetime | None = None) -> bool:
+    """Whether check-in now would be long before the session starts (staff are warned)."""
+    return session.starts_at - (at or timezone.now()) > CHECK_IN_EARLY_WARNING
+
+
 @dataclass(frozen=True)
 class CheckInCounts:
     confirmed: int

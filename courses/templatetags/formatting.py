@@ -8,6 +8,7 @@
     {{ session|session_when }}          14-15 March 2026, 9:00 AM-5:00 PM PST (en dashes)
     {{ entry.offer_expires_at|local_datetime:session.tz }}   Saturday 14 March 2026, 9:00 AM PST
     {{ registration.checked_in_at|local_time:session.tz }}   9:00 AM
+    {{ order.hold_expires_at|local_time_zoned:session.tz }}  3:28 PM PST
     {{ membership.ends_at|local_date }}                      14 March 2026
 
 ``{% load money %}`` (payments) is the same library under its older name.
@@ -26,6 +27,7 @@ for _name in (
     "time_range",
     "local_date",
     "local_time",
+    "local_time_zoned",
     "local_datetime",
     "session_when",
 ):

@@ -38,14 +38,15 @@ def orders_for_user(*, user) -> QuerySet[Order]:
     return _orders().filter(buyer=user)
 
 
-def ticket_for_viewer(*, code: str, user) -> Registration:
-    """A confirmed ticket for its buyer, its attendee (by account) or staff."""
-    if not user.is_authenticated:
+def ticket_for_viewer(*, code: str, user, signed_link: bool = False) -> Registration:
+    """A confirmed ticket for its buyer, its attendee (by account) or staff, or for anyone
+    who followed the signed link in the ticket e-mail (``signed_link``)."""
+    if not user.is_authenticated and not signed_link:
         raise Http404
     tickets = Registration.objects.select_related(
         "session__workshop", "session__venue", "ticket_type", "order_line__order"
     ).filter(code=code, status=RegistrationStatus.CONFIRMED)
-    if not user.is_staff:
+    if not signed_link and not user.is_staff:
         tickets = (
             tickets.filter(buyer=user)
             | tickets.filter(attendee_user=user)

@@ -28,7 +28,9 @@ def test_ics_download_is_in_the_venue_time_zone(client):
     assert response["Content-Disposition"].endswith('.ics"')
     text = response.content.decode()
     assert "DTSTART;TZID=America/Los_Angeles:20270221T090000" in text
-    assert "DTEND;TZID=America/Los_Angeles:20270222T170000" in text
+    # Two days of 9:00-17:00, not one 32-hour event.
+    assert "DTEND;TZID=America/Los_Angeles:20270221T170000" in text
+    assert "RRULE:FREQ=DAILY;COUNT=2" in text
     assert "BEGIN:VTIMEZONE" in text
     event = next(c for c in Calendar.from_ical(response.content).walk("VEVENT"))
     assert str(event["summary"]) == "PhysioMassage Training"

@@ -218,3 +218,17 @@ def test_wagtail_admin_menu_links_to_check_in_for_event_staff_only(client):
     assert link in client.get("/admin/").content.decode()
     client.force_login(editor)
     assert link not in client.get("/admin/").content.decode()
+
+
+def test_staff_are_warned_when_checking_in_long_before_the_session(staff_client):
+    soon = SessionFactory(starts_at=timezone.now() + datetime.timedelta(hours=1))
+    later = SessionFactory(starts_at=timezone.now() + datetime.timedelta(days=90))
+    warning = "Checking people in now is unusual"
+    assert (
+        warning
+        not in staff_client.get(reverse("courses:staff_check_in", args=[soon.pk])).content.decode()
+    )
+    assert (
+        warning
+        in staff_client.get(reverse("courses:staff_check_in", args=[later.pk])).content.decode()
+    )

@@ -92,7 +92,7 @@ def test_desktop_pages_and_the_therapists_certificate(page, shots, live, demo_si
     assert page.get_by_role("heading", name="CE certificates").is_visible()
     shots("my-account-certificates")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Download the certificate").click()
+        page.get_by_role("link", name="Download PDF of the certificate").click()
     assert download_info.value.suggested_filename.endswith(".pdf")
 
     certificate = Certificate.objects.get(participant_name="Jordan Rivera")

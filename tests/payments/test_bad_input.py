@@ -137,6 +137,16 @@ def test_garbage_hidden_fields_rerender_the_form(client, user):
     _assert_nothing_written()
 
 
+def test_a_garbage_ticket_type_alone_says_what_is_wrong(client, user):
+    ticket = TicketTypeFactory()
+    client.force_login(user)
+    data = attendee_post(_seats(ticket, 1)) | {"form-0-ticket_type": "abc"}
+    response = client.post(register_url(ticket.session, **{str(ticket.pk): 1}), data)
+    assert response.status_code == 200
+    assert "A ticket in this form is not one this session offers." in response.content.decode()
+    _assert_nothing_written()
+
+
 def test_unknown_or_cancelled_session_is_404(client, user):
     client.force_login(user)
     assert client.get(reverse("payments:register", kwargs={"session_id": 999})).status_code == 404
@@ -158,6 +168,26 @@ def test_someone_elses_order_and_ticket_are_404(client, user, free_session):
     assert client.get(order.get_absolute_url()).status_code == 302  # to the login page
     client.force_login(UserFactory(is_staff=True))
     assert client.get(order.get_absolute_url()).status_code == 200
+
+
+def test_the_signed_ticket_link_opens_without_an_account_and_a_forged_one_does_not(
+    client, user, free_session
+):
+    from payments.ticket_links import ticket_link_path
+
+    session, ticket = free_session
+    client.force_login(user)
+    code = book(client, session, ticket, n=1).lines.get().registration.code
+    client.logout()
+    page = client.get(ticket_link_path(code=code))
+    assert page.status_code == 200
+    assert code in page.content.decode()
+    key = ticket_link_path(code=code).split("key=")[1]
+    calendar = client.get(reverse("payments:ticket_ics", kwargs={"code": code}) + f"?key={key}")
+    assert calendar.status_code == 200
+    forged = reverse("payments:ticket", kwargs={"code": code}) + "?key=forged"
+    assert client.get(forged).status_code == 302  # to the login page
+    assert client.get(reverse("payments:ticket", kwargs={"code": code})).status_code == 302
 
 
 def _event_body(event_id="evt_forged"):

@@ -53,6 +53,9 @@ def test_paid_booking_holds_seats_and_opens_a_matching_checkout(
     order = book(client, session, ticket, n=2)
     assert order.status == OrderStatus.PENDING
     assert order.total_amount == 69800
+    page = client.get(order.get_absolute_url()).content.decode()
+    zone = timezone.localtime(order.hold_expires_at, session.tz).strftime("%Z")
+    assert f" {zone})" in page  # "(until 3:28 PM PST)": the zone is said
     holds = Registration.objects.filter(reservation=order.reservation)
     assert {r.status for r in holds} == {RegistrationStatus.HELD}
     assert all(r.hold_expires_at == order.hold_expires_at for r in holds)
@@ -152,7 +155,11 @@ def test_abandoned_checkout_gives_the_seats_back(client, user, paid_session, str
     order.refresh_from_db()
     assert order.status == OrderStatus.EXPIRED
     assert selectors.session_seats_available(session=session) == 10
-    assert "This reservation expired" in client.get(order.get_absolute_url()).content.decode()
+    page = client.get(order.get_absolute_url()).content.decode()
+    assert "This reservation expired" in page
+    assert "You left the payment page, so we released your seats" in page
+    assert "have passed" not in page
+    assert "Each attendee receives a ticket" not in page  # nothing is coming
     assert mail.outbox == []
 
 
@@ -166,7 +173,10 @@ def test_async_payment_waits_then_confirms_or_releases(
     deliver()
     ok.refresh_from_db()
     assert ok.status == OrderStatus.PENDING and ok.awaiting_async_payment
-    assert "Payment processing" in client.get(ok.get_absolute_url()).content.decode()
+    page = client.get(ok.get_absolute_url()).content.decode()
+    assert "Payment processing" in page
+    assert "Pay to confirm your seats" not in page
+    assert "Your bank confirms the payment" in page
     stripe_fake.checkout_async_result(ok.stripe_checkout_session_id, succeeded=True)
     deliver()
     ok.refresh_from_db()
