@@ -56,3 +56,46 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return (self.full_name.split(" ")[0] if self.full_name else "") or self.email
+
+
+class DeletionStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the cooling-off period"
+    CANCELLED = "cancelled", "Cancelled by the person"
+    COMPLETED = "completed", "Erased"
+
+
+# What the law makes us keep after an erasure, shown to the person and to staff.
+RETENTION_REASON = (
+    "Payment records (orders, payments, refunds) are kept for tax and accounting law, and "
+    "CE certificates for six years as CE providers must keep them. They stay visible to "
+    "staff only; everything else about the person was erased."
+)
+
+
+class DeletionRequest(models.Model):
+    """A person asked us to delete their account. It is carried out after the cooling-off
+    period (``settings.ACCOUNT_DELETION_COOLING_OFF_DAYS``) by a scheduled job, unless they
+    cancel first."""
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="deletion_requests")
+    email = models.EmailField(help_text="The address at the time of the request.")
+    requested_at = models.DateTimeField()
+    due_at = models.DateTimeField(db_index=True)
+    status = models.CharField(
+        max_length=20, choices=DeletionStatus.choices, default=DeletionStatus.PENDING
+    )
+    completed_at = models.DateTimeField(null=True, blank=True)
+    retention_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(status="pending"),
+                name="one_pending_deletion_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Deletion of {self.email} ({self.get_status_display()})"

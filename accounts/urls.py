@@ -7,6 +7,11 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("two-factor-required/", views.mfa_required, name="mfa_required"),
+    path("your-data/", views.your_data, name="your_data"),
+    path("your-data/download.json", views.your_data_json, name="your_data_json"),
+    path("delete/", views.account_delete, name="account_delete"),
+    path("privacy/", views.privacy, name="privacy"),
     path(
         "registrations/<int:registration_id>/cancel/",
         views.registration_cancel,

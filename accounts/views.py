@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 
 from allauth.account.views import LogoutView as AllauthLogoutView
 
@@ -9,7 +11,15 @@ from cms.masterclasses import continue_watching
 from courses.locators import masterclass_url
 from courses.selectors import masterclasses_purchased
 
-from .forms import ProfileForm
+from .forms import AccountDeleteForm, ProfileForm
+from .models import RETENTION_REASON
+from .selectors.mfa import user_must_set_up_mfa
+from .selectors.privacy import user_data_export, user_pending_deletion
+from .services.privacy import (
+    DeletionAlreadyRequested,
+    account_deletion_cancel,
+    account_deletion_request,
+)
 
 _allauth_logout = AllauthLogoutView.as_view()
 
@@ -51,6 +61,84 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, "Your profile has been saved.")
         return redirect("accounts:dashboard")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+def mfa_required(request: HttpRequest) -> HttpResponse:
+    """Why staff must add a second factor, with the way to do it. Once they have one, the
+    page sends them on to where they were going."""
+    from allauth.account.utils import get_next_redirect_url
+
+    next_url = get_next_redirect_url(request) or reverse("accounts:dashboard")
+    if not user_must_set_up_mfa(user=request.user):
+        return redirect(next_url)
+    return render(request, "accounts/mfa_required.html", {"next_url": next_url})
+
+
+def privacy(request: HttpRequest) -> HttpResponse:
+    """The privacy notice: what we collect, why, for how long, and the person's rights."""
+    return render(
+        request,
+        "accounts/privacy.html",
+        {
+            "cooling_off_days": settings.ACCOUNT_DELETION_COOLING_OFF_DAYS,
+            "retention_reason": RETENTION_REASON,
+        },
+    )
+
+
+@login_required
+def your_data(request: HttpRequest) -> HttpResponse:
+    """Everything we hold about the person, readable, with the JSON download and the way
+    to delete the account."""
+    return render(
+        request,
+        "accounts/your_data.html",
+        {
+            "data": user_data_export(user=request.user),
+            "pending_deletion": user_pending_deletion(user=request.user),
+            "cooling_off_days": settings.ACCOUNT_DELETION_COOLING_OFF_DAYS,
+            "retention_reason": RETENTION_REASON,
+        },
+    )
+
+
+@login_required
+def your_data_json(request: HttpRequest) -> HttpResponse:
+    response = JsonResponse(user_data_export(user=request.user), json_dumps_params={"indent": 2})
+    response["Content-Disposition"] = 'attachment; filename="physiomassage-your-data.json"'
+    return response
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Confirm with the password to schedule deletion; or cancel a scheduled one."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and request.POST.get("action") == "cancel":
+        if account_deletion_cancel(user=request.user):
+            messages.success(request, "Your account will not be deleted.")
+        return redirect("accounts:your_data")
+    if request.method == "POST" and form.is_valid():
+        try:
+            deletion = account_deletion_request(user=request.user)
+        except DeletionAlreadyRequested as already:
+            messages.info(request, str(already))
+        else:
+            messages.success(
+                request,
+                f"Your account will be deleted on {deletion.due_at:%B %-d, %Y}. "
+                "Until then you can sign in and cancel.",
+            )
+        return redirect("accounts:your_data")
+    return render(
+        request,
+        "accounts/account_delete.html",
+        {
+            "form": form,
+            "cooling_off_days": settings.ACCOUNT_DELETION_COOLING_OFF_DAYS,
+            "retention_reason": RETENTION_REASON,
+        },
+    )
 
 
 def _int_or_none(value) -> int | None:

@@ -833,6 +833,63 @@ class AttendeeMessage(models.Model):
         return self.subject
 
 
+class AuditAction(models.TextChoices):
+    REFUND = "refund", "Refund"
+    CANCELLATION = "cancellation", "Cancellation"
+    SESSION_CANCELLATION = "session_cancellation", "Session cancelled"
+    EXPORT = "export", "Export"
+    CHECK_IN = "check_in", "Check-in"
+    CHECK_OUT = "check_out", "Check-out"
+    ROLE_CHANGE = "role_change", "Role change"
+    DATA_EXPORT = "data_export", "Personal data export"
+    ERASURE = "erasure", "Account erasure"
+
+
+class AuditLogIsAppendOnly(Exception):
+    """An audit row was about to be changed or deleted: the log only grows."""
+
+
+class AuditEntry(models.Model):
+    """Who did what to money or personal data, and when. Append-only: written once by
+    ``courses.services.audit.audit_record`` in the transaction of the action itself.
+
+    Here in ``courses`` (the bottom layer) so payments, courses and accounts can all write
+    it. The actor and target are also kept as text, so the row still reads after the
+    account or object behind them is anonymised or gone."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    actor_label = models.CharField("by", max_length=254)
+    action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
+    target_type = models.CharField(max_length=100)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField("target", max_length=255)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit log"
+        indexes = [models.Index(fields=["target_type", "target_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label}: {self.get_action_display()}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AuditLogIsAppendOnly("Audit entries cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries cannot be deleted.")
+
+
 class DoorActionKind(models.TextChoices):
     CHECK_IN = "check_in", "Check-in"
     CHECK_OUT = "check_out", "Check-out"

@@ -209,5 +209,9 @@ MEMBER_EMAIL = "member@physiomassage.example"
 MEMBER_PASSWORD = "physio-member-2027"  # noqa: S105
 VISITOR_EMAIL = "visitor@physiomassage.example"
 VISITOR_PASSWORD = "physio-visitor-2027"  # noqa: S105
+# The demo's staff accounts (admin, editor, event staff) must sign in with a second factor
+# (accounts.selectors.mfa). They share this authenticator secret: add it to an
+# authenticator app, or read the current code from `manage.py demo_credentials`.
+DEMO_TOTP_SECRET = "PHYSIOMASSAGEDEMOTOTPSECRETXXXXX"  # noqa: S105
 THERAPIST_EMAIL = "therapist@physiomassage.example"
 THERAPIST_PASSWORD = "physio-therapist-2027"  # noqa: S105 - demo attendee with a certificate

@@ -3,6 +3,7 @@ export, order detail with Stripe ids and event history), memberships (read-only)
 dashboard panel."""
 
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,9 +19,10 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
+from courses import services as courses_services
 from courses.exports import SafeExportIndexView
 from courses.formatting import money_amount
-from courses.models import Registration, RegistrationStatus, Session, SessionStatus
+from courses.models import AuditAction, Registration, RegistrationStatus, Session, SessionStatus
 
 from . import admin_views
 from .models import Membership, Order, OrderStatus, StripeEvent
@@ -103,7 +105,25 @@ class OrderInspectView(generic.InspectView):
         return money_amount(self.object.amount_refunded, self.object.currency)
 
 
-class OrderIndexView(SafeExportIndexView):
+class AuditedExportIndexView(SafeExportIndexView):
+    """A list whose CSV/XLSX export (people's names, e-mails, payments) leaves an audit row."""
+
+    def as_spreadsheet(self, queryset, spreadsheet_format):
+        with transaction.atomic():
+            courses_services.audit_record(
+                actor=self.request.user,
+                action=AuditAction.EXPORT,
+                target=self.model,
+                details={
+                    "format": spreadsheet_format,
+                    "rows": queryset.count(),
+                    "query": self.request.GET.urlencode(),
+                },
+            )
+        return super().as_spreadsheet(queryset, spreadsheet_format)
+
+
+class OrderIndexView(AuditedExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _order_refund_url(instance, self.request.user):
@@ -120,7 +140,7 @@ class RegistrationInspectView(generic.InspectView):
         return buttons
 
 
-class RegistrationIndexView(SafeExportIndexView):
+class RegistrationIndexView(AuditedExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _registration_cancel_url(instance, self.request.user):
@@ -337,7 +357,7 @@ class MembershipViewSet(ModelViewSet):
     """Bookings → Memberships: read-only list, filters, search, export and inspect."""
 
     model = Membership
-    index_view_class = SafeExportIndexView
+    index_view_class = AuditedExportIndexView
     name = "memberships"
     icon = "group"
     menu_label = "Memberships"

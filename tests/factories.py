@@ -1,6 +1,7 @@
 """Typed factory_boy factories shared by the whole suite."""
 
 import datetime
+import time
 import uuid
 from decimal import Decimal
 
@@ -9,6 +10,8 @@ from django.utils import timezone
 
 import factory
 from allauth.account.models import EmailAddress
+from allauth.mfa import app_settings as mfa_settings
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 
 from accounts.models import User
 from courses.models import (
@@ -28,6 +31,13 @@ from courses.models import (
 )
 
 DEFAULT_PASSWORD = "a-strong-test-password-42"
+TEST_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = TEST_TOTP_SECRET) -> str:
+    """The code an authenticator app shows right now, by allauth's own TOTP algorithm."""
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD
+    return format_hotp_value(hotp_value(secret, counter))
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):
@@ -46,6 +56,15 @@ class UserFactory(factory.django.DjangoModelFactory[User]):
             EmailAddress.objects.create(user=obj, email=obj.email, verified=True, primary=True)
         if create:
             obj.save()
+
+    @factory.post_generation
+    def second_factor(obj: User, create: bool, extracted: bool | None, **kwargs) -> None:
+        """Staff get a TOTP authenticator (secret ``TEST_TOTP_SECRET``), as the staff-page
+        rule (accounts.selectors.mfa.user_requires_mfa) demands; ``second_factor=False``
+        makes a staff user who has not set one up, ``True`` gives anyone one."""
+        wanted = extracted if extracted is not None else (obj.is_staff or obj.is_superuser)
+        if create and wanted:
+            TOTP.activate(obj, TEST_TOTP_SECRET)
 
 
 class VenueFactory(factory.django.DjangoModelFactory[Venue]):

@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "wagtail.contrib.sitemaps",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "accounts.apps.UsersAdminConfig",  # wagtail.users, role changes audited
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     # allauth
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.usersessions",
     # Django
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -72,6 +74,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # After auth: staff with money or personal-data permissions set up a second factor first.
+    "accounts.middleware.StaffMFARequiredMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -162,6 +167,20 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+
+# Two-factor sign-in (allauth.mfa): optional for everyone, required for staff who can
+# refund, see orders or check people in (accounts.selectors.mfa.user_requires_mfa).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_TOTP_ISSUER = "PhysioMassage Academy"
+# Browsers only allow WebAuthn on https or on localhost over http (dev and tests).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+# Signed-in devices (allauth.usersessions): last seen and IP for the list on My account.
+USERSESSIONS_TRACK_ACTIVITY = True
+
+# "Delete my account": days during which the person can change their mind; then the
+# accounts-deletions-process job erases what law does not make us keep.
+ACCOUNT_DELETION_COOLING_OFF_DAYS = env.int("ACCOUNT_DELETION_COOLING_OFF_DAYS", default=14)
 
 # --- Wagtail ------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "PhysioMassage Academy"
@@ -274,6 +293,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": 60 * 60,
     },
     # Lapsed waiting-list offers stop holding seats at once; this moves the list on.
+    # Privacy: accounts whose deletion cooling-off period ended are erased.
+    "accounts-deletions-process": {
+        "task": "accounts.tasks.account_deletions_process",
+        "schedule": 60 * 60,
+    },
     "courses-waitlist-offers-expire": {
         "task": "courses.tasks.waitlist_offers_expire",
         "schedule": 2 * 60,

@@ -18,3 +18,6 @@ if STRIPE_USE_FAKE:
     STRIPE_WEBHOOK_SECRET = STRIPE_WEBHOOK_SECRET or "whsec_local_fake"
 # `make run` seeds the demo site (seed_demo, demo_credentials).
 INSTALLED_APPS += ["demo"]
+
+# WebAuthn over http on localhost (browsers allow it there).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

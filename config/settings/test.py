@@ -39,3 +39,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {
         "NAME": str(Path(tempfile.gettempdir()) / f"physiomassage-test-{os.getpid()}")
     }
+
+# WebAuthn over http on localhost (browsers allow it there).
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True

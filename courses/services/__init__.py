@@ -7,6 +7,7 @@
 - ``access``: masterclass access grants and lesson progress.
 - ``attendance``: check-in, check-out, walk-ins, door devices' offline batches.
 - ``aftersale``: CE certificates, reminders, messages to attendees.
+- ``audit``: the append-only audit log of staff actions on money and personal data.
 
 The public names are re-exported here (``from courses import services``).
 """
@@ -40,6 +41,7 @@ from courses.services.attendance import (
     registration_check_out,
     registration_create_walk_in,
 )
+from courses.services.audit import audit_record
 from courses.services.locking import (
     LockOutsideTransaction,
     session_lock,
@@ -95,6 +97,7 @@ __all__ = [
     "access_grant_end",
     "attendee_message_create",
     "attendee_message_send",
+    "audit_record",
     "certificate_email_send",
     "certificate_issue_for_session",
     "certificate_reissue",

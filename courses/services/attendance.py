@@ -22,6 +22,7 @@ from courses.errors import (
 )
 from courses.formatting import local_datetime, local_time
 from courses.models import (
+    AuditAction,
     DoorAction,
     DoorActionKind,
     DoorActionOutcome,
@@ -30,6 +31,7 @@ from courses.models import (
     Session,
     TicketType,
 )
+from courses.services.audit import audit_record
 from courses.services.locking import session_lock
 
 # The signed-in member of staff (settings.AUTH_USER_MODEL); courses does not import accounts.
@@ -97,6 +99,12 @@ def registration_check_in(
         registration.checked_in_by = staff
         registration.door_changed_at = timezone.now()
         registration.save(update_fields=["checked_in_at", "checked_in_by", "door_changed_at"])
+        audit_record(
+            actor=staff,
+            action=AuditAction.CHECK_IN,
+            target=registration,
+            details={"session": str(session), "code": registration.code},
+        )
     return registration
 
 
@@ -127,6 +135,12 @@ def registration_check_out(
         registration.checked_out_by = staff
         registration.door_changed_at = timezone.now()
         registration.save(update_fields=["checked_out_at", "checked_out_by", "door_changed_at"])
+        audit_record(
+            actor=staff,
+            action=AuditAction.CHECK_OUT,
+            target=registration,
+            details={"session": str(session)},
+        )
     return registration
 
 

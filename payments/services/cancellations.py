@@ -10,7 +10,7 @@ from django.utils import timezone
 from courses import services as courses_services
 from courses.errors import RegistrationClosed
 from courses.formatting import money_amount
-from courses.models import Registration, RegistrationStatus, Session
+from courses.models import AuditAction, Registration, RegistrationStatus, Session
 
 from .. import selectors
 from ..errors import CancellationRefused, QuoteChanged, RefundNotPossible
@@ -96,6 +96,13 @@ def registration_cancel_with_refund(
                 registration_id=registration.pk,
                 key=f"registration-{registration.pk}-cancellation",
             )
+        if by_staff:
+            courses_services.audit_record(
+                actor=requested_by,
+                action=AuditAction.CANCELLATION,
+                target=registration,
+                details={"refund_amount": amount, "currency": quote.currency, "note": note.strip()},
+            )
         recipients = [registration.attendee_email]
         if quote.order is not None:
             recipients.append(quote.order.email)
@@ -167,6 +174,16 @@ def session_cancel_with_refunds(
                         key=f"session-{session.pk}-cancelled-order-{order.pk}",
                     )
                 )
+        courses_services.audit_record(
+            actor=requested_by,
+            action=AuditAction.SESSION_CANCELLATION,
+            target=session,
+            details={
+                "registrations": len(cancelled),
+                "refunds": [[r.order_id, r.amount, r.currency] for r in refunds],
+                "note": note.strip(),
+            },
+        )
         people = [r.attendee_email for r in attendees]
         people += [o.email for o in paid]
         notices = 0

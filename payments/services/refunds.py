@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from courses import services as courses_services
 from courses.formatting import money_amount
-from courses.models import AccessSource
+from courses.models import AccessSource, AuditAction
 from courses.services.outbox import outbox_add
 
 from .. import gateway, selectors, tasks
@@ -296,14 +296,29 @@ def order_refund_by_staff(
     cancels the order's seats once Stripe accepts it."""
     if not note.strip():
         raise RefundNotPossible("Give a reason for the refund: the buyer and the books see it.")
-    return refund_request(
-        order_id=order_id,
-        amount=amount,
-        reason=RefundReason.STAFF,
-        note=note,
-        requested_by=requested_by,
-        key=key,
-    )
+    with transaction.atomic():
+        repeated = bool(key) and Refund.objects.filter(idempotency_key=key).exists()
+        refund = refund_request(
+            order_id=order_id,
+            amount=amount,
+            reason=RefundReason.STAFF,
+            note=note,
+            requested_by=requested_by,
+            key=key,
+        )
+        if not repeated:
+            courses_services.audit_record(
+                actor=requested_by,
+                action=AuditAction.REFUND,
+                target=refund.order,
+                details={
+                    "refund_id": refund.pk,
+                    "amount": amount,
+                    "currency": refund.currency,
+                    "note": note.strip(),
+                },
+            )
+    return refund
 
 
 def order_refund_late_payment(*, order_id: int) -> Refund | None:

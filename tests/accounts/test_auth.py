@@ -9,7 +9,7 @@ import pytest
 from allauth.account.models import EmailAddress
 
 from accounts.models import User
-from tests.factories import UserFactory
+from tests.factories import UserFactory, totp_code
 
 pytestmark = pytest.mark.django_db
 
@@ -100,10 +100,12 @@ def test_admin_login_goes_through_allauth(client):
 def test_editor_reaches_wagtail_dashboard(client, demo_site):
     from demo import content
 
-    client.post(
+    response = client.post(
         reverse("account_login"),
         {"login": content.EDITOR_EMAIL, "password": content.EDITOR_PASSWORD},
     )
+    assert response["Location"] == reverse("mfa_authenticate")  # editors use a second factor
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(content.DEMO_TOTP_SECRET)})
     response = client.get("/admin/")
     assert response.status_code == 200
     assert "wagtail" in response.content.decode().lower()

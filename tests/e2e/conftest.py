@@ -105,3 +105,12 @@ def phone_page(browser, request):
 @pytest.fixture
 def shots(page, request):
     return Shots(page, request.node.name)
+
+
+def enter_totp_code(page, secret: str) -> None:
+    """The second sign-in step staff accounts have: the code an authenticator app shows."""
+    from tests.factories import totp_code
+
+    page.wait_for_url("**/accounts/2fa/authenticate/")
+    page.get_by_role("textbox", name="Code").fill(totp_code(secret))
+    page.get_by_role("button", name="Sign In", exact=True).click()

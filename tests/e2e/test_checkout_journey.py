@@ -45,7 +45,7 @@ def paid_session(transactional_db):
 def _log_in(page, email):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
 
 def _choose(page, name, quantity):

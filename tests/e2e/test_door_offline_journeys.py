@@ -19,7 +19,7 @@ from demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
 from demo.groups import EVENT_STAFF
 from tests.e2e.conftest import Shots
 from tests.e2e.test_staff_check_in_journey import log_in
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, UserFactory
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SECOND_STAFF_EMAIL = "riley.door@example.com"
@@ -34,12 +34,12 @@ def second_staff() -> None:
     user.groups.add(Group.objects.get(name=EVENT_STAFF))
 
 
-def device(browser, live, email, password, width=390):
+def device(browser, live, email, password, totp_secret, width=390):
     """A signed-in door phone on the upcoming session's check-in page, list loaded."""
     context = browser.new_context(viewport={"width": width, "height": 844})
     page = context.new_page()
     page.set_default_timeout(10_000)
-    log_in(page, live, email, password)
+    log_in(page, live, email, password, totp_secret)
     session = upcoming("Ana Torres").session
     page.goto(f"{live.url}/staff/sessions/{session.pk}/check-in/")
     ready(page)
@@ -79,7 +79,9 @@ def close(context) -> None:
 def test_offline_check_ins_sync_with_device_times_and_a_replay_changes_nothing(
     browser, live, demo_site, request
 ):
-    context, page = device(browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+    context, page = device(
+        browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET
+    )
     shots = Shots(page, request.node.name)
     # Once the service worker runs, opening the page again keeps it for offline use.
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
@@ -167,8 +169,12 @@ def test_two_devices_disagree_offline_and_end_with_the_same_answer(
     browser, live, demo_site, request
 ):
     second_staff()
-    sam_context, sam = device(browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
-    riley_context, riley = device(browser, live, SECOND_STAFF_EMAIL, DEFAULT_PASSWORD)
+    sam_context, sam = device(
+        browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET
+    )
+    riley_context, riley = device(
+        browser, live, SECOND_STAFF_EMAIL, DEFAULT_PASSWORD, TEST_TOTP_SECRET
+    )
     ben = upcoming("Ben Okafor")
 
     riley_context.set_offline(True)
@@ -205,8 +211,12 @@ def test_two_devices_disagree_offline_and_end_with_the_same_answer(
 
 def test_an_online_device_sees_the_other_doors_check_in_within_seconds(browser, live, demo_site):
     second_staff()
-    sam_context, sam = device(browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
-    riley_context, riley = device(browser, live, SECOND_STAFF_EMAIL, DEFAULT_PASSWORD, width=1280)
+    sam_context, sam = device(
+        browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET
+    )
+    riley_context, riley = device(
+        browser, live, SECOND_STAFF_EMAIL, DEFAULT_PASSWORD, TEST_TOTP_SECRET, width=1280
+    )
     daniel = upcoming("Daniel Kim")
 
     sam.get_by_role("button", name="Check in Daniel Kim").click()
@@ -220,7 +230,9 @@ def test_an_online_device_sees_the_other_doors_check_in_within_seconds(browser, 
 
 @pytest.mark.parametrize("width", [390, 1280])
 def test_the_check_in_page_passes_axe_and_fits_the_screen(browser, live, demo_site, request, width):
-    context, page = device(browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, width)
+    context, page = device(
+        browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET, width
+    )
     context.set_offline(True)
     page.get_by_role("button", name="Check in Ana Torres").click()
     check_in_by_code(page, upcoming(CANCELLED_UPCOMING[0]).code)
@@ -251,7 +263,9 @@ def test_staff_without_the_permission_get_nothing_kept_on_the_device(page, live,
 
 
 def test_a_device_forgets_a_session_once_it_is_over(browser, live, demo_site):
-    context, page = device(browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+    context, page = device(
+        browser, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET
+    )
     session = upcoming("Ana Torres").session
     assert page.evaluate(
         "(s) => new Promise((done) => { indexedDB.open('door').onsuccess = (e) =>"

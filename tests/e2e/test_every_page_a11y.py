@@ -24,7 +24,7 @@ from cms.models import (
 from courses.models import Certificate, Registration, RegistrationStatus, Session, SessionStatus
 from demo import content
 from payments.models import Order
-from tests.e2e.conftest import Shots, _close
+from tests.e2e.conftest import Shots, _close, enter_totp_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
@@ -63,7 +63,14 @@ def _problems(page, url: str) -> list[str]:
     return found
 
 
-def _walk(browser, live, request, urls: list[str], login: tuple[str, str] | None = None):
+def _walk(
+    browser,
+    live,
+    request,
+    urls: list[str],
+    login: tuple[str, str] | None = None,
+    totp_secret: str | None = None,
+):
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
@@ -73,7 +80,9 @@ def _walk(browser, live, request, urls: list[str], login: tuple[str, str] | None
             page.goto(live.url + reverse("account_login"))
             page.get_by_label("Email").fill(login[0])
             page.get_by_label("Password").fill(login[1])
-            page.get_by_role("button", name="Sign In").click()
+            page.get_by_role("button", name="Sign In", exact=True).click()
+            if totp_secret:
+                enter_totp_code(page, totp_secret)
             page.wait_for_url("**/account/**")
         problems = []
         for url in urls:
@@ -164,4 +173,11 @@ def test_staff_pages_fit_a_phone_and_pass_axe(browser, live, sites, request):
         reverse("courses:staff_message", args=[session.pk]),
         reverse("courses:staff_waitlist", args=[session.pk]),
     ]
-    _walk(browser, live, request, urls, login=(content.STAFF_EMAIL, content.STAFF_PASSWORD))
+    _walk(
+        browser,
+        live,
+        request,
+        urls,
+        login=(content.STAFF_EMAIL, content.STAFF_PASSWORD),
+        totp_secret=content.DEMO_TOTP_SECRET,
+    )

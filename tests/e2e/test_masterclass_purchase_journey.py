@@ -81,7 +81,7 @@ def test_anonymous_visitor_signs_in_and_comes_back_to_the_offer_on_a_phone(
     page.wait_for_url("**/accounts/login/**")
     page.get_by_label("Email").fill(content.VISITOR_EMAIL)
     page.get_by_label("Password").fill(content.VISITOR_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
 
     page.wait_for_url("**/payments/masterclass/**")
     assert page.get_by_role("heading", level=1).inner_text().startswith("Persistent Low Back")

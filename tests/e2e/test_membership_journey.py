@@ -27,7 +27,7 @@ def test_visitor_joins_from_the_paywall_and_watches(page, shots, live, demo_site
     page.get_by_role("link", name="Log in to join").click()
     page.get_by_label("Email").fill(content.VISITOR_EMAIL)
     page.get_by_label("Password").fill(content.VISITOR_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
     page.wait_for_url(JOIN_WITH_NEXT)
     shots("join-signed-in")
 
@@ -72,7 +72,7 @@ def test_past_due_banner_on_a_phone(phone_page, live, demo_site, request):
     phone_page.goto(live.url + "/accounts/login/?next=/payments/membership/")
     phone_page.get_by_label("Email").fill(content.VISITOR_EMAIL)
     phone_page.get_by_label("Password").fill(content.VISITOR_PASSWORD)
-    phone_page.get_by_role("button", name="Sign In").click()
+    phone_page.get_by_role("button", name="Sign In", exact=True).click()
     phone_page.wait_for_url("**/payments/membership/")
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     shots("join-phone")

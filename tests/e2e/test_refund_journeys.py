@@ -11,7 +11,7 @@ from demo import content
 from payments.models import Order, OrderStatus, Refund
 from stripe_fake import fake_stripe
 from stripe_fake.restore import known_payment
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, enter_totp_code
 
 
 @pytest.fixture(autouse=True)
@@ -24,11 +24,13 @@ def _fake_that_remembers(monkeypatch):
     fake_stripe.reset()
 
 
-def _log_in(page, live, email, password):
+def _log_in(page, live, email, password, totp_secret=None):
     page.goto(live.url + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    if totp_secret:
+        enter_totp_code(page, totp_secret)
     page.wait_for_url("**/account/")
 
 
@@ -70,7 +72,7 @@ def test_attendee_cancels_from_my_account_and_sees_the_refund(page, live, demo_s
 def test_staff_partially_refund_an_order_in_the_admin(page, live, demo_site, request):
     shots = Shots(page, request.node.name)
     order = _demo_order()
-    _log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+    _log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET)
     page.goto(live.url + reverse("orders:inspect", args=[order.pk]))
     shots("order-detail")
     page.get_by_role("link", name="Refund", exact=True).click()

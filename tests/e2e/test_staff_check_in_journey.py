@@ -9,14 +9,16 @@ import segno
 from courses.models import Certificate, Registration
 from demo import content
 from demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Shots
+from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, Shots, enter_totp_code
 
 
-def log_in(page, live, email, password):
+def log_in(page, live, email, password, totp_secret=None):
     page.goto(live.url + "/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    if totp_secret:
+        enter_totp_code(page, totp_secret)
     page.wait_for_url("**/account/")
 
 
@@ -24,7 +26,7 @@ def test_staff_checks_in_on_a_phone_and_a_cancelled_ticket_is_refused(
     phone_page, live, demo_site, request
 ):
     page, shots = phone_page, Shots(phone_page, request.node.name)
-    log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+    log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET)
     page.get_by_role("button", name="Menu").click()
     page.get_by_role("link", name="My account").click()
     page.get_by_role("link", name="Check-in and attendees").click()
@@ -69,7 +71,7 @@ def test_staff_checks_in_on_a_phone_and_a_cancelled_ticket_is_refused(
 
 
 def test_desktop_pages_and_the_therapists_certificate(page, shots, live, demo_site):
-    log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+    log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET)
     page.goto(live.url + "/staff/sessions/")
     shots("sessions")
     page.get_by_role("link", name="Neck and Shoulder Myofascial Release").last.click()
@@ -133,7 +135,7 @@ def test_camera_scanner_checks_a_ticket_in(browser, live, demo_site, tmp_path, r
         page = context.new_page()
         page.set_default_timeout(15_000)
         shots = Shots(page, request.node.name)
-        log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD)
+        log_in(page, live, content.STAFF_EMAIL, content.STAFF_PASSWORD, content.DEMO_TOTP_SECRET)
         page.goto(live.url + f"/staff/sessions/{ana.session_id}/check-in/")
         page.wait_for_selector("[data-door-ready=true]")
         page.get_by_role("button", name="Start camera").click()

@@ -7,7 +7,7 @@ from pathlib import Path
 from cms.models import WorkshopPage
 from courses.models import Session
 from demo import content
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, enter_totp_code
 
 TITLE = "Hip and Pelvis Clinic"
 
@@ -41,7 +41,8 @@ def test_editor_publishes_workshop_and_visitor_downloads_ics(
     page.goto(live.url + "/accounts/login/?next=/admin/")
     page.get_by_label("Email").fill(content.EDITOR_EMAIL)
     page.get_by_label("Password").fill(content.EDITOR_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    enter_totp_code(page, content.DEMO_TOTP_SECRET)
     page.wait_for_url("**/admin/")
 
     page.goto(live.url + "/admin/snippets/courses/workshop/add/")

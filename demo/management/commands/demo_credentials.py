@@ -1,4 +1,8 @@
+import time
+
 from django.core.management.base import BaseCommand
+
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 
 from demo import content
 
@@ -19,4 +23,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("Demo site: http://127.0.0.1:8000/  admin: /admin/"))
         for label, email, password in rows:
             self.stdout.write(f"  {label:<24} {email:<34} {password}")
+        code = format_hotp_value(hotp_value(content.DEMO_TOTP_SECRET, int(time.time()) // 30))
+        self.stdout.write(
+            f"  Staff second factor: authenticator secret {content.DEMO_TOTP_SECRET} "
+            f"(code right now: {code})"
+        )
         self.stdout.write("")

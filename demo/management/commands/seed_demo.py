@@ -12,6 +12,8 @@ from django.db import transaction
 from wagtail.models import Page, Site
 
 from allauth.account.models import EmailAddress
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP
 
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
 from demo import content
@@ -45,7 +47,15 @@ class Command(BaseCommand):
         seed_aftersale(home)
         seed_refunds()
         seed_waitlist()
+        self.seed_second_factors()
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
+
+    def seed_second_factors(self) -> None:
+        """Staff accounts must use a second factor; the demo's share one known secret."""
+        for email in (content.ADMIN_EMAIL, content.EDITOR_EMAIL, content.STAFF_EMAIL):
+            user = get_user_model().objects.get(email=email)
+            if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+                TOTP.activate(user, content.DEMO_TOTP_SECRET)
 
     def seed_home(self) -> HomePage:
         home = HomePage.objects.first()

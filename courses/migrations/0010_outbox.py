@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0008_door_actions'),
+        ('courses', '0009_audit_entry'),
     ]
 
     operations = [

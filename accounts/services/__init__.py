@@ -1,0 +1,1 @@
+"""Writes for accounts: role-change audit, privacy requests (export, deletion)."""
