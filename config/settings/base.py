@@ -173,6 +173,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
 MFA_TOTP_ISSUER = "PhysioMassage Academy"
+# One 30-second step either side (RFC 6238 section 6): a phone clock a little off, or a code
+# typed as it rolls over, still signs in; allauth marks each code used for the whole window.
+MFA_TOTP_TOLERANCE = 1
 # Browsers only allow WebAuthn on https or on localhost over http (dev and tests).
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
 # Signed-in devices (allauth.usersessions): last seen and IP for the list on My account.

@@ -9,7 +9,7 @@ from cms.models import WorkshopPage
 from courses.formatting import local_date
 from courses.models import Session
 from demo import content
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, enter_totp_code
 
 
 def test_editor_schedules_the_la_workshop_again_for_three_dates(
@@ -26,7 +26,8 @@ def test_editor_schedules_the_la_workshop_again_for_three_dates(
     page.goto(live.url + "/accounts/login/?next=/admin/")
     page.get_by_label("Email").fill(content.EDITOR_EMAIL)
     page.get_by_label("Password").fill(content.EDITOR_PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    enter_totp_code(page, content.DEMO_TOTP_SECRET)
     page.wait_for_url("**/admin/")
 
     page.goto(f"{live.url}/admin/workshop-sessions/edit/{source.pk}/")
@@ -71,7 +72,8 @@ def test_editor_schedules_the_la_workshop_again_for_three_dates(
     phone.goto(live.url + "/accounts/login/?next=/admin/workshop-calendar/")
     phone.get_by_label("Email").fill(content.EDITOR_EMAIL)
     phone.get_by_label("Password").fill(content.EDITOR_PASSWORD)
-    phone.get_by_role("button", name="Sign In").click()
+    phone.get_by_role("button", name="Sign In", exact=True).click()
+    enter_totp_code(phone, content.DEMO_TOTP_SECRET)
     phone.wait_for_url("**/admin/workshop-calendar/")
     phone.goto(f"{live.url}/admin/workshop-calendar/?month={new_days[0]:%Y-%m}")
     assert phone.locator(".planning__list").get_by_text(source.workshop.title).first.is_visible()
