@@ -21,7 +21,6 @@ from wagtail.admin.panels import (
     MultiFieldPanel,
     ObjectList,
 )
-from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem as UIMenuItem
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.utils import get_valid_next_url_from_request
@@ -34,6 +33,7 @@ from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views, selectors, services
+from .admin_panels import ComingUpPanel
 from .errors import CoursesError
 from .forms import SessionAdminForm, VideoAdminForm
 from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Video, Workshop
@@ -421,39 +421,6 @@ def register_check_in_menu_item() -> MenuItem:
     return CheckInMenuItem(
         "Check-in", reverse("courses:staff_sessions"), icon_name="tick", order=250
     )
-
-
-DASHBOARD_ROWS = 12
-
-
-class ComingUpPanel(Component):
-    """ "What's next" for sessions: the next 60 days with fill and waiting demand, and the
-    course records with no date to come (to schedule again). Fixed queries, any size."""
-
-    name = "coming_up"
-    order = 50
-    template_name = "courses/admin/dashboard_coming_up.html"
-
-    def __init__(self, user) -> None:
-        self.user = user
-
-    def get_context_data(self, parent_context):
-        sessions = list(selectors.sessions_coming_up()[: DASHBOARD_ROWS + 1])
-        can_schedule = self.user.has_perm(admin_views.ADD_SESSION_PERMISSION)
-        idle = (
-            list(selectors.workshops_without_upcoming_date()[: DASHBOARD_ROWS + 1])
-            if can_schedule
-            else []
-        )
-        return {
-            "sessions": sessions[:DASHBOARD_ROWS],
-            "more_sessions": len(sessions) > DASHBOARD_ROWS,
-            "idle_workshops": idle[:DASHBOARD_ROWS],
-            "more_idle": len(idle) > DASHBOARD_ROWS,
-            "can_schedule": can_schedule,
-            "can_edit": self.user.has_perm("courses.change_session"),
-            "days": selectors.UPCOMING_DAYS,
-        }
 
 
 @hooks.register("construct_homepage_panels")

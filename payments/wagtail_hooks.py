@@ -4,14 +4,12 @@ dashboard panel."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q, Sum
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 
 from wagtail import hooks
-from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -22,9 +20,10 @@ from wagtail.permissions import register_permission_policy
 from courses import services as courses_services
 from courses.exports import SafeExportIndexView
 from courses.formatting import money_amount
-from courses.models import AuditAction, Registration, RegistrationStatus, Session, SessionStatus
+from courses.models import AuditAction, Registration, RegistrationStatus, Session
 
 from . import admin_views
+from .admin_panels import BookingsPanel
 from .models import Membership, Order, OrderStatus, StripeEvent
 
 
@@ -431,39 +430,6 @@ class CheckoutViewSetGroup(ModelViewSetGroup):
 @hooks.register("register_admin_viewset")
 def register_checkout_viewsets():
     return CheckoutViewSetGroup()
-
-
-class BookingsPanel(Component):
-    name = "bookings"
-    order = 90
-    template_name = "payments/admin/dashboard_panel.html"
-
-    def get_context_data(self, parent_context):
-        now = timezone.now()
-        sold = Q(registrations__status=RegistrationStatus.CONFIRMED)
-        held = Q(
-            registrations__status=RegistrationStatus.HELD, registrations__hold_expires_at__gt=now
-        )
-        sessions = (
-            Session.objects.filter(status=SessionStatus.SCHEDULED, ends_at__gt=now)
-            .select_related("workshop", "venue")
-            .annotate(
-                sold=Count("registrations", filter=sold), held=Count("registrations", filter=held)
-            )
-            .order_by("starts_at")[:8]
-        )
-        paid = Order.objects.filter(
-            status__in=[OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED]
-        )
-        revenue = paid.aggregate(total=Sum("total_amount"), refunded=Sum("amount_refunded"))
-        return {
-            "sessions": sessions,
-            "revenue": (revenue["total"] or 0) - (revenue["refunded"] or 0),
-            "attention": Order.objects.filter(needs_attention=True).count(),
-            "masterclasses_sold": paid.filter(masterclass__isnull=False)
-            .exclude(status=OrderStatus.REFUNDED)
-            .count(),
-        }
 
 
 @hooks.register("construct_homepage_panels")

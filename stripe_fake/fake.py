@@ -21,6 +21,7 @@ from .wire import (
     _new_id,
     changed,
     decode_form,
+    invoice_creation_for,
     receipt_url,
     sample,
 )
@@ -241,26 +242,13 @@ class FakeStripe(RefundsMixin):
             payment_intent=None,
             customer_creation="if_required",
             customer_details=None,
-            invoice_creation=self._invoice_creation(session["invoice_creation"], params),
+            invoice_creation=invoice_creation_for(session["invoice_creation"], params),
             url=f"{self.checkout_base_url.rstrip('/')}/{session_id}/",
             livemode=False,
         )
         session["_line_items"] = params["line_items"]
         self.checkout_sessions[session_id] = session
         return session
-
-    @staticmethod
-    def _invoice_creation(default: dict, params: dict) -> dict | None:
-        """Off unless asked for (``invoice_creation[enabled]``); ``mode=payment`` only."""
-        if params.get("mode") != "payment":
-            return None
-        asked = params.get("invoice_creation") or {}
-        creation = copy.deepcopy(default)
-        creation["enabled"] = asked.get("enabled") == "true"
-        creation["invoice_data"]["metadata"] = (asked.get("invoice_data") or {}).get(
-            "metadata"
-        ) or {}
-        return creation
 
     def _checkout_end(self, session: dict, status: str, customer: dict | None = None) -> None:
         """The session leaves ``open``: Stripe clears its ``url`` and, when the buyer

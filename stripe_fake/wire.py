@@ -86,3 +86,15 @@ class Event:
 
     def signature_header(self, secret: str, timestamp: int | None = None) -> str:
         return sign_payload(payload=self.payload, secret=secret, timestamp=timestamp)
+
+
+def invoice_creation_for(default: dict, params: dict) -> dict | None:
+    """A Checkout Session's ``invoice_creation``: off unless asked for
+    (``invoice_creation[enabled]``), and only for ``mode=payment``."""
+    if params.get("mode") != "payment":
+        return None
+    asked = params.get("invoice_creation") or {}
+    creation = copy.deepcopy(default)
+    creation["enabled"] = asked.get("enabled") == "true"
+    creation["invoice_data"]["metadata"] = (asked.get("invoice_data") or {}).get("metadata") or {}
+    return creation
