@@ -273,33 +273,48 @@ def _by(staff: StaffUser | None) -> str:
     return f" by {staff.get_full_name()}" if staff is not None else ""
 
 
-def _door_check_in(
-    registration: Registration, action: DoorActionInput, staff, session: Session
+def _door_earliest_wins(
+    registration: Registration, action: DoorActionInput, staff, session: Session, *, kind: str
 ) -> tuple[str, str]:
+    """Record a check-in or check-out at the device's time unless an earlier one is known:
+    the earliest scan wins, whatever order devices sync in, and the later one is the
+    duplicate (an already applied later scan is turned into one)."""
+    checking_in = kind == DoorActionKind.CHECK_IN
+    field, by_field, verb = (
+        ("checked_in_at", "checked_in_by", "checked in")
+        if checking_in
+        else ("checked_out_at", "checked_out_by", "checked out")
+    )
     time = local_time(action.device_time, session.tz)
     name = registration.attendee_name
-    if registration.status != RegistrationStatus.CONFIRMED:
-        return DoorActionOutcome.FLAGGED, (
-            f"Check {name}: the ticket was {registration.get_status_display().lower()} on the "
-            f"server, but this device admitted them at {time}. Do not admit without a new ticket."
-        )
-    earlier = registration.checked_in_at
+    earlier = getattr(registration, field)
     if earlier is not None and earlier <= action.device_time:
         return DoorActionOutcome.ALREADY, (
-            f"{name} was already checked in at {local_time(earlier, session.tz)}"
-            f"{_by(registration.checked_in_by)}."
+            f"{name} was already {verb} at {local_time(earlier, session.tz)}"
+            f"{_by(getattr(registration, by_field))}."
         )
     if earlier is not None:
         # This device scanned first: it wins, and the later scan is now the duplicate.
-        registration.door_actions.filter(
-            kind=DoorActionKind.CHECK_IN, outcome=DoorActionOutcome.APPLIED
-        ).update(
+        registration.door_actions.filter(kind=kind, outcome=DoorActionOutcome.APPLIED).update(
             outcome=DoorActionOutcome.ALREADY,
-            message=f"{name} was already checked in at {time}{_by(staff)}."[:300],
+            message=f"{name} was already {verb} at {time}{_by(staff)}."[:300],
         )
-    registration.checked_in_at = action.device_time
-    registration.checked_in_by = staff
-    return DoorActionOutcome.APPLIED, f"{name} checked in at {time}."
+    setattr(registration, field, action.device_time)
+    setattr(registration, by_field, staff)
+    return DoorActionOutcome.APPLIED, f"{name} {verb} at {time}."
+
+
+def _door_check_in(
+    registration: Registration, action: DoorActionInput, staff, session: Session
+) -> tuple[str, str]:
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return DoorActionOutcome.FLAGGED, (
+            f"Check {registration.attendee_name}: the ticket was "
+            f"{registration.get_status_display().lower()} on the server, but this device "
+            f"admitted them at {local_time(action.device_time, session.tz)}. Do not admit "
+            "without a new ticket."
+        )
+    return _door_earliest_wins(registration, action, staff, session, kind=DoorActionKind.CHECK_IN)
 
 
 def _door_check_out(
@@ -316,22 +331,7 @@ def _door_check_out(
         return DoorActionOutcome.REFUSED, (
             f"{name} was not checked in before {time}, so cannot be checked out."
         )
-    earlier = registration.checked_out_at
-    if earlier is not None and earlier <= action.device_time:
-        return DoorActionOutcome.ALREADY, (
-            f"{name} was already checked out at {local_time(earlier, session.tz)}"
-            f"{_by(registration.checked_out_by)}."
-        )
-    if earlier is not None:
-        registration.door_actions.filter(
-            kind=DoorActionKind.CHECK_OUT, outcome=DoorActionOutcome.APPLIED
-        ).update(
-            outcome=DoorActionOutcome.ALREADY,
-            message=f"{name} was already checked out at {time}{_by(staff)}."[:300],
-        )
-    registration.checked_out_at = action.device_time
-    registration.checked_out_by = staff
-    return DoorActionOutcome.APPLIED, f"{name} checked out at {time}."
+    return _door_earliest_wins(registration, action, staff, session, kind=DoorActionKind.CHECK_OUT)
 
 
 def _door_action_apply(
