@@ -1,15 +1,18 @@
 from django.conf import settings
 from django.urls import include, path
+from django.views.decorators.cache import never_cache
 from django.views.generic import RedirectView
 
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
+from wagtail.admin.auth import require_admin_access
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 
 from accounts import urls as accounts_urls
 from accounts import views as accounts_views
 from cms import views as cms_views
+from cms.admin_views import PageCreateView
 
 urlpatterns = [
     # Staff sign in through allauth too (rate limits, login by code, one session).
@@ -17,6 +20,12 @@ urlpatterns = [
         "admin/login/",
         RedirectView.as_view(pattern_name="account_login", query_string=True),
         name="wagtailadmin_login_redirect",
+    ),
+    # Wagtail's add-page view with creates under one parent serialised (autosave).
+    path(
+        "admin/pages/add/<slug:content_type_app_name>/<slug:content_type_model_name>/"
+        "<int:parent_page_id>/",
+        never_cache(require_admin_access(PageCreateView.as_view())),
     ),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
