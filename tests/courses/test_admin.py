@@ -14,6 +14,7 @@ from courses.models import Session, SessionStatus, TicketType, Venue, Workshop
 from demo.groups import EVENT_STAFF
 from tests.factories import (
     InstructorFactory,
+    MasterclassFactory,
     RegistrationFactory,
     SessionFactory,
     TicketTypeFactory,
@@ -378,20 +379,79 @@ def test_editors_type_ticket_prices_in_dollars_with_the_currency_shown(admin_cli
     assert "(cents)" not in html
 
 
-def test_a_price_that_looks_like_cents_is_refused_and_changes_nothing(admin_client):
-    ticket_type = TicketTypeFactory(price_amount=34900)
+def _save_with_price(client, ticket_type, price: str, **confirm):
+    session = ticket_type.session
     data = session_form(
-        ticket_type.session.workshop,
-        ticket_type.session.venue,
-        [ticket(ticket_type.name, "34900", id=str(ticket_type.pk))],
+        session.workshop,
+        session.venue,
+        [ticket(ticket_type.name, price, id=str(ticket_type.pk))],
         initial=1,
-        starts_at=f"{ticket_type.session.local_starts_at:%Y-%m-%d %H:%M}",
-        ends_at=f"{ticket_type.session.local_ends_at:%Y-%m-%d %H:%M}",
+        starts_at=f"{session.local_starts_at:%Y-%m-%d %H:%M}",
+        ends_at=f"{session.local_ends_at:%Y-%m-%d %H:%M}",
     )
-    response = admin_client.post(
-        reverse("workshop_sessions:edit", args=[ticket_type.session.pk]), data
-    )
+    data.update(confirm)
+    return client.post(reverse("workshop_sessions:edit", args=[session.pk]), data)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "warning"),
+    [
+        ("34900", 3490000, "$34,900.00 is an unusually high price"),
+        ("1.99", 199, "$1.99 is an unusually low price"),
+    ],
+)
+def test_an_unusual_price_is_saved_only_once_the_editor_confirms_it(
+    admin_client, typed, stored, warning
+):
+    ticket_type = TicketTypeFactory(price_amount=34900)
+
+    response = _save_with_price(admin_client, ticket_type, typed)
     assert response.status_code == 200
-    assert "$34,900.00 looks too high" in response.content.decode()
+    html = response.content.decode()
+    assert warning in html
+    assert 'name="ticket_types-0-price_amount_confirm"' in html
+    assert "I confirm this unusual price" in html
     ticket_type.refresh_from_db()
     assert ticket_type.price_amount == 34900
+
+    confirmed = {"ticket_types-0-price_amount_confirm": "1"}
+    response = _save_with_price(admin_client, ticket_type, typed, **confirmed)
+    assert response.status_code == 302, response.context["form"].errors
+    ticket_type.refresh_from_db()
+    assert ticket_type.price_amount == stored
+    # Saved once, the price is shown as confirmed: saving again needs no new tick.
+    html = admin_client.get(
+        reverse("workshop_sessions:edit", args=[ticket_type.session.pk])
+    ).content.decode()
+    assert (
+        'name="ticket_types-0-price_amount_confirm" id="id_ticket_types-0-price_amount_confirm" value="1" checked'
+        in html
+    )
+
+
+def test_a_negative_price_is_refused_even_when_confirmed(admin_client):
+    ticket_type = TicketTypeFactory(price_amount=34900)
+    confirmed = {"ticket_types-0-price_amount_confirm": "1"}
+    response = _save_with_price(admin_client, ticket_type, "-349", **confirmed)
+    assert response.status_code == 200
+    assert "A price cannot be negative" in response.content.decode()
+    ticket_type.refresh_from_db()
+    assert ticket_type.price_amount == 34900
+
+
+def test_an_unusual_masterclass_price_needs_the_same_confirmation(admin_client):
+    masterclass = MasterclassFactory(price_amount=14900)
+    url = reverse("wagtailsnippets_courses_masterclass:edit", args=[masterclass.pk])
+    form = admin_client.get(url).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    data["price_amount"] = "14900"
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "$14,900.00 is an unusually high price" in response.content.decode()
+    masterclass.refresh_from_db()
+    assert masterclass.price_amount == 14900
+
+    response = admin_client.post(url, {**data, "price_amount_confirm": "1"})
+    assert response.status_code == 302
+    masterclass.refresh_from_db()
+    assert masterclass.price_amount == 1490000

@@ -1,8 +1,10 @@
 """Editors type prices in dollars; the database keeps integer cents."""
 
+from django.core.exceptions import ValidationError
+
 import pytest
 
-from courses.money_fields import MoneyAmountFormField
+from courses.money_fields import MoneyAmountFormField, MoneyInput
 
 
 @pytest.mark.parametrize(
@@ -14,7 +16,8 @@ def test_dollars_typed_are_stored_as_cents(typed, stored):
 
 
 def test_stored_cents_are_shown_as_dollars():
-    assert MoneyAmountFormField().prepare_value(34900) == "349.00"
+    text, _confirmed = MoneyAmountFormField().prepare_value(34900)
+    assert text == "349.00"
 
 
 def test_an_empty_optional_price_is_none():
@@ -27,13 +30,40 @@ def test_an_empty_optional_price_is_none():
         ("abc", "Enter an amount in dollars"),
         ("-5", "cannot be negative"),
         ("349.999", "at most 2 digits"),
-        ("1.99", "$1.99 looks too low"),
-        ("34900", "$34,900.00 looks too high"),
+        ("99999999", "$99,999,999.00 is more than a price can be"),
     ],
 )
-def test_implausible_or_bad_prices_are_refused_with_a_reason(typed, message):
-    from django.core.exceptions import ValidationError
+def test_bad_prices_are_refused_even_when_confirmed(typed, message):
+    for value in (typed, (typed, True)):
+        with pytest.raises(ValidationError) as error:
+            MoneyAmountFormField().clean(value)
+        assert message in " ".join(error.value.messages)
 
+
+@pytest.mark.parametrize(
+    ("typed", "stored", "warning"),
+    [
+        ("1.99", 199, "$1.99 is an unusually low price"),
+        ("34900", 3490000, "$34,900.00 is an unusually high price"),
+    ],
+)
+def test_an_unusual_price_is_a_warning_until_the_editor_confirms_it(typed, stored, warning):
     with pytest.raises(ValidationError) as error:
-        MoneyAmountFormField().clean(typed)
-    assert message in " ".join(error.value.messages)
+        MoneyAmountFormField().clean((typed, False))
+    assert warning in " ".join(error.value.messages)
+    assert "I confirm this unusual price" in " ".join(error.value.messages)
+    assert MoneyAmountFormField().clean((typed, True)) == stored
+
+
+def test_the_confirm_box_appears_only_beside_an_unusual_price():
+    widget = MoneyInput()
+    assert "_confirm" not in widget.render("price", ("349", False))
+    html = widget.render("price", ("1.99", False), {"id": "id_price"})
+    assert 'name="price_confirm" id="id_price_confirm"' in html
+    assert "I confirm this unusual price of $1.99" in html
+    assert "checked" not in html
+    assert " checked" in widget.render("price", ("1.99", True))
+    assert widget.value_from_datadict({"price": "1.99", "price_confirm": "1"}, {}, "price") == (
+        "1.99",
+        True,
+    )

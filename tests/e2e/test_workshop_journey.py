@@ -4,6 +4,8 @@ opens it and downloads the .ics for one date."""
 import re
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from cms.models import WorkshopPage
 from courses.models import Session
 from demo import content
@@ -19,7 +21,11 @@ def choose_in_modal(page, button_name: str, item: str) -> None:
     modal.wait_for(state="hidden")  # the choice is made once the chooser closes
 
 
-def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_dollars: str) -> None:
+def add_date(
+    page, shots, starts: str, ends: str, ticket_name: str, price_dollars: str, slip: str = ""
+) -> None:
+    """Add a dated session with one ticket type; with ``slip``, the editor first types
+    that price (cents for dollars), is warned, and corrects it."""
     page.get_by_role("link", name="Add a date").click()
     page.wait_for_url("**/admin/workshop-sessions/new/**")
     page.locator("#id_starts_at").fill(starts)
@@ -29,7 +35,16 @@ def add_date(page, shots, starts: str, ends: str, ticket_name: str, price_dollar
     page.locator("#id_capacity").fill("18")
     page.get_by_role("button", name="Add ticket type").click()
     page.locator("#id_ticket_types-0-name").fill(ticket_name)
-    page.locator("#id_ticket_types-0-price_amount").fill(price_dollars)
+    price = page.locator("#id_ticket_types-0-price_amount")
+    if slip:
+        price.fill(slip)
+        page.get_by_role("button", name="Create", exact=True).click()
+        expect(page.get_by_text("is an unusually high price")).to_be_visible()
+        expect(page.get_by_label(re.compile("I confirm this unusual price"))).not_to_be_checked()
+        price.scroll_into_view_if_needed()
+        shots(f"admin-session-{starts[:10]}-unusual-price")
+        assert not Session.objects.filter(starts_at__date=starts[:10]).exists()
+    price.fill(price_dollars)
     shots(f"admin-session-{starts[:10]}")
     page.get_by_role("button", name="Create", exact=True).click()
     page.wait_for_url("**/admin/pages/*/edit/**")
@@ -65,7 +80,7 @@ def test_editor_publishes_workshop_and_visitor_downloads_ics(
     shots("admin-page-draft")
 
     add_date(page, shots, "2027-03-20 09:00", "2027-03-20 17:00", "Standard", "249")
-    add_date(page, shots, "2027-05-15 09:00", "2027-05-15 17:00", "Standard", "269")
+    add_date(page, shots, "2027-05-15 09:00", "2027-05-15 17:00", "Standard", "269", "26900")
     assert Session.objects.filter(workshop__title=TITLE).count() == 2
     shots("admin-page-with-dates")
 
