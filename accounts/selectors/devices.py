@@ -1,4 +1,4 @@
-"""The devices a person is signed in on, described in words they recognise."""
+"""The devices a person is signed in on, described in words they recognize."""
 
 import datetime
 import ipaddress
