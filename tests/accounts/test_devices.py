@@ -78,3 +78,21 @@ def test_the_current_device_and_other_peoples_devices_cannot_be_ended_here():
     assert "use Log out to sign out here" in own.content.decode()
     assert UserSession.objects.filter(pk=mine.pk).exists()
     assert laptop.get(reverse("accounts:dashboard")).status_code == 200
+
+
+def test_changing_the_password_signs_out_every_other_device():
+    user = UserFactory()
+    phone = signed_in(user, IPHONE_SAFARI)
+    laptop = signed_in(user, MAC_CHROME)
+    response = laptop.post(
+        reverse("account_change_password"),
+        {
+            "oldpassword": DEFAULT_PASSWORD,
+            "password1": "a-new-long-passphrase-9",
+            "password2": "a-new-long-passphrase-9",
+        },
+    )
+    assert response.status_code == 302
+    assert phone.get(reverse("accounts:dashboard")).status_code == 302  # signed out
+    html = laptop.get(reverse("usersessions_list")).content.decode()
+    assert "Chrome 131 on macOS" in html and "Mobile Safari" not in html
