@@ -35,7 +35,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtualenv and install everything
 
-run: install ## Set up and serve the demo site on http://127.0.0.1:8000
+run: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
+run: install ## Set up and serve the demo site on http://127.0.0.1:8000 (HOST=, PORT= to move it)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py demo_credentials
