@@ -1,14 +1,16 @@
 """One host everywhere: SITE_URL (set by `make run PORT=…`) is the address every absolute
 link uses: canonical links, the sitemap, allauth's Django Site and e-mails."""
 
+import shutil
 import subprocess
 from pathlib import Path
 
 from django.contrib.sites.models import Site as DjangoSite
 from django.core.management import call_command
 
-import pytest
 from wagtail.models import Site
+
+import pytest
 
 from cms.services import site_sync
 
@@ -56,8 +58,10 @@ def test_a_site_url_that_is_not_an_address_is_refused_and_changes_nothing(bad, p
 
 
 def test_make_run_sets_site_url_from_port():
-    dry_run = subprocess.run(
-        ["make", "-n", "-p", "run", "PORT=8100"], cwd=ROOT, capture_output=True, text=True
+    make = shutil.which("make")
+    assert make, "make is needed to run the project"
+    dry_run = subprocess.run(  # noqa: S603 - fixed arguments
+        [make, "-n", "-p", "run", "PORT=8100"], cwd=ROOT, capture_output=True, text=True
     ).stdout
     assert "SITE_URL := http://127.0.0.1:8100" in dry_run
     assert "runserver 127.0.0.1:8100" in dry_run
