@@ -1,5 +1,6 @@
 """E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics),
-the receipt for a masterclass bought outright and the late-payment refund notice. HTML + text from ``templates/emails/``.
+the receipt for a masterclass bought outright and the late-payment refund notice, and
+the staff alert about a disputed payment. HTML + text from ``templates/emails/``.
 
 Every e-mail is sent once through ``courses.mail.mail_send_once``: its ``*_sent_at`` column
 is claimed and committed first, SMTP runs outside any transaction, and a failed send gives
@@ -17,12 +18,22 @@ from django.urls import reverse
 import segno
 
 from courses.calendar import session_ics
-from courses.formatting import local_date
+from courses.formatting import local_date, local_datetime, money_amount
 from courses.locators import masterclass_url
 from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
 
-from .models import Notice, NoticeKind, Order, OrderLine, Refund, RefundReason, RefundStatus
+from . import gateway
+from .models import (
+    Dispute,
+    Notice,
+    NoticeKind,
+    Order,
+    OrderLine,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
 from .ticket_links import ticket_link_path
 
 
@@ -143,6 +154,36 @@ def order_refund_notice_send(*, order_id: int) -> None:
             "session": order.session,
             "order_url": _absolute(order.get_absolute_url()),
         },
+    )
+
+
+def dispute_staff_notice_send(*, dispute_id: int) -> bool:
+    """Tell staff once that a buyer's bank disputes a payment, with the deadline."""
+    from .selectors import staff_alert_recipients
+
+    dispute = Dispute.objects.select_related("order__session__workshop", "order__masterclass").get(
+        pk=dispute_id
+    )
+    order = dispute.order
+    context = {
+        "dispute": dispute,
+        "order": order,
+        "due": local_datetime(dispute.evidence_due_by),
+        "admin_url": _absolute(reverse("orders:inspect", args=[order.pk])),
+        "dashboard_url": _absolute_url(
+            gateway.dispute_dashboard_url(dispute_id=dispute.stripe_dispute_id)
+        ),
+    }
+    subject = (
+        f"Payment disputed: order {order.number} ({money_amount(dispute.amount, dispute.currency)})"
+    )
+    return mail_send_once(
+        claim=Dispute.objects.filter(pk=dispute.pk),
+        field="staff_notified_at",
+        build=lambda: [
+            _message(subject=subject, to=to, template="dispute_opened_staff", context=context)
+            for to in staff_alert_recipients()
+        ],
     )
 
 

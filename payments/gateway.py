@@ -339,3 +339,12 @@ def billing_portal_session_create(*, customer_id: str, return_url: str) -> dict:
         )
     except stripe.StripeError as error:
         raise GatewayError(str(error)) from error
+
+
+def dispute_dashboard_url(*, dispute_id: str) -> str:
+    """Where staff answer a dispute: Stripe's dashboard (its test-mode half for test keys),
+    or the fake's local dispute page when the fake stands in for Stripe."""
+    if uses_fake():
+        return f"/payments/test-dispute/{dispute_id}/"
+    mode = "test/" if settings.STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_")) else ""
+    return f"https://dashboard.stripe.com/{mode}disputes/{dispute_id}"

@@ -304,6 +304,59 @@ class Refund(models.Model):
         }[RefundStatus(self.status)]
 
 
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses (``warning_*`` are inquiries that may become disputes)."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs a response"
+    WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+    WARNING_CLOSED = "warning_closed", "Inquiry closed"
+    NEEDS_RESPONSE = "needs_response", "Needs a response"
+    UNDER_REVIEW = "under_review", "Under review"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    PREVENTED = "prevented", "Prevented"
+
+
+class Dispute(models.Model):
+    """A chargeback (or inquiry) on an order's payment, as Stripe last reported it
+    (``payments.services.disputes.dispute_sync``). Evidence is submitted in Stripe."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    amount = models.PositiveIntegerField(help_text="In minor units (cents).")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=40, help_text="Stripe's reason, e.g. fraudulent.")
+    status = models.CharField(max_length=30, choices=DisputeStatus.choices)
+    evidence_due_by = models.DateTimeField(
+        null=True, blank=True, help_text="Respond in Stripe before this, or the dispute is lost."
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    staff_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id}"
+
+    @property
+    def reason_display(self) -> str:
+        return self.reason.replace("_", " ").capitalize()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (
+            DisputeStatus.WARNING_CLOSED,
+            DisputeStatus.WON,
+            DisputeStatus.LOST,
+            DisputeStatus.PREVENTED,
+        )
+
+
 class StripeEvent(models.Model):
     """Every verified webhook event, once. Processing is a task keyed by this row."""
 

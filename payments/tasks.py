@@ -47,6 +47,13 @@ def stripe_event_process(event_pk: int) -> None:
 
 
 @shared_task(**TASK_RETRY)
+def dispute_notify_staff(dispute_id: int) -> None:
+    from . import emails
+
+    emails.dispute_staff_notice_send(dispute_id=dispute_id)
+
+
+@shared_task(**TASK_RETRY)
 def orders_expire() -> int:
     """Periodic: close pending orders whose hold lapsed."""
     from . import services

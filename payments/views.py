@@ -208,6 +208,8 @@ def masterclass_buy(request: HttpRequest, masterclass_id: int) -> HttpResponse:
 @login_required
 def order_detail(request: HttpRequest, reference) -> HttpResponse:
     order = selectors.order_for_viewer(reference=reference, user=request.user)
+    dispute = selectors.order_dispute(order=order)
+    state = selectors.order_display_state(order=order, dispute=dispute)
     if order.masterclass_id is not None:
         return render(
             request,
@@ -216,7 +218,8 @@ def order_detail(request: HttpRequest, reference) -> HttpResponse:
                 "order": order,
                 "masterclass": order.masterclass,
                 "watch_url": masterclass_url(order.masterclass),
-                "state": order.display_status,
+                "state": state,
+                "dispute": dispute,
             },
         )
     return render(
@@ -226,7 +229,8 @@ def order_detail(request: HttpRequest, reference) -> HttpResponse:
             "order": order,
             "session": order.session,
             "lines": order.lines.all(),
-            "state": order.display_status,
+            "state": state,
+            "dispute": dispute,
         },
     )
 

@@ -7,7 +7,6 @@ from django.db import transaction
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
 
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
@@ -23,6 +22,7 @@ from courses.formatting import money_amount
 from courses.models import AuditAction, Registration, RegistrationStatus, Session
 
 from . import admin_views
+from .admin_display import disputes_display, refunds_display
 from .admin_panels import BookingsPanel
 from .models import Membership, Order, OrderStatus, StripeEvent
 
@@ -64,28 +64,6 @@ def _registration_cancel_url(registration: Registration, user) -> str:
     return reverse("payments_registration_cancel", args=[registration.pk])
 
 
-def _refunds_display(order: Order) -> str:
-    rows = [
-        (
-            money_amount(refund.amount, refund.currency),
-            refund.display_status,
-            refund.get_reason_display(),
-            f" — {refund.note}" if refund.note else "",
-            f" (last error: {refund.last_error})"
-            if refund.last_error and not refund.is_submitted
-            else "",
-            refund.stripe_refund_id or "not yet at Stripe",
-        )
-        for refund in order.refunds.all()
-    ]
-    if not rows:
-        return "None"
-    return format_html(
-        "<ul>{}</ul>",
-        format_html_join("", "<li><strong>{}</strong> {} · {}{}{} <code>{}</code></li>", rows),
-    )
-
-
 class OrderInspectView(generic.InspectView):
     @cached_property
     def header_buttons(self):
@@ -95,7 +73,10 @@ class OrderInspectView(generic.InspectView):
         return buttons
 
     def get_refunds_display_value(self):
-        return _refunds_display(self.object)
+        return refunds_display(self.object)
+
+    def get_disputes_display_value(self):
+        return disputes_display(self.object)
 
     def get_total_amount_display_value(self):
         return money_amount(self.object.total_amount, self.object.currency)
@@ -247,6 +228,9 @@ class OrderViewSet(ModelViewSet):
     inspect_view_fields = [
         "number",
         "status",
+        "needs_attention",
+        "attention_note",
+        "disputes",
         "email",
         "buyer",
         "session",
@@ -258,8 +242,6 @@ class OrderViewSet(ModelViewSet):
         "created_at",
         "paid_at",
         "late_payment",
-        "needs_attention",
-        "attention_note",
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
         "lines",

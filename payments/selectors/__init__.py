@@ -13,6 +13,12 @@ from .cancellations import (
     session_cancel_plan,
     session_currency,
 )
+from .disputes import (
+    DISPUTE_STAFF_PERMISSION,
+    order_display_state,
+    order_dispute,
+    staff_alert_recipients,
+)
 from .memberships import (
     MembershipSummary,
     PlanOffer,
@@ -32,6 +38,7 @@ from .refunds import (
 )
 
 __all__ = [
+    "DISPUTE_STAFF_PERMISSION",
     "PAID_ORDER_STATES",
     "REFUND_COMMITTED",
     "MembershipSummary",
@@ -44,6 +51,8 @@ __all__ = [
     "membership_plan_offers",
     "membership_summary",
     "memberships_for_user",
+    "order_display_state",
+    "order_dispute",
     "order_for_viewer",
     "order_paid_amount",
     "order_refundable_amount",
@@ -53,6 +62,7 @@ __all__ = [
     "registration_refund_quote",
     "session_cancel_plan",
     "session_currency",
+    "staff_alert_recipients",
     "ticket_for_viewer",
     "upcoming_tickets_for_user",
 ]
