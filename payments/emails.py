@@ -24,6 +24,7 @@ from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
 
 from . import gateway
+from .membership_emails import MEMBERSHIP_SENDERS
 from .models import (
     Dispute,
     Notice,
@@ -278,6 +279,7 @@ NOTICE_SENDERS = {
     NoticeKind.REGISTRATION_CANCELLED: _registration_cancelled,
     NoticeKind.SESSION_CANCELLED: _session_cancelled,
     NoticeKind.COMPLIMENTARY_TICKET: _complimentary_ticket,
+    **MEMBERSHIP_SENDERS,
 }
 
 

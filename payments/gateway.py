@@ -329,6 +329,14 @@ def subscriptions_list(*, customer_id: str) -> list[dict]:
     return [_plain(subscription) for subscription in page.data]
 
 
+def price_retrieve(*, price_id: str) -> dict:
+    """A price made in Stripe's dashboard (``STRIPE_PRICE_*``): its amount and currency."""
+    try:
+        return _plain(client().v1.prices.retrieve(price_id))
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+
+
 def billing_portal_session_create(*, customer_id: str, return_url: str) -> dict:
     """A Customer Portal session: Stripe's page to change card, cancel or resume."""
     try:

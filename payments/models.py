@@ -381,6 +381,10 @@ class NoticeKind(models.TextChoices):
     REGISTRATION_CANCELLED = "registration_cancelled", "Registration cancelled"
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     COMPLIMENTARY_TICKET = "complimentary_ticket", "Complimentary ticket"
+    MEMBERSHIP_WELCOME = "membership_welcome", "Membership: welcome"
+    MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed", "Membership: payment failed"
+    MEMBERSHIP_RENEWAL_REMINDER = "membership_renewal_reminder", "Membership: renewal reminder"
+    MEMBERSHIP_CANCELLED = "membership_cancelled", "Membership: cancellation confirmed"
 
 
 class Notice(models.Model):
@@ -400,6 +404,9 @@ class Notice(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+    )
+    membership = models.ForeignKey(
+        "Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
     note = models.TextField(blank=True, help_text="Staff's reason, quoted in the e-mail.")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -476,6 +483,16 @@ class Membership(models.Model):
     def is_past_due(self) -> bool:
         return self.status == MembershipStatus.PAST_DUE
 
+    @property
+    def access_ends_at(self):
+        """When a cancelled membership stops giving access: the end of the paid period,
+        or when Stripe ended it if that came first."""
+        if self.ended_at and (
+            self.current_period_end is None or self.ended_at < self.current_period_end
+        ):
+            return self.ended_at
+        return self.current_period_end
+
     def price_display(self) -> str:
         per = "year" if self.plan == MembershipPlan.ANNUAL else "month"
         return f"{money_amount(self.amount, self.currency)} / {per}" if self.amount else ""
@@ -486,19 +503,20 @@ class Membership(models.Model):
 @register_setting(icon="group")
 class MembershipSettings(BaseGenericSetting):
     """The membership prices shown on the join page and charged when Stripe has no price
-    of its own for the plan (``STRIPE_PRICE_MONTHLY`` / ``STRIPE_PRICE_ANNUAL``)."""
+    of its own for the plan (``STRIPE_PRICE_MONTHLY`` / ``STRIPE_PRICE_ANNUAL``); with
+    one, Stripe's price is the only source (``selectors.membership_plan_offers``)."""
 
     monthly_amount = models.PositiveIntegerField(
         default=2900,
         validators=[MinValueValidator(50)],
-        help_text="In cents: 2900 is $29.00 a month. When STRIPE_PRICE_MONTHLY is set, Stripe "
-        "charges that price instead: keep the two equal.",
+        help_text="In cents: 2900 is $29.00 a month. Used only while STRIPE_PRICE_MONTHLY is "
+        "unset; when it is set, the join page shows and Stripe charges that Stripe price.",
     )
     annual_amount = models.PositiveIntegerField(
         default=29000,
         validators=[MinValueValidator(50)],
-        help_text="In cents: 29000 is $290.00 a year. When STRIPE_PRICE_ANNUAL is set, Stripe "
-        "charges that price instead: keep the two equal.",
+        help_text="In cents: 29000 is $290.00 a year. Used only while STRIPE_PRICE_ANNUAL is "
+        "unset; when it is set, the join page shows and Stripe charges that Stripe price.",
     )
     currency = models.CharField(
         max_length=3,

@@ -119,3 +119,11 @@ def memberships_resync_overdue() -> int:
     from .services import memberships
 
     return memberships.memberships_resync_overdue()
+
+
+@shared_task(**TASK_RETRY)
+def memberships_remind_renewals() -> int:
+    """Periodic: the annual renewal reminder, seven days before (once per period)."""
+    from .services import membership_notices
+
+    return membership_notices.memberships_remind_renewals()

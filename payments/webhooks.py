@@ -71,6 +71,10 @@ def _handle_dispute(obj: dict) -> None:
     dispute_sync(dispute=obj)
 
 
+def _handle_price(obj: dict) -> None:
+    memberships.membership_price_changed(price=obj)
+
+
 EVENT_HANDLERS: dict[str, Callable[[dict], None]] = {
     "checkout.session.completed": _handle_checkout,
     "checkout.session.async_payment_succeeded": _handle_checkout,
@@ -91,6 +95,8 @@ EVENT_HANDLERS: dict[str, Callable[[dict], None]] = {
     "customer.subscription.deleted": _handle_membership,
     "invoice.paid": _handle_membership,
     "invoice.payment_failed": _handle_membership,
+    # The STRIPE_PRICE_* price was edited: the join page reads it again.
+    "price.updated": _handle_price,
 }
 
 

@@ -27,6 +27,8 @@ from .memberships import (
     membership_plan_offers,
     membership_summary,
     memberships_for_user,
+    plan_price_ids,
+    price_cache_key,
 )
 from .orders import order_for_viewer, orders_for_user, ticket_for_viewer, upcoming_tickets_for_user
 from .refunds import (
@@ -57,6 +59,8 @@ __all__ = [
     "order_paid_amount",
     "order_refundable_amount",
     "orders_for_user",
+    "plan_price_ids",
+    "price_cache_key",
     "refunds_for_user",
     "registration_for_canceller",
     "registration_refund_quote",

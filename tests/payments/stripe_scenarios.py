@@ -247,6 +247,8 @@ class Driver:
         price_id = billing.price_add(
             unit_amount=29000, currency="usd", interval="year", stripe=fake
         )
+        client.v1.prices.retrieve(price_id)
+        billing.price_update(price_id, nickname="Annual membership", stripe=fake)
         new_member = client.v1.checkout.sessions.create(
             {
                 "mode": "subscription",

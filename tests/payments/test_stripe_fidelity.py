@@ -69,6 +69,7 @@ def test_every_response_and_event_matches_the_pinned_api_version(stripe_fake):
         "customer.subscription.updated",
         "invoice.paid",
         "invoice.payment_failed",
+        "price.updated",
         "refund.created",
         "refund.updated",
     }
