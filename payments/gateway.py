@@ -272,6 +272,7 @@ def membership_checkout_create(
     attempt: str,
     success_url: str,
     cancel_url: str,
+    expires_at: datetime.datetime | None = None,
 ) -> dict:
     """A ``mode=subscription`` Checkout Session. The user and plan ride along on the
     session and on the subscription it creates (``subscription_data.metadata``), so any
@@ -299,6 +300,8 @@ def membership_checkout_create(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if expires_at is not None:
+        params["expires_at"] = int(expires_at.timestamp())
     if customer_id:
         params["customer"] = customer_id
     else:
@@ -311,6 +314,14 @@ def membership_checkout_create(
     except stripe.StripeError as error:
         raise GatewayError(str(error)) from error
     return _plain(session)
+
+
+def checkout_session_expire(*, checkout_session_id: str) -> dict:
+    """Close an open Checkout Session (the buyer came back without paying)."""
+    try:
+        return _plain(client().v1.checkout.sessions.expire(checkout_session_id))
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
 
 
 def subscription_retrieve(*, subscription_id: str) -> dict:
