@@ -258,7 +258,7 @@ def _payment_link(notice: Notice) -> list[EmailMultiAlternatives]:
                 "order": order,
                 "session": order.session,
                 "lines": list(order.lines.select_related("registration__ticket_type")),
-                "checkout_url": order.stripe_checkout_url,
+                "checkout_url": _absolute_url(order.stripe_checkout_url),
                 "order_url": _order_url(order),
             },
         )
