@@ -10,6 +10,8 @@ import re
 from django.core import mail
 from django.utils import timezone
 
+from playwright.sync_api import expect
+
 from courses import selectors as courses_selectors
 from courses.models import Session
 from demo import content
@@ -105,7 +107,7 @@ def test_staff_take_a_phone_booking_the_caller_pays_the_emailed_link(
     page.get_by_role("button", name="Book these seats").click()
     page.wait_for_url("**/bookings/orders/*/phone/")
     page.get_by_text("Booked: order").wait_for()
-    assert page.get_by_test_id("phone-order-status").inner_text() == "Paid"
+    expect(page.get_by_test_id("phone-order-status")).to_have_text("Paid")
     shots("check-booking")
 
     export = page.request.get(f"{live.url}/admin/order_registrations/?export=csv")
