@@ -163,6 +163,16 @@ def checkout_session_retrieve(*, checkout_session_id: str) -> dict:
         raise GatewayError(str(error)) from error
 
 
+def checkout_session_expire(*, checkout_session_id: str) -> dict:
+    """Close an open Checkout Session so nobody can pay it any more (staff recorded the
+    payment another way). Raises ``GatewayRefused`` when it is no longer open (paid or
+    expired already), ``GatewayError`` when Stripe may answer later."""
+    try:
+        return _plain(client().v1.checkout.sessions.expire(checkout_session_id))
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+
+
 def refund_create(
     *, payment_intent_id: str, amount: int, reason: str, key: str, metadata: dict | None = None
 ) -> dict:

@@ -37,6 +37,17 @@ class OrderStatus(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
 
 
+class PaymentMethod(models.TextChoices):
+    """How an order was (or is to be) paid: online through Stripe, or, for a booking
+    taken by phone, offline as staff recorded it."""
+
+    ONLINE = "online", "Card online (Stripe)"
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    COMPLIMENTARY = "complimentary", "Complimentary"
+
+
 class Order(models.Model):
     reference = models.UUIDField(
         unique=True, default=uuid.uuid4, editable=False, help_text="Public, unguessable id."
@@ -87,6 +98,26 @@ class Order(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     refund_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    # Bookings taken by phone (payments.services.phone); online orders leave these empty.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who took the booking by phone; empty for online orders.",
+    )
+    payment_method = models.CharField(
+        max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.ONLINE
+    )
+    payment_reference = models.CharField(
+        max_length=100, blank=True, help_text="Check number, transfer reference or receipt number."
+    )
+    buyer_phone = models.CharField(max_length=30, blank=True)
+    payment_link_sends = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the payment link was e-mailed."
+    )
+    payment_link_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -106,6 +137,7 @@ class Order(models.Model):
         ]
         permissions = [
             ("refund_order", "Can cancel registrations, refund orders and cancel sessions"),
+            ("take_phone_booking", "Can take bookings by phone and record offline payments"),
         ]
 
     def __str__(self) -> str:
@@ -142,6 +174,25 @@ class Order(models.Model):
         return str(self.session) if self.session_id else ""
 
     item_display.short_description = "Bought"  # type: ignore[attr-defined]
+
+    @property
+    def is_phone_booking(self) -> bool:
+        return self.taken_by_id is not None
+
+    @property
+    def taken_by_label(self) -> str:
+        """Who took a phone booking, for the buyer's order page and staff lists."""
+        if self.taken_by is None:
+            return ""
+        return self.taken_by.get_full_name()
+
+    @property
+    def paid_offline(self) -> bool:
+        return self.payment_method not in (PaymentMethod.ONLINE, PaymentMethod.COMPLIMENTARY)
+
+    @property
+    def payment_link_is_open(self) -> bool:
+        return bool(self.stripe_checkout_url) and self.hold_is_active
 
     @property
     def is_free(self) -> bool:
@@ -381,6 +432,8 @@ class NoticeKind(models.TextChoices):
     REGISTRATION_CANCELLED = "registration_cancelled", "Registration cancelled"
     SESSION_CANCELLED = "session_cancelled", "Session cancelled"
     COMPLIMENTARY_TICKET = "complimentary_ticket", "Complimentary ticket"
+    PAYMENT_LINK = "payment_link", "Payment link"
+    ACCOUNT_INVITE = "account_invite", "Account invitation"
     MEMBERSHIP_WELCOME = "membership_welcome", "Membership: welcome"
     MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed", "Membership: payment failed"
     MEMBERSHIP_RENEWAL_REMINDER = "membership_renewal_reminder", "Membership: renewal reminder"
@@ -404,6 +457,9 @@ class Notice(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+    )
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     membership = models.ForeignKey(
         "Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"

@@ -30,7 +30,13 @@ from .memberships import (
     plan_price_ids,
     price_cache_key,
 )
-from .orders import order_for_viewer, orders_for_user, ticket_for_viewer, upcoming_tickets_for_user
+from .orders import (
+    order_for_viewer,
+    orders_for_user,
+    registration_payment_columns,
+    ticket_for_viewer,
+    upcoming_tickets_for_user,
+)
 from .refunds import (
     PAID_ORDER_STATES,
     REFUND_COMMITTED,
@@ -63,6 +69,7 @@ __all__ = [
     "price_cache_key",
     "refunds_for_user",
     "registration_for_canceller",
+    "registration_payment_columns",
     "registration_refund_quote",
     "session_cancel_plan",
     "session_currency",

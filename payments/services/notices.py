@@ -17,6 +17,7 @@ def notice_claim(
     to: str,
     session=None,
     registration=None,
+    order=None,
     membership=None,
     note: str = "",
 ) -> Notice | None:
@@ -29,6 +30,7 @@ def notice_claim(
                 to=to,
                 session=session,
                 registration=registration,
+                order=order,
                 membership=membership,
                 note=note.strip(),
             )
