@@ -326,14 +326,6 @@ def membership_checkout_create(
     return _plain(session)
 
 
-def checkout_session_expire(*, checkout_session_id: str) -> dict:
-    """Close an open Checkout Session (the buyer came back without paying)."""
-    try:
-        return _plain(client().v1.checkout.sessions.expire(checkout_session_id))
-    except stripe.StripeError as error:
-        raise _gateway_error(error) from error
-
-
 def subscription_retrieve(*, subscription_id: str) -> dict:
     try:
         return _plain(client().v1.subscriptions.retrieve(subscription_id))
