@@ -29,6 +29,10 @@ class CancellationRefused(PaymentsError):
     """The registration or session cannot be cancelled (already cancelled, started...)."""
 
 
+class PhoneBookingRefused(PaymentsError):
+    """Staff asked for something a phone booking cannot do; the message says why."""
+
+
 class QuoteChanged(PaymentsError):
     """The refund shown before confirming is no longer what cancelling would give (a
     deadline passed in between); ``quote`` is the new one, to show and confirm again."""
@@ -44,6 +48,15 @@ class MembershipError(PaymentsError):
 
 class AlreadyMember(MembershipError):
     """The user already has membership access: no second subscription."""
+
+
+class CheckoutAlreadyOpen(MembershipError):
+    """A membership checkout of this user is still open (another tab): no second one.
+    ``url`` continues that checkout."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class NoMembership(MembershipError):

@@ -217,7 +217,53 @@ VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Lesson videos: never publicly readable (courses/storage.py).
+    "private": {"BACKEND": "courses.storage.PrivateMediaStorage"},
 }
+# Several web machines: uploads in an S3-compatible object store instead of local disk.
+# Public media (images, documents) in S3_MEDIA_BUCKET, lesson videos in S3_PRIVATE_BUCKET,
+# whose objects are private and reached only through presigned URLs that the app hands
+# out after checking the viewer's access (VIDEO_PRESIGNED_SECONDS).
+S3_MEDIA_BUCKET = env("S3_MEDIA_BUCKET", default="")
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="")
+VIDEO_PRESIGNED_SECONDS = env.int("VIDEO_PRESIGNED_SECONDS", default=120)
+
+
+def s3_storages(media_bucket: str, private_bucket: str) -> dict:
+    """STORAGES entries for the object store; credentials from the standard AWS_* variables
+    (or the machine's role), S3_ENDPOINT_URL for a non-AWS store (MinIO, R2, moto)."""
+    common = {
+        "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("S3_REGION", default="") or None,
+        "file_overwrite": False,
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": media_bucket,
+                "location": "media",
+                "default_acl": "public-read",
+                "querystring_auth": False,
+                "custom_domain": env("S3_MEDIA_DOMAIN", default="") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": private_bucket,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": VIDEO_PRESIGNED_SECONDS,
+            },
+        },
+    }
+
+
+if S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET:
+    STORAGES.update(s3_storages(S3_MEDIA_BUCKET, S3_PRIVATE_BUCKET))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- E-mail -------------------------------------------------------------------------
@@ -284,6 +330,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # every retry) are read from Stripe again: renewed members keep access, ended ones lose it.
     "payments-memberships-resync": {
         "task": "payments.tasks.memberships_resync_overdue",
+        "schedule": 60 * 60,
+    },
+    # Annual members hear seven days before they are charged again (once per period).
+    "payments-memberships-remind-renewals": {
+        "task": "payments.tasks.memberships_remind_renewals",
         "schedule": 60 * 60,
     },
     # After the sale: reminders and CE certificates. Both are idempotent, so a second beat
