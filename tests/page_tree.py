@@ -207,3 +207,19 @@ def page_tree_create() -> PageTree:
     workshop, sessions = _workshop(workshops)
     masterclasses, series, (preview, lesson) = _masterclass(home)
     return PageTree(home, workshops, workshop, sessions, masterclasses, series, preview, lesson)
+
+
+def lesson_create(*, masterclass=None, video=None, is_preview: bool = False) -> LessonPage:
+    """A published lesson in a published series straight under the root: the least a
+    playback test needs, since the stream re-reads the lesson on every request."""
+    masterclass = masterclass or MasterclassFactory()
+    series = MasterclassPage.objects.filter(masterclass=masterclass).first()
+    if series is None:
+        series = MasterclassPage(
+            title=masterclass.title, slug=masterclass.slug, masterclass=masterclass, intro="."
+        )
+        Page.get_first_root_node().add_child(instance=series)
+    lesson = LessonPage(title="Lesson", slug=f"lesson-{series.numchild + 1}", is_preview=is_preview)
+    lesson.video = video or VideoFactory()
+    series.add_child(instance=lesson)
+    return lesson

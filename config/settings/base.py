@@ -213,6 +213,9 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-
 VIDEO_PLAYBACK_MAX_AGE = env.int("VIDEO_PLAYBACK_MAX_AGE", default=3 * 60 * 60)
 VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
+# Uploads are checked by ffprobe when it is installed (looked up on PATH per upload);
+# "" forces our own container parser (courses/containers.py).
+VIDEO_FFPROBE = env("VIDEO_FFPROBE", default="ffprobe")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -30,6 +30,9 @@ WAGTAILADMIN_BASE_URL = "http://testserver"
 SITE_URL = "http://testserver"
 # Tests see every change at once; tests/cms/test_page_cache.py turns the cache on.
 PAGE_CACHE_SECONDS = 0
+# Uploads are judged by our own container parser whether or not ffprobe is installed on
+# the machine running the tests (tests/courses/test_video_admin.py also covers ffprobe).
+VIDEO_FFPROBE = ""
 
 # A file, not Django's shared in-memory database: the live server of the browser tests
 # answers on several threads, and one SQLite connection shared across them fails under

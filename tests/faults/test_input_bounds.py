@@ -16,11 +16,10 @@ from courses.playback import playback_token_make
 from payments.models import Order
 from tests.factories import (
     AccessGrantFactory,
-    MasterclassFactory,
     TicketTypeFactory,
     UserFactory,
-    VideoFactory,
 )
+from tests.page_tree import lesson_create
 
 pytestmark = pytest.mark.django_db
 
@@ -103,13 +102,12 @@ JSON_VALUES = st.recursive(
 def progress_client(db):
     user = UserFactory()
     AccessGrantFactory(user=user)
-    masterclass, video = MasterclassFactory(), VideoFactory()
+    lesson = lesson_create()
     token = playback_token_make(
         user=user,
-        video_id=video.pk,
-        masterclass_id=masterclass.pk,
-        lesson_key="7",
-        is_preview=False,
+        video_id=lesson.video_id,
+        masterclass_id=lesson.get_parent().specific.masterclass_id,
+        lesson_key=str(lesson.pk),
     )
     client = Client()
     client.force_login(user)
