@@ -28,6 +28,7 @@ from .forms import AttendeeMessageForm, WalkInForm
 from .models import Certificate, Session, Video
 from .playback import PlaybackClaims, playback_token_read
 from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
+from .ratelimits import rate_limited
 from .selectors import user_can_watch_lesson
 from .services import lesson_progress_record
 
@@ -129,6 +130,7 @@ def video_stream(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("lesson_progress")
 def lesson_progress(request: HttpRequest) -> JsonResponse:
     """Save the viewer's position: JSON ``{"token", "position", "duration"}``.
 

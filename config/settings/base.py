@@ -6,6 +6,8 @@ between machines comes from an environment variable listed in ``.env.example``.
 
 from pathlib import Path
 
+from django.utils.csp import CSP
+
 import environ
 
 from config.cache import redis_cache_settings
@@ -65,6 +67,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the page cache, so cached pages get the policy too (config/csp.py).
+    "config.csp.SiteContentSecurityPolicyMiddleware",
     # Before sessions and auth: a hit for an anonymous visitor skips all of them.
     "cms.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -77,6 +81,10 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # After auth: staff with money or personal-data permissions set up a second factor first.
     "accounts.middleware.StaffMFARequiredMiddleware",
+    # Signed in without admin access: one "no access" page, not Wagtail's login loop.
+    "accounts.middleware.AdminAccessDeniedMiddleware",
+    # A view refused by a rate limit answers 429 (courses/ratelimits.py), not 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -167,6 +175,21 @@ ACCOUNT_RATE_LIMITS = {
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
 }
+
+# Our own rate limits (courses/ratelimits.py, django-ratelimit on the cache): each action
+# is counted per signed-in user (or address, when signed out) and per client address, so
+# a shared office connection gets more room than one person. Beyond them: a 429 page, or
+# JSON for the progress API. The cache being down lets everything through (fail open).
+RATE_LIMITS = {
+    "seat_hold": {"user": "10/m", "ip": "30/m"},
+    "waitlist_join": {"user": "6/m", "ip": "30/m"},
+    # The player saves every 5 s, and on pause and seek.
+    "lesson_progress": {"user": "60/m", "ip": "300/m"},
+}
+RATELIMIT_ENABLE = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = "courses.ratelimits.client_ip"
+RATELIMIT_VIEW = "courses.ratelimits.too_many_requests"
 
 # Two-factor sign-in (allauth.mfa): optional for everyone, required for staff who can
 # refund, see orders or check people in (accounts.selectors.mfa.user_requires_mfa).
@@ -341,6 +364,43 @@ USE_TZ = True
 
 # --- Security -----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The header the proxy in front of us (deploy/nginx.conf) sets to the client's address;
+# empty: REMOTE_ADDR (no proxy). Rate limits count per this address.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
+# Content-Security-Policy (Django's own middleware, config/csp.py). Our pages run no
+# inline script: every script is a file from our origin. Inline style attributes are
+# allowed (progress bars set their width); <style> elements are not. Stripe's hosted
+# Checkout and Customer Portal are reached by redirect after a form post, which
+# form-action must allow. Dev reports only; test and production enforce.
+SITE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, "https://checkout.stripe.com", "https://billing.stripe.com"],
+}
+# The Wagtail admin still writes inline scripts (inline panels, date pickers) and style
+# attributes, and frames its own previews: it gets the same origin rules, inline allowed.
+ADMIN_CSP = SITE_CSP | {
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "frame-src": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+SECURE_CSP: dict = {}
+SECURE_CSP_REPORT_ONLY = SITE_CSP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

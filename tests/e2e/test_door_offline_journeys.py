@@ -5,7 +5,6 @@ as a member of event staff; ``context.set_offline`` cuts its network as a venue'
 would."""
 
 import json
-from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.utils.dateparse import parse_datetime
@@ -17,11 +16,10 @@ from courses.models import DoorAction, Registration
 from demo import content
 from demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
 from demo.groups import EVENT_STAFF
-from tests.e2e.conftest import Shots
+from tests.e2e.conftest import Shots, axe_run
 from tests.e2e.test_staff_check_in_journey import log_in
 from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, UserFactory
 
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 SECOND_STAFF_EMAIL = "riley.door@example.com"
 
 
@@ -239,9 +237,7 @@ def test_the_check_in_page_passes_axe_and_fits_the_screen(browser, live, demo_si
     expect(page.locator(".door-banner")).to_have_text("Offline — 1 check-in waiting to sync")
     Shots(page, f"{request.node.name}")("offline-with-refusal")
 
-    page.add_script_tag(content=AXE.read_text())
-    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
-    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]]
+    violations = [(v["id"], [n["target"] for n in v["nodes"]]) for v in axe_run(page)]
     assert violations == [], json.dumps(violations, indent=1)
     assert page.evaluate("document.documentElement.scrollWidth") <= width
     close(context)

@@ -12,14 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from courses.models import LessonProgress, Registration
-from courses.playback import playback_token_make
 from payments.models import Order
 from tests.factories import (
     AccessGrantFactory,
     TicketTypeFactory,
     UserFactory,
 )
-from tests.page_tree import lesson_create
+from tests.page_tree import lesson_create, lesson_playback_token
 
 pytestmark = pytest.mark.django_db
 
@@ -102,13 +101,7 @@ JSON_VALUES = st.recursive(
 def progress_client(db):
     user = UserFactory()
     AccessGrantFactory(user=user)
-    lesson = lesson_create()
-    token = playback_token_make(
-        user=user,
-        video_id=lesson.video_id,
-        masterclass_id=lesson.get_parent().specific.masterclass_id,
-        lesson_key=str(lesson.pk),
-    )
+    token = lesson_playback_token(user, lesson_create())
     client = Client()
     client.force_login(user)
     return client, token
