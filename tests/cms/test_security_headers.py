@@ -1,8 +1,13 @@
 """Issue 12, row "No CSP": every page carries a Content-Security-Policy that allows no
 inline script; production enforces it; the Wagtail admin gets its own, looser one."""
 
+import json
+import os
 import re
-from importlib import import_module
+import subprocess
+import sys
+
+from django.conf import settings
 
 import pytest
 
@@ -50,20 +55,36 @@ def test_the_admin_gets_its_own_policy(client, page_tree):
     assert policy["object-src"] == ["'none'"]
 
 
-def test_production_enforces_and_dev_reports(monkeypatch):
-    for name, value in {
-        "SECRET_KEY": "x",
-        "ALLOWED_HOSTS": "example.com",
-        "DATABASE_URL": "postgres://u@localhost/db",
-        "STRIPE_SECRET_KEY": "sk_live_x",
-        "STRIPE_WEBHOOK_SECRET": "whsec_x",
-        "EMAIL_URL": "consolemail://",
-    }.items():
-        monkeypatch.setenv(name, value)
-    production = import_module("config.settings.production")
-    assert production.SECURE_CSP["script-src"] == ["'self'"]
-    assert production.SECURE_CSP_REPORT_ONLY == {}
-    assert production.CLIENT_IP_HEADER == "X-Real-IP"
-    dev = import_module("config.settings.dev")
-    assert dev.SECURE_CSP == {}
-    assert dev.SECURE_CSP_REPORT_ONLY["script-src"] == ["'self'"]
+def _settings_of(module: str, **env: str) -> dict:
+    """CSP settings of a settings module, read in a fresh process (importing dev or
+    production here would change the lists this test run's settings share with them)."""
+    code = (
+        f"import json, {module} as s; print(json.dumps({{'csp': s.SECURE_CSP, "
+        "'report_only': s.SECURE_CSP_REPORT_ONLY, 'ip_header': s.CLIENT_IP_HEADER}))"
+    )
+    result = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        capture_output=True,
+        check=True,
+        cwd=settings.BASE_DIR,
+    )
+    return json.loads(result.stdout)
+
+
+def test_production_enforces_and_dev_reports():
+    production = _settings_of(
+        "config.settings.production",
+        SECRET_KEY="x",
+        ALLOWED_HOSTS="example.com",
+        DATABASE_URL="postgres://u@localhost/db",
+        STRIPE_SECRET_KEY="sk_live_x",
+        STRIPE_WEBHOOK_SECRET="whsec_x",
+        EMAIL_URL="consolemail://",
+    )
+    assert production["csp"]["script-src"] == ["'self'"]
+    assert production["report_only"] == {}
+    assert production["ip_header"] == "X-Real-IP"
+    dev = _settings_of("config.settings.dev")
+    assert dev["csp"] == {}
+    assert dev["report_only"]["script-src"] == ["'self'"]
