@@ -10,6 +10,6 @@ class CmsConfig(AppConfig):
         from . import signals
         from .masterclasses import lesson_facts_find, masterclass_page_url
 
-        signals.connect()
+        signals.connect(self)
         masterclass_url_finder_register(masterclass_page_url)
         lesson_finder_register(lesson_facts_find)

@@ -12,6 +12,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -31,6 +32,7 @@ from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
 from .ratelimits import rate_limited
 from .selectors import user_can_watch_lesson
 from .services import lesson_progress_record
+from .storage import private_media_presigned_url
 
 
 @require_GET
@@ -93,6 +95,16 @@ def video_stream(request: HttpRequest, token: str) -> HttpResponse:
     video = Video.objects.filter(pk=claims.video_id).first()
     if video is None or not video.file:
         return _denied(404)
+
+    presigned = private_media_presigned_url(
+        video.file.name, seconds=settings.VIDEO_PRESIGNED_SECONDS
+    )
+    if presigned:
+        # Object store: the bytes (and every Range request) come from a URL that works
+        # for a couple of minutes; the next playback URL is checked again here.
+        response = HttpResponseRedirect(presigned)
+        response["Cache-Control"] = NO_STORE
+        return response
 
     accel_prefix = settings.VIDEO_ACCEL_REDIRECT_PREFIX
     if accel_prefix:

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Above the page cache, so cached pages get the policy too (config/csp.py).
@@ -242,7 +243,53 @@ VIDEO_FFPROBE = env("VIDEO_FFPROBE", default="ffprobe")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Lesson videos: never publicly readable (courses/storage.py).
+    "private": {"BACKEND": "courses.storage.PrivateMediaStorage"},
 }
+# Several web machines: uploads in an S3-compatible object store instead of local disk.
+# Public media (images, documents) in S3_MEDIA_BUCKET, lesson videos in S3_PRIVATE_BUCKET,
+# whose objects are private and reached only through presigned URLs that the app hands
+# out after checking the viewer's access (VIDEO_PRESIGNED_SECONDS).
+S3_MEDIA_BUCKET = env("S3_MEDIA_BUCKET", default="")
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="")
+VIDEO_PRESIGNED_SECONDS = env.int("VIDEO_PRESIGNED_SECONDS", default=120)
+
+
+def s3_storages(media_bucket: str, private_bucket: str) -> dict:
+    """STORAGES entries for the object store; credentials from the standard AWS_* variables
+    (or the machine's role), S3_ENDPOINT_URL for a non-AWS store (MinIO, R2, moto)."""
+    common = {
+        "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("S3_REGION", default="") or None,
+        "file_overwrite": False,
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": media_bucket,
+                "location": "media",
+                "default_acl": "public-read",
+                "querystring_auth": False,
+                "custom_domain": env("S3_MEDIA_DOMAIN", default="") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": private_bucket,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": VIDEO_PRESIGNED_SECONDS,
+            },
+        },
+    }
+
+
+if S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET:
+    STORAGES.update(s3_storages(S3_MEDIA_BUCKET, S3_PRIVATE_BUCKET))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- E-mail -------------------------------------------------------------------------
@@ -405,11 +452,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Every line carries the request id (also in the X-Request-ID response header and the
+# Celery tasks a request enqueues). LOG_FORMAT=json for log collectors (production default).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -431,3 +495,17 @@ CE_PROVIDER_ADDRESS = env(
     default="1200 Wilshire Blvd, Suite 300, Los Angeles, CA 90017, USA",
 )
 CE_SIGNATORY = env("CE_SIGNATORY", default="Dana Whitfield, PT, DPT — Education Director")
+
+# --- Errors -------------------------------------------------------------------------------
+# Sentry (web and Celery) when SENTRY_DSN is set; without it, ADMINS get Django's error
+# e-mails (a comma-separated list of addresses).
+ADMINS = env.list("ADMINS", default=[])
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.observability import release_from_git, sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        release=env("SENTRY_RELEASE", default="") or release_from_git(BASE_DIR),
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+    )
