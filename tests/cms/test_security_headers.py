@@ -88,3 +88,19 @@ def test_production_enforces_and_dev_reports():
     dev = _settings_of("config.settings.dev")
     assert dev["csp"] == {}
     assert dev["report_only"]["script-src"] == ["'self'"]
+
+
+def test_no_template_has_inline_script_or_handlers():
+    """What the policy would refuse in a browser, caught before one runs: inline event
+    handlers and <script> elements without src (JSON data blocks excepted). E-mails and
+    the certificate PDF are not served as pages."""
+    found = []
+    for path in (settings.BASE_DIR / "templates").rglob("*.html"):
+        if "emails" in path.parts or path.name == "certificate_pdf.html":
+            continue
+        html = path.read_text()
+        found += [f"{path.name}: {m}" for m in re.findall(r"\son[a-z]+=[\"']", html)]
+        for tag in re.findall(r"<script\b[^>]*>", html):
+            if "src=" not in tag and 'type="application/' not in tag:
+                found.append(f"{path.name}: {tag}")
+    assert found == []
