@@ -846,6 +846,9 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGE = "role_change", "Role change"
     DATA_EXPORT = "data_export", "Personal data export"
     ERASURE = "erasure", "Account erasure"
+    PHONE_BOOKING = "phone_booking", "Booking taken by phone"
+    PAYMENT_LINK = "payment_link", "Payment link e-mailed"
+    OFFLINE_PAYMENT = "offline_payment", "Offline payment recorded"
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -88,8 +88,9 @@ EVENT_STAFF_PERMISSIONS = {
         "view_venue",
         "view_instructor",
     ],
-    # Orders: see them, refund them, cancel registrations and whole sessions.
-    "payments": ["view_order", "refund_order"],
+    # Orders: see them, refund them, cancel registrations and whole sessions, take
+    # bookings by phone (payment links, offline payments, complimentary seats).
+    "payments": ["view_order", "refund_order", "take_phone_booking"],
 }
 
 

@@ -34,6 +34,10 @@ class CancellationRefused(PaymentsError):
     """The registration or session cannot be cancelled (already cancelled, started...)."""
 
 
+class PhoneBookingRefused(PaymentsError):
+    """Staff asked for something a phone booking cannot do; the message says why."""
+
+
 class QuoteChanged(PaymentsError):
     """The refund shown before confirming is no longer what cancelling would give (a
     deadline passed in between); ``quote`` is the new one, to show and confirm again."""

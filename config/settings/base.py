@@ -358,6 +358,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.memberships_resync_overdue",
         "schedule": 60 * 60,
     },
+    # Annual members hear seven days before they are charged again (once per period).
+    "payments-memberships-remind-renewals": {
+        "task": "payments.tasks.memberships_remind_renewals",
+        "schedule": 60 * 60,
+    },
     # After the sale: reminders and CE certificates. Both are idempotent, so a second beat
     # process or a retry cannot send anything twice.
     "courses-send-due-reminders": {

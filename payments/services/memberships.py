@@ -22,8 +22,8 @@ import datetime
 import logging
 import uuid
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -42,6 +42,7 @@ from ..errors import (
     NoMembership,
 )
 from ..models import Membership, MembershipPlan, MembershipStatus
+from .membership_notices import membership_notices_claim
 
 logger = logging.getLogger(__name__)
 
@@ -76,17 +77,26 @@ def _id(value) -> str:
 def plan_price(*, plan: str) -> gateway.SubscriptionPrice:
     """The plan's Stripe price: ``STRIPE_PRICE_*`` when set, else the admin's amounts."""
     offer = selectors.membership_plan_offers()[plan]
-    price_ids: dict[str, str] = {
-        MembershipPlan.MONTHLY: settings.STRIPE_PRICE_MONTHLY,
-        MembershipPlan.ANNUAL: settings.STRIPE_PRICE_ANNUAL,
-    }
     return gateway.SubscriptionPrice(
         name=f"PhysioMassage Academy membership ({offer.label.lower()})",
         interval=offer.interval,
         unit_amount=offer.amount,
         currency=offer.currency,
-        price_id=price_ids[plan] or "",
+        price_id=selectors.plan_price_ids()[plan] or "",
     )
+
+
+def membership_price_changed(*, price: dict) -> bool:
+    """``price.updated``: forget the cached amount of a plan's Stripe price, so the join
+    page reads it again. Returns whether it was one of ours."""
+    price_id = _id(price.get("id"))
+    if not price_id or price_id not in selectors.plan_price_ids().values():
+        return False
+    try:
+        cache.delete(selectors.price_cache_key(price_id))
+    except Exception:
+        logger.warning("Could not forget the cached price %s", price_id, exc_info=True)
+    return True
 
 
 # --- Join --------------------------------------------------------------------------------
@@ -280,6 +290,7 @@ def membership_apply(*, subscription: dict, read_at: datetime.datetime) -> Membe
         setattr(membership, name, value)
     membership.save()
     _grant_follow(membership, subscription, read_at)
+    membership_notices_claim(membership=membership)
     return membership
 
 

@@ -6,6 +6,7 @@ One test per kind of visitor (anonymous, buyer, member, staff) so each signs in 
 
 import json
 
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 import pytest
@@ -20,8 +21,11 @@ from cms.models import (
     WorkshopIndexPage,
     WorkshopPage,
 )
+from courses import selectors as courses_selectors
 from courses.models import Certificate, Registration, RegistrationStatus, Session, SessionStatus
+from courses.services import SeatRequest
 from demo import content
+from payments import services as payments_services
 from payments.models import Order
 from tests.e2e.conftest import Shots, _close, axe_run, csp_refusals, enter_totp_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
@@ -169,12 +173,29 @@ def test_a_new_account_without_a_name_fits_a_phone(browser, live, page_tree, req
 
 def test_staff_pages_fit_a_phone_and_pass_axe(browser, live, sites, request):
     session = Session.objects.filter(registrations__isnull=False).distinct().first()
+    upcoming = next(
+        s
+        for s in Session.objects.filter(status=SessionStatus.SCHEDULED).order_by("starts_at")
+        if s.registration_is_open() and courses_selectors.session_seats_available(session=s)
+    )
+    staff = get_user_model().objects.get(email=content.STAFF_EMAIL)
+    phone_order = payments_services.phone_order_create(
+        taken_by=staff,
+        session_id=upcoming.pk,
+        buyer_email="caller@example.com",
+        buyer_phone="310 555 0100",
+        requests=[SeatRequest(upcoming.ticket_types.first().pk, "Ana Caller", "ana@example.com")],
+        payment_method="online",
+    )
     urls = [
         reverse("courses:staff_sessions"),
         reverse("courses:staff_check_in", args=[session.pk]),
         reverse("courses:staff_walk_in", args=[session.pk]),
         reverse("courses:staff_message", args=[session.pk]),
         reverse("courses:staff_waitlist", args=[session.pk]),
+        # Bookings taken by phone (Wagtail admin): the form and a booking awaiting its link.
+        reverse("payments_session_phone_booking", args=[upcoming.pk]),
+        reverse("payments_phone_order", args=[phone_order.pk]),
     ]
     _walk(
         browser,
