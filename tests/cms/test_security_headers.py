@@ -81,6 +81,7 @@ def test_production_enforces_and_dev_reports():
         STRIPE_SECRET_KEY="sk_live_x",
         STRIPE_WEBHOOK_SECRET="whsec_x",
         EMAIL_URL="consolemail://",
+        SITE_URL="https://example.com",
     )
     assert production["csp"]["script-src"] == ["'self'"]
     assert production["report_only"] == {}
