@@ -55,5 +55,14 @@ class AlreadyMember(MembershipError):
     """The user already has membership access: no second subscription."""
 
 
+class CheckoutAlreadyOpen(MembershipError):
+    """A membership checkout of this user is still open (another tab): no second one.
+    ``url`` continues that checkout."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
+
+
 class NoMembership(MembershipError):
     """Nothing to manage: the user never had a paid membership."""

@@ -282,6 +282,7 @@ def membership_checkout_create(
     attempt: str,
     success_url: str,
     cancel_url: str,
+    expires_at: datetime.datetime | None = None,
 ) -> dict:
     """A ``mode=subscription`` Checkout Session. The user and plan ride along on the
     session and on the subscription it creates (``subscription_data.metadata``), so any
@@ -309,6 +310,8 @@ def membership_checkout_create(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if expires_at is not None:
+        params["expires_at"] = int(expires_at.timestamp())
     if customer_id:
         params["customer"] = customer_id
     else:

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from . import selectors
-from .errors import AlreadyMember, ConfirmationDelayed, PaymentsError
+from .errors import AlreadyMember, CheckoutAlreadyOpen, ConfirmationDelayed, PaymentsError
 from .models import MembershipPlan
 from .services import memberships
 
@@ -55,6 +55,8 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         "cancelled": request.GET.get("cancelled") == "1",
     }
     status = 200
+    if context["cancelled"] and request.user.is_authenticated:
+        memberships.membership_checkout_abandoned(user=request.user)
     if request.method == "POST":
         if not request.user.is_authenticated:
             login = reverse("account_login")
@@ -73,6 +75,8 @@ def membership_join(request: HttpRequest) -> HttpResponse:
             )
         except AlreadyMember as error:
             context["error"], status = str(error), 409
+        except CheckoutAlreadyOpen as error:
+            context["error"], context["continue_url"], status = str(error), error.url, 409
         except PaymentsError as error:
             context["error"], status = str(error), 400
         else:

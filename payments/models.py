@@ -556,6 +556,36 @@ class Membership(models.Model):
     price_display.short_description = "Price"  # type: ignore[attr-defined]
 
 
+class MembershipCheckout(models.Model):
+    """A membership Checkout Session we opened. At most one is open per person (a partial
+    unique constraint), so two tabs cannot start two subscriptions
+    (``payments.services.memberships.membership_checkout_start``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_checkouts"
+    )
+    attempt = models.UUIDField(help_text="The join form's attempt id (a double click reuses it).")
+    plan = models.CharField(max_length=10, choices=MembershipPlan.choices)
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_membership_checkout_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership checkout {self.stripe_checkout_session_id or self.attempt}"
+
+
 @register_setting(icon="group")
 class MembershipSettings(BaseGenericSetting):
     """The membership prices shown on the join page and charged when Stripe has no price

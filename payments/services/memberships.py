@@ -42,6 +42,11 @@ from ..errors import (
     NoMembership,
 )
 from ..models import Membership, MembershipPlan, MembershipStatus
+from .membership_checkouts import (
+    membership_checkout_claim,
+    membership_checkout_close,
+    membership_checkout_opened,
+)
 from .membership_notices import membership_notices_claim
 
 logger = logging.getLogger(__name__)
@@ -105,9 +110,10 @@ def membership_price_changed(*, price: dict) -> bool:
 def membership_checkout_start(
     *, user, plan: str, attempt: str, success_url: str, cancel_url: str
 ) -> str:
-    """Open Stripe Checkout for ``plan``; returns its URL. Stores nothing: the membership
-    exists once Stripe reports the subscription. Raises ``MembershipError`` (unknown plan,
-    malformed attempt), ``AlreadyMember`` or ``CheckoutUnavailable``."""
+    """Open Stripe Checkout for ``plan``; returns its URL. The membership exists once
+    Stripe reports the subscription; until then the checkout is claimed, one open per
+    person (``membership_checkouts``). Raises ``MembershipError`` (unknown plan, malformed
+    attempt), ``AlreadyMember``, ``CheckoutAlreadyOpen`` or ``CheckoutUnavailable``."""
     if plan not in MembershipPlan.values:
         raise MembershipError("Choose the monthly or the annual membership.")
     try:
@@ -123,6 +129,7 @@ def membership_checkout_start(
             else ""
         )
         raise AlreadyMember(f"You're already a member: you can watch every masterclass{until}.")
+    row = membership_checkout_claim(user=user, plan=plan, attempt=attempt)
     try:
         checkout = gateway.membership_checkout_create(
             user_id=user.pk,
@@ -133,11 +140,20 @@ def membership_checkout_start(
             attempt=attempt,
             success_url=success_url,
             cancel_url=cancel_url,
+            expires_at=row.expires_at,
         )
     except gateway.GatewayError as error:
         logger.warning("Membership checkout for user %s failed: %s", user.pk, error)
+        membership_checkout_opened(row=row, checkout=None)
         raise CheckoutUnavailable(UNREACHABLE) from error
+    membership_checkout_opened(row=row, checkout=checkout)
     return checkout["url"]
+
+
+def membership_checkout_abandoned(*, user) -> int:
+    """The member came back from Checkout without paying: expire their open checkout so
+    they may choose again at once."""
+    return membership_checkout_close(user=user, expire=True)
 
 
 def membership_refresh_for_user(*, user) -> None:
@@ -178,6 +194,7 @@ def membership_checkout_return(*, user, checkout_session_id: str) -> Membership 
     subscription_id = _id(checkout.get("subscription"))
     if checkout.get("status") != "complete" or not subscription_id:
         return None
+    membership_checkout_close(user=user, checkout_session_id=checkout_session_id)
     try:
         return membership_sync(subscription_id=subscription_id)
     except gateway.GatewayError as error:
