@@ -544,6 +544,9 @@ class Masterclass(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["title"]
+        permissions = [
+            ("watch_every_masterclass", "Can watch every lesson without a membership or purchase")
+        ]
 
     def __str__(self) -> str:
         return self.title

@@ -72,7 +72,9 @@ EDITOR_COURSES_PERMISSIONS = {
     ]
     # Editors publish a workshop with its dates; deleting dates and registrations is
     # event staff's call.
-    + [f"{a}_{m}" for m in ("session", "tickettype") for a in ("add", "change", "view")],
+    + [f"{a}_{m}" for m in ("session", "tickettype") for a in ("add", "change", "view")]
+    # Editors check the lessons they publish; being staff alone opens no video.
+    + ["watch_every_masterclass"],
 }
 EVENT_STAFF_PERMISSIONS = {
     "wagtailadmin": ["access_admin"],

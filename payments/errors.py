@@ -13,6 +13,11 @@ class CheckoutUnavailable(PaymentsError):
     """Stripe could not start the checkout; the seats stay held, the buyer may retry."""
 
 
+class ConfirmationDelayed(PaymentsError):
+    """Stripe could not be asked whether a payment went through: it may well have; the
+    webhook will tell us. Never say "nothing was charged" then."""
+
+
 class MasterclassNotForSale(PaymentsError):
     """The masterclass has no one-time price (members only) or does not exist."""
 

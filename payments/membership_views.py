@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from . import selectors
-from .errors import AlreadyMember, CheckoutAlreadyOpen, PaymentsError
+from .errors import AlreadyMember, CheckoutAlreadyOpen, ConfirmationDelayed, PaymentsError
 from .models import MembershipPlan
 from .services import memberships
 
@@ -90,9 +90,13 @@ def membership_join(request: HttpRequest) -> HttpResponse:
 @login_required
 def membership_return(request: HttpRequest) -> HttpResponse:
     """Stripe's success URL: sync now, so the member watches at once."""
-    membership = memberships.membership_checkout_return(
-        user=request.user, checkout_session_id=request.GET.get("session_id", "")
-    )
+    try:
+        membership = memberships.membership_checkout_return(
+            user=request.user, checkout_session_id=request.GET.get("session_id", "")
+        )
+    except ConfirmationDelayed as delayed:
+        messages.warning(request, str(delayed))
+        return redirect(_join_url(_next_url(request)))
     summary = selectors.membership_summary(user=request.user)
     if summary.has_access:
         messages.success(request, "Welcome to the membership! Every masterclass is yours to watch.")

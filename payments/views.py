@@ -17,6 +17,7 @@ from courses.calendar import session_ics
 from courses.errors import CoursesError, SessionFull, WaitlistOfferInvalid
 from courses.locators import masterclass_url
 from courses.models import Masterclass, Session, SessionStatus
+from courses.ratelimits import rate_limited
 from courses.services import SeatRequest
 from courses.waitlist_links import waitlist_offer_read
 
@@ -63,6 +64,7 @@ def _waitlist_offer(request: HttpRequest, session: Session):
     return entry, ""
 
 
+@rate_limited("seat_hold")
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
     """Step 1 (no quantities): choose tickets. Step 2: sign in, then one attendee per seat.
     POST holds the seats and opens the order's payment step."""

@@ -34,7 +34,13 @@ from courses.models import AccessSource
 from courses.services.outbox import outbox_add
 
 from .. import gateway, selectors, tasks
-from ..errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
+from ..errors import (
+    AlreadyMember,
+    CheckoutUnavailable,
+    ConfirmationDelayed,
+    MembershipError,
+    NoMembership,
+)
 from ..models import Membership, MembershipPlan, MembershipStatus
 from .membership_checkouts import (
     membership_checkout_claim,
@@ -166,15 +172,22 @@ def membership_refresh_for_user(*, user) -> None:
         membership_apply(subscription=subscription, read_at=read_at)
 
 
+CONFIRMATION_DELAYED = (
+    "We could not confirm your payment with Stripe just now. If you paid, your membership "
+    "starts as soon as Stripe confirms it, usually within minutes, and you will not be "
+    "charged twice."
+)
+
+
 def membership_checkout_return(*, user, checkout_session_id: str) -> Membership | None:
     """Stripe's success URL: sync now so the member has access before any webhook. A
-    session that is not this user's membership checkout is ignored; Stripe being
-    unreachable is not fatal (the webhooks will do)."""
+    session that is not this user's membership checkout is ignored. Stripe being
+    unreachable is not fatal (the webhooks will do) but is said: ``ConfirmationDelayed``."""
     try:
         checkout = gateway.checkout_session_retrieve(checkout_session_id=checkout_session_id)
     except gateway.GatewayError as error:
         logger.warning("Could not retrieve membership checkout %s: %s", checkout_session_id, error)
-        return None
+        raise ConfirmationDelayed(CONFIRMATION_DELAYED) from error
     metadata = checkout.get("metadata") or {}
     if checkout.get("mode") != "subscription" or metadata.get("user_id") != str(user.pk):
         return None
@@ -186,7 +199,7 @@ def membership_checkout_return(*, user, checkout_session_id: str) -> Membership 
         return membership_sync(subscription_id=subscription_id)
     except gateway.GatewayError as error:
         logger.warning("Could not sync subscription %s: %s", subscription_id, error)
-        return None
+        raise ConfirmationDelayed(CONFIRMATION_DELAYED) from error
 
 
 # --- Sync --------------------------------------------------------------------------------
