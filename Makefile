@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help seo run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill
+.PHONY: help seo run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill deploy-check
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -100,3 +100,6 @@ clean: ## Remove the virtualenv, the SQLite database and test artefacts
 backup-drill: ## Back up DATABASE_URL, restore it into a new database and compare orders, registrations, grants
 	@[ -n "$$DATABASE_URL" ] || { echo "Set DATABASE_URL to the PostgreSQL database to drill." >&2; exit 2; }
 	deploy/restore_drill.sh
+
+deploy-check: install ## As root on Debian: nginx + 2 gunicorn + Celery worker/beat on a fresh database, driven end to end (deploy/README.md)
+	$(PY) deploy/check.py $(DEPLOY_CHECK_ARGS)

@@ -1,0 +1,17 @@
+"""Production settings plus the offline Stripe fake, for `make deploy-check` only.
+
+deploy/check.py starts nginx, two gunicorn instances, a Celery worker and beat with these
+settings: everything production does stays on (DEBUG off, secure cookies, HSTS, CSP, the
+nginx X-Accel-Redirect video path, a real broker). Only Stripe is the in-process fake,
+enabled exactly as config/settings/test.py and bench/rush.py do, because the check must
+not reach the network. production.py itself keeps refusing STRIPE_USE_FAKE.
+"""
+
+from .production import *
+from .production import INSTALLED_APPS
+
+# The fake's test-payment pages, and seed_demo for the demo accounts the check signs in as.
+INSTALLED_APPS = [*INSTALLED_APPS, "stripe_fake", "demo"]
+STRIPE_USE_FAKE = True
+STRIPE_FAKE_ALLOWED = True  # DEBUG is off, as in production
+STRIPE_HTTP_CLIENT = "stripe_fake.client.FakeHTTPClient"
