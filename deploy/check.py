@@ -70,7 +70,7 @@ def environment(work: Path, port: int, database: str) -> dict:
     }
 
 
-def worker_restart(stack: Stack, port: int, mail_dir: Path, first: dict) -> str:
+def worker_restart(stack: Stack, port: int, mail_dir: Path) -> str:
     """Kill the worker, book (its mail task waits in Redis), restart it: sent exactly once."""
     from demo import content
 
@@ -93,6 +93,10 @@ def worker_restart(stack: Stack, port: int, mail_dir: Path, first: dict) -> str:
     )
 
 
+def _interrupt(*_) -> None:
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
@@ -101,7 +105,7 @@ def main() -> int:
         print("make deploy-check runs as root on a Debian machine (nginx, apt-get).")
         return 2
     # SIGTERM is handled like Ctrl-C: the finally block below cleans up.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     work = Path(tempfile.mkdtemp(prefix="deploycheck-"))
     work.chmod(0o755)  # nginx workers (nobody) read static files and videos from here
     for sub in ("mail", "staticfiles", "media", "private-media"):
@@ -192,7 +196,7 @@ def drive(port: int, stack: Stack, web: dict[str, int], work: Path, env: dict) -
         lambda: check_steps.check_in(port, booked),
     )
     step("gunicorn failover", lambda: check_steps.failover(port, stack, web))
-    step("worker restart", lambda: worker_restart(stack, port, mail_dir, booked))
+    step("worker restart", lambda: worker_restart(stack, port, mail_dir))
     step("restore drill", lambda: restore_drill(env))
 
 

@@ -47,7 +47,7 @@ def ensure_services() -> list[str]:
         notes.append("installed nginx")
         run(["apt-get", "update", "-qq"])
         run(
-            ["apt-get", "install", "-y", "-qq", "nginx-light"],
+            ["apt-get", "install", "-y", "-qq", "nginx"],
             env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
         )
     pg = ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"]
