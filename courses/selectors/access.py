@@ -11,6 +11,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.models import (
     AccessGrant,
@@ -82,7 +83,7 @@ def masterclass_access_for_user(
     if user is None or not user.is_authenticated or not user.is_active:
         return dict.fromkeys(ids, none)
     if user.is_staff:
-        staff = ViewerAccess(can_watch=True, source=AccessSource.STAFF, label="Staff preview")
+        staff = ViewerAccess(can_watch=True, source=AccessSource.STAFF, label=_("Staff preview"))
         return dict.fromkeys(ids, staff)
     grants = list(
         access_grants_active(user=user, at=at)
