@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help messages run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush
+.PHONY: help messages run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -35,7 +35,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create the virtualenv and install everything
 
-run: install ## Set up and serve the demo site on http://127.0.0.1:8000
+run: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
+run: install ## Set up and serve the demo site on http://127.0.0.1:8000 (HOST=, PORT= to move it)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py demo_credentials
@@ -98,3 +99,7 @@ bench-pages: install ## Page throughput under gunicorn + wrk (needs PostgreSQL);
 
 clean: ## Remove the virtualenv, the SQLite database and test artefacts
 	rm -rf $(VENV) db.sqlite3 tmp test-artifacts staticfiles
+
+backup-drill: ## Back up DATABASE_URL, restore it into a new database and compare orders, registrations, grants
+	@[ -n "$$DATABASE_URL" ] || { echo "Set DATABASE_URL to the PostgreSQL database to drill." >&2; exit 2; }
+	deploy/restore_drill.sh

@@ -12,6 +12,7 @@ urlpatterns = [
     path("your-data/download.json", views.your_data_json, name="your_data_json"),
     path("delete/", views.account_delete, name="account_delete"),
     path("privacy/", views.privacy, name="privacy"),
+    path("devices/<int:device_pk>/sign-out/", views.device_sign_out, name="device_sign_out"),
     path(
         "registrations/<int:registration_id>/cancel/",
         views.registration_cancel,

@@ -16,6 +16,8 @@ from .forms import AccountDeleteForm, ProfileForm
 from .models import RETENTION_REASON
 from .selectors.mfa import user_must_set_up_mfa
 from .selectors.privacy import user_data_export, user_pending_deletion
+from .services.devices import DeviceIsCurrent, DeviceNotFound
+from .services.devices import device_sign_out as end_device_session
 from .services.privacy import (
     DeletionAlreadyRequested,
     account_deletion_cancel,
@@ -86,6 +88,22 @@ def privacy(request: HttpRequest) -> HttpResponse:
             "retention_reason": RETENTION_REASON,
         },
     )
+
+
+@login_required
+def device_sign_out(request: HttpRequest, device_pk: int) -> HttpResponse:
+    """Sign out of one other device from the Devices page (allauth's page ends all others)."""
+    if request.method != "POST":
+        return redirect("usersessions_list")
+    try:
+        end_device_session(
+            user=request.user, device_pk=device_pk, current_session_key=request.session.session_key
+        )
+    except (DeviceNotFound, DeviceIsCurrent) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, "That device is signed out. It will need your password again.")
+    return redirect("usersessions_list")
 
 
 @login_required

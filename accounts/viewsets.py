@@ -1,9 +1,12 @@
-"""Wagtail's user and group admin, with every change of roles written to the audit log
-in the transaction that saves it."""
+"""Wagtail's user and group admin, with every change of roles and every account deletion
+written to the audit log in the transaction that makes it."""
 
 from django.db import transaction
 
 from wagtail.users.views import groups, users
+
+from courses.models import AuditAction
+from courses.services.audit import audit_record
 
 from .services.roles import group_permissions_snapshot, roles_change_record, user_roles_snapshot
 
@@ -37,9 +40,27 @@ class UserEditView(users.EditView):
         return instance
 
 
+class UserDeleteView(users.DeleteView):
+    def delete_action(self):
+        # Recorded before the row goes (the entry keeps its id and name as text), and in the
+        # same transaction: a failed deletion leaves no trace, a done one always does.
+        with transaction.atomic():
+            audit_record(
+                actor=self.request.user,
+                action=AuditAction.ERASURE,
+                target=self.object,
+                details={
+                    "how": "deleted by staff in the admin",
+                    "roles": user_roles_snapshot(user=self.object),
+                },
+            )
+            super().delete_action()
+
+
 class UserViewSet(users.UserViewSet):
     add_view_class = UserCreateView
     edit_view_class = UserEditView
+    delete_view_class = UserDeleteView
 
 
 class GroupEditView(groups.EditView):

@@ -10,5 +10,5 @@ class CmsConfig(AppConfig):
         from . import signals
         from .masterclasses import masterclass_page_url
 
-        signals.connect()
+        signals.connect(self)
         masterclass_url_finder_register(masterclass_page_url)

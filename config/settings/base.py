@@ -63,6 +63,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before sessions and auth: a hit for an anonymous visitor skips all of them.
@@ -345,11 +346,28 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# Every line carries the request id (also in the X-Request-ID response header and the
+# Celery tasks a request enqueues). LOG_FORMAT=json for log collectors (production default).
+LOG_FORMAT = env("LOG_FORMAT", default="plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
@@ -371,3 +389,17 @@ CE_PROVIDER_ADDRESS = env(
     default="1200 Wilshire Blvd, Suite 300, Los Angeles, CA 90017, USA",
 )
 CE_SIGNATORY = env("CE_SIGNATORY", default="Dana Whitfield, PT, DPT — Education Director")
+
+# --- Errors -------------------------------------------------------------------------------
+# Sentry (web and Celery) when SENTRY_DSN is set; without it, ADMINS get Django's error
+# e-mails (a comma-separated list of addresses).
+ADMINS = env.list("ADMINS", default=[])
+SENTRY_DSN = env("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from config.observability import release_from_git, sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        release=env("SENTRY_RELEASE", default="") or release_from_git(BASE_DIR),
+        environment=env("SENTRY_ENVIRONMENT", default="production"),
+    )

@@ -8,6 +8,11 @@ from .base import env, mailer_from_url
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+LOGGING["handlers"]["console"]["formatter"] = env("LOG_FORMAT", default="json")
+# The one public address: links in e-mails, the Wagtail and Django Sites (after migrate).
+SITE_URL = env("SITE_URL").rstrip("/")
+WAGTAILADMIN_BASE_URL = SITE_URL
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if SITE_URL.startswith("https") else "http"
 DATABASES = {"default": env.db_url("DATABASE_URL")}
 if (
     "django.contrib.postgres" not in INSTALLED_APPS

@@ -355,6 +355,20 @@ def _door_action_apply(
                         "door_changed_at",
                     ]
                 )
+                audit_record(
+                    actor=staff,
+                    action=(
+                        AuditAction.CHECK_IN
+                        if action.kind == DoorActionKind.CHECK_IN
+                        else AuditAction.CHECK_OUT
+                    ),
+                    target=registration,
+                    details={
+                        "session": str(session),
+                        "device_time": action.device_time.isoformat(),
+                        "via": "door app",
+                    },
+                )
             done = DoorAction.objects.create(
                 client_id=action.client_id,
                 session=session,

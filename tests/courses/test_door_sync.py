@@ -15,7 +15,13 @@ import pytest
 
 from courses import selectors, services
 from courses.errors import DoorBatchInvalid
-from courses.models import DoorAction, DoorActionOutcome, Registration, RegistrationStatus
+from courses.models import (
+    AuditEntry,
+    DoorAction,
+    DoorActionOutcome,
+    Registration,
+    RegistrationStatus,
+)
 from tests.factories import RegistrationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +86,28 @@ def test_a_batch_checks_in_at_device_times_and_a_replay_changes_nothing(session,
     assert list(DoorAction.objects.values_list("client_id", "outcome", "device_time")) == stored
     ana.refresh_from_db()
     assert ana.checked_in_by == staff_user
+
+
+def test_each_door_app_check_in_and_out_leaves_one_audit_row(session, staff_user):
+    ana = RegistrationFactory(ticket_type__session=session, session=session, attendee_name="Ana")
+    batch = [action(ana, at(9, 2)), action(ana, at(17, 0), kind="check_out")]
+    apply(session, staff_user, *batch)
+    apply(session, staff_user, *batch)  # a replay is not a second check-in
+
+    rows = AuditEntry.objects.order_by("pk")
+    assert [(r.action, r.actor, r.target_id) for r in rows] == [
+        ("check_in", staff_user, str(ana.pk)),
+        ("check_out", staff_user, str(ana.pk)),
+    ]
+    assert rows[0].details["via"] == "door app"
+    assert rows[0].details["device_time"] == at(9, 2).isoformat()
+
+
+def test_a_duplicate_scan_from_another_device_leaves_no_audit_row(session, staff_user):
+    ana = RegistrationFactory(ticket_type__session=session, session=session, attendee_name="Ana")
+    apply(session, staff_user, action(ana, at(9, 2)))
+    apply(session, UserFactory(), action(ana, at(9, 5)))  # later: already checked in
+    assert AuditEntry.objects.filter(action="check_in").count() == 1
 
 
 def test_the_earliest_scan_wins_whatever_order_the_devices_sync_in(session):

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import Permission
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.conftest import Shots, _unused_totp_code, enter_totp_code
 from tests.factories import DEFAULT_PASSWORD, SessionFactory, UserFactory
@@ -45,7 +46,9 @@ def test_staff_must_set_up_totp_then_sign_in_with_a_code(page, shots, live, new_
     page.wait_for_url("**/account/")
     page.goto(live.url + "/staff/sessions/")
     page.wait_for_url("**/account/two-factor-required/**")
-    assert page.get_by_role("heading", name="Set up two-factor sign-in to continue").is_visible()
+    expect(
+        page.get_by_role("heading", name="Set up two-factor sign-in to continue")
+    ).to_be_visible()
     shots("why-two-factor")
 
     page.get_by_role("link", name="Set up an authenticator app").click()
@@ -72,7 +75,9 @@ def test_staff_must_set_up_totp_then_sign_in_with_a_code(page, shots, live, new_
     page.wait_for_url("**/account/")
     page.goto(live.url + "/staff/sessions/")
     page.get_by_role("heading", name="Sessions").wait_for()
-    assert page.get_by_role("link", name="Lumbar Spine: Assessment and Release").first.is_visible()
+    expect(
+        page.get_by_role("link", name="Lumbar Spine: Assessment and Release").first
+    ).to_be_visible()
     shots("check-in-reached")
 
 
@@ -116,5 +121,5 @@ def test_member_adds_a_passkey_and_signs_in_with_it(page, live, member, request)
     shots("login-offers-passkey")
     page.get_by_role("button", name="Sign in with a passkey").click()
     page.wait_for_url("**/account/")
-    assert page.get_by_role("button", name="Log out").is_visible()  # signed in
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()  # signed in
     shots("signed-in-with-passkey")

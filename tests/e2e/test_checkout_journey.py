@@ -8,6 +8,7 @@ from django.core import mail
 from django.utils import timezone
 
 import pytest
+from playwright.sync_api import expect
 
 from courses import selectors
 from payments.models import Order, OrderStatus
@@ -54,7 +55,7 @@ def _choose(page, name, quantity):
 
 def test_therapist_books_two_seats_and_pays(page, shots, live, therapist, paid_session):
     page.goto(f"{live.url}/payments/register/{paid_session.pk}/")
-    assert page.get_by_role("heading", level=1).inner_text() == "Cervical Spine: Hands-on Release"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cervical Spine: Hands-on Release")
     shots("choose-tickets")
     _choose(page, "Standard", 2)
     page.get_by_role("button", name="Continue").click()
@@ -70,19 +71,19 @@ def test_therapist_books_two_seats_and_pays(page, shots, live, therapist, paid_s
     page.get_by_role("button", name="Reserve and continue to payment").click()
 
     page.wait_for_url("**/payments/orders/**")
-    assert page.get_by_test_id("order-state").inner_text() == "Awaiting payment"
-    assert re.match(r"^\d+:\d\d$", page.locator("[data-countdown]").inner_text())
+    expect(page.get_by_test_id("order-state")).to_have_text("Awaiting payment")
+    expect(page.locator("[data-countdown]")).to_have_text(re.compile(r"^\d+:\d\d$"))
     shots("payment-step")
     page.get_by_role("button", name=re.compile(r"Pay \$698\.00")).click()
 
     page.wait_for_url("**/payments/test-checkout/**")
-    assert page.get_by_text("Local test payment").is_visible()
+    expect(page.get_by_text("Local test payment")).to_be_visible()
     shots("test-payment-page")
     page.get_by_role("button", name="Pay now (card succeeds)").click()
 
     page.wait_for_url("**/payments/orders/**")
-    assert page.get_by_test_id("order-state").inner_text() == "Paid"
-    assert page.get_by_role("heading", level=1).inner_text() == "You're booked"
+    expect(page.get_by_test_id("order-state")).to_have_text("Paid")
+    expect(page.get_by_role("heading", level=1)).to_have_text("You're booked")
     shots("paid-order")
 
     order = Order.objects.get(session=paid_session)  # the demo has orders of its own
@@ -95,10 +96,10 @@ def test_therapist_books_two_seats_and_pays(page, shots, live, therapist, paid_s
     assert any("Receipt" in m.subject for m in mail.outbox)
 
     page.get_by_role("link", name="View ticket").first.click()
-    assert page.locator(".ticket__qr svg").is_visible()
+    expect(page.locator(".ticket__qr svg")).to_be_visible()
     shots("ticket")
     page.goto(f"{live.url}/account/")
-    assert page.get_by_text(f"Order {order.number}").is_visible()
+    expect(page.get_by_text(f"Order {order.number}")).to_be_visible()
     shots("my-account")
 
 
@@ -118,11 +119,11 @@ def test_abandoned_payment_gives_the_seats_back(page, shots, live, therapist, pa
     page.get_by_role("button", name=re.compile("Pay")).click()
     page.wait_for_url("**/payments/test-checkout/**")
     page.get_by_role("button", name="Card is declined").click()
-    assert page.get_by_text("Your card was declined").is_visible()
+    expect(page.get_by_text("Your card was declined")).to_be_visible()
     shots("declined")
     page.get_by_role("button", name="Abandon payment").click()
     page.wait_for_url("**/payments/orders/**")
-    assert page.get_by_test_id("order-state").inner_text() == "Expired"
+    expect(page.get_by_test_id("order-state")).to_have_text("Expired")
     shots("expired-order")
     assert selectors.session_seats_available(session=paid_session) == 12
     assert not any("Your ticket" in m.subject for m in mail.outbox)
@@ -145,7 +146,7 @@ def test_free_evening_registration(browser, live, therapist, request):
     shots("free-attendee")
     page.get_by_role("button", name="Confirm registration").click()
     page.wait_for_url("**/payments/orders/**")
-    assert page.get_by_test_id("order-state").inner_text() == "Paid"
+    expect(page.get_by_test_id("order-state")).to_have_text("Paid")
     shots("free-confirmed")
     assert fake_stripe.requests == []
     assert [m.to[0] for m in mail.outbox if "Your ticket" in m.subject] == [therapist.email]
@@ -173,7 +174,7 @@ def test_phone_payment_step_and_losing_the_race(phone_page, live, therapist, req
 
     RegistrationFactory(ticket_type=ticket)
     phone_page.get_by_role("button", name="Reserve and continue to payment").click()
-    assert phone_page.get_by_text("We could not reserve these seats.").is_visible()
-    assert phone_page.get_by_text("This session is sold out.").is_visible()
+    expect(phone_page.get_by_text("We could not reserve these seats.")).to_be_visible()
+    expect(phone_page.get_by_text("This session is sold out.")).to_be_visible()
     shots("sold-out-phone")
     assert Order.objects.filter(session=session).count() == 1

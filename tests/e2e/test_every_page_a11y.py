@@ -135,6 +135,11 @@ def test_account_and_checkout_pages_fit_a_phone_and_pass_axe(browser, live, site
     urls = [
         reverse("accounts:dashboard"),
         reverse("accounts:profile"),
+        reverse("usersessions_list"),
+        reverse("mfa_index"),
+        reverse("accounts:your_data"),
+        reverse("accounts:account_delete"),
+        reverse("accounts:privacy"),
         register,
         f"{register}?ticket_{ticket.pk}=2",
         *(order.get_absolute_url() for order in orders[:3]),

@@ -3,6 +3,8 @@ URL does not play for anyone else."""
 
 import re
 
+from playwright.sync_api import expect
+
 from courses.models import LessonProgress
 from demo import content
 from tests.e2e.conftest import Shots
@@ -42,7 +44,7 @@ def test_member_watches_leaves_and_resumes(page, shots, live, demo_site):
     log_in(page, live, content.MEMBER_EMAIL, content.MEMBER_PASSWORD)
     page.get_by_role("link", name="Masterclasses").first.click()
     page.wait_for_url("**/masterclasses/")
-    assert page.get_by_text("Membership active").is_visible()
+    expect(page.get_by_text("Membership active")).to_be_visible()
     shots("library-member")
 
     page.get_by_role("link", name=re.compile("Persistent Low Back Pain")).first.click()
@@ -50,8 +52,8 @@ def test_member_watches_leaves_and_resumes(page, shots, live, demo_site):
     shots("series-member")
     page.get_by_role("link", name="Soft-tissue work for the lumbar spine").first.click()
     page.wait_for_url("**" + LESSON)
-    assert page.locator("video").count() == 1
-    assert not page.get_by_text("This lesson is for members.").is_visible()
+    expect(page.locator("video")).to_have_count(1)
+    expect(page.get_by_text("This lesson is for members.")).not_to_be_visible()
 
     start = page.eval_on_selector("video", "v => v.currentTime")
     played = play_until(page, start + 3)
@@ -68,15 +70,15 @@ def test_member_watches_leaves_and_resumes(page, shots, live, demo_site):
 
     page.get_by_role("link", name=re.compile("Persistent Low Back Pain")).first.click()
     page.wait_for_url("**" + SERIES)
-    assert page.get_by_text(re.compile(r"\d+ % watched")).first.is_visible()
+    expect(page.get_by_text(re.compile(r"\d+ % watched")).first).to_be_visible()
     shots("series-with-progress")
 
     page.goto(live.url + "/account/")
-    assert page.get_by_role("heading", name="Continue watching").is_visible()
+    expect(page.get_by_role("heading", name="Continue watching")).to_be_visible()
     shots("my-account-continue-watching")
     page.get_by_role("link", name="Soft-tissue work for the lumbar spine").click()
     page.wait_for_url("**" + LESSON)
-    assert page.get_by_text("Welcome back: the lesson resumes at").is_visible()
+    expect(page.get_by_text("Welcome back: the lesson resumes at")).to_be_visible()
     page.wait_for_function(
         f"() => document.querySelector('video').readyState >= 1 && "
         f"Math.abs(document.querySelector('video').currentTime - {position}) < 1.5"
@@ -90,17 +92,17 @@ def test_member_watches_leaves_and_resumes(page, shots, live, demo_site):
 def test_visitor_meets_the_paywall_and_can_watch_the_preview(page, shots, live, demo_site):
     log_in(page, live, content.VISITOR_EMAIL, content.VISITOR_PASSWORD)
     page.goto(live.url + "/masterclasses/")
-    assert page.get_by_text("Members only").first.is_visible()
+    expect(page.get_by_text("Members only").first).to_be_visible()
     shots("library-visitor")
     page.goto(live.url + SERIES)
-    assert page.get_by_role("link", name="Join the membership").first.is_visible()
-    assert page.get_by_role("button", name="Buy for $149").first.is_visible()
+    expect(page.get_by_role("link", name="Join the membership").first).to_be_visible()
+    expect(page.get_by_role("button", name="Buy for $149").first).to_be_visible()
     shots("series-paywall")
 
     page.goto(live.url + LESSON)
-    assert page.get_by_text("This lesson is for members.").is_visible()
-    assert page.locator("video").count() == 0
-    assert page.get_by_role("link", name="Join the membership").is_visible()
+    expect(page.get_by_text("This lesson is for members.")).to_be_visible()
+    expect(page.locator("video")).to_have_count(0)
+    expect(page.get_by_role("link", name="Join the membership")).to_be_visible()
     shots("lesson-paywall")
 
     page.get_by_role("link", name="Watch the free preview").first.click()

@@ -6,6 +6,7 @@ import re
 from django.core import mail
 
 import pytest
+from playwright.sync_api import expect
 
 from courses.models import AccessGrant, AccessSource
 from demo import content
@@ -27,8 +28,8 @@ def _fresh_fake():
 
 def pay_on_the_test_page(page, shots) -> None:
     page.wait_for_url("**/payments/test-checkout/**")
-    assert page.get_by_text("Local test payment").is_visible()
-    assert page.get_by_text("Masterclass — Persistent Low Back Pain").is_visible()
+    expect(page.get_by_text("Local test payment")).to_be_visible()
+    expect(page.get_by_text("Masterclass — Persistent Low Back Pain")).to_be_visible()
     shots("test-payment-page")
     page.get_by_role("button", name="Pay now (card succeeds)").click()
     page.wait_for_url("**/payments/orders/**")
@@ -37,15 +38,15 @@ def pay_on_the_test_page(page, shots) -> None:
 def test_signed_in_visitor_buys_the_masterclass_and_the_lesson_plays(page, shots, live, demo_site):
     log_in(page, live, content.VISITOR_EMAIL, content.VISITOR_PASSWORD)
     page.goto(live.url + LESSON)
-    assert page.get_by_text("This lesson is for members.").is_visible()
-    assert page.locator("video").count() == 0
+    expect(page.get_by_text("This lesson is for members.")).to_be_visible()
+    expect(page.locator("video")).to_have_count(0)
     shots("lesson-paywall")
 
     page.get_by_role("button", name="Buy for $149").click()
     pay_on_the_test_page(page, shots)
-    assert page.get_by_test_id("order-state").inner_text() == "Paid"
-    assert page.get_by_role("heading", level=1).inner_text() == "The masterclass is yours"
-    assert page.get_by_text("Payment received. The masterclass is yours").is_visible()
+    expect(page.get_by_test_id("order-state")).to_have_text("Paid")
+    expect(page.get_by_role("heading", level=1)).to_have_text("The masterclass is yours")
+    expect(page.get_by_text("Payment received. The masterclass is yours")).to_be_visible()
     shots("paid-order")
 
     order = Order.objects.get(buyer__email=content.VISITOR_EMAIL)
@@ -60,14 +61,14 @@ def test_signed_in_visitor_buys_the_masterclass_and_the_lesson_plays(page, shots
     shots("series-owned")
     page.get_by_role("link", name="Soft-tissue work for the lumbar spine").first.click()
     page.wait_for_url("**" + LESSON)
-    assert not page.get_by_text("This lesson is for members.").is_visible()
+    expect(page.get_by_text("This lesson is for members.")).not_to_be_visible()
     played = play_until(page, 2)
     assert played > 2
     shots("lesson-playing")
     pause_and_leave(page, live)
 
     page.goto(live.url + "/account/")
-    assert page.get_by_role("heading", name="Your masterclasses").is_visible()
+    expect(page.get_by_role("heading", name="Your masterclasses")).to_be_visible()
     shots("my-account")
 
 
@@ -84,11 +85,13 @@ def test_anonymous_visitor_signs_in_and_comes_back_to_the_offer_on_a_phone(
     page.get_by_role("button", name="Sign In", exact=True).click()
 
     page.wait_for_url("**/payments/masterclass/**")
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Persistent Low Back")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        re.compile("^" + re.escape("Persistent Low Back"))
+    )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shots("offer")
     page.get_by_role("button", name=re.compile(r"Pay \$149\.00 securely")).click()
     pay_on_the_test_page(page, shots)
-    assert page.get_by_test_id("order-state").inner_text() == "Paid"
+    expect(page.get_by_test_id("order-state")).to_have_text("Paid")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     shots("paid-order")

@@ -4,6 +4,8 @@ in the test Customer Portal."""
 
 import re
 
+from playwright.sync_api import expect
+
 from demo import content
 from payments.models import Membership
 from tests.e2e.conftest import Shots
@@ -14,13 +16,13 @@ JOIN_WITH_NEXT = re.compile(r"/payments/membership/\?next=/masterclasses/")
 
 def test_visitor_joins_from_the_paywall_and_watches(page, shots, live, demo_site):
     page.goto(live.url + LESSON)
-    assert page.get_by_text("This lesson is for members.").is_visible()
-    assert page.locator("video").count() == 0
+    expect(page.get_by_text("This lesson is for members.")).to_be_visible()
+    expect(page.locator("video")).to_have_count(0)
     shots("lesson-paywall")
 
     page.get_by_role("link", name="Join the membership").first.click()
     page.wait_for_url(JOIN_WITH_NEXT)
-    assert page.get_by_role("heading", name="Every masterclass, one membership").is_visible()
+    expect(page.get_by_role("heading", name="Every masterclass, one membership")).to_be_visible()
     shots("join-visitor")
 
     # Visitors log in first and come straight back to the plans.
@@ -33,14 +35,14 @@ def test_visitor_joins_from_the_paywall_and_watches(page, shots, live, demo_site
 
     page.get_by_role("button", name=re.compile("Join monthly")).click()
     page.wait_for_url("**/payments/test-checkout/cs_test_*/")
-    assert page.get_by_role("heading", name="Subscribe: $29.00 / month").is_visible()
+    expect(page.get_by_role("heading", name="Subscribe: $29.00 / month")).to_be_visible()
     shots("test-payment-subscription")
 
     page.get_by_role("button", name="Subscribe (card succeeds)").click()
     page.wait_for_url("**" + LESSON)
-    assert page.get_by_text("Welcome to the membership!").is_visible()
-    assert page.locator("video").count() == 1
-    assert not page.get_by_text("This lesson is for members.").is_visible()
+    expect(page.get_by_text("Welcome to the membership!")).to_be_visible()
+    expect(page.locator("video")).to_have_count(1)
+    expect(page.get_by_text("This lesson is for members.")).not_to_be_visible()
     play_until(page, 1.5)
     shots("lesson-playing-after-joining")
     assert Membership.objects.get(user__email=content.VISITOR_EMAIL).status == "active"
@@ -48,8 +50,8 @@ def test_visitor_joins_from_the_paywall_and_watches(page, shots, live, demo_site
 
     page.goto(live.url + "/account/")
     card = page.locator(".membership-card")
-    assert card.get_by_text("Monthly · $29.00 / month").is_visible()
-    assert card.get_by_text("Renews on").is_visible()
+    expect(card.get_by_text("Monthly · $29.00 / month")).to_be_visible()
+    expect(card.get_by_text("Renews on")).to_be_visible()
     shots("my-account-membership")
 
     card.get_by_role("link", name="Manage membership").click()
@@ -61,7 +63,7 @@ def test_visitor_joins_from_the_paywall_and_watches(page, shots, live, demo_site
     ).is_visible()
     page.get_by_role("link", name="Return to PhysioMassage Academy").click()
     page.wait_for_url("**/account/")
-    assert page.locator(".membership-card").get_by_text("Ends on").is_visible()
+    expect(page.locator(".membership-card").get_by_text("Ends on")).to_be_visible()
     shots("my-account-cancelled")
 
 
@@ -79,7 +81,7 @@ def test_past_due_banner_on_a_phone(phone_page, live, demo_site, request):
     phone_page.get_by_role("button", name=re.compile("Join annual")).click()
     phone_page.get_by_role("button", name="Subscribe (card succeeds)").click()
     phone_page.wait_for_url("**/payments/membership/")
-    assert phone_page.get_by_role("heading", name="You're a member").is_visible()
+    expect(phone_page.get_by_role("heading", name="You're a member")).to_be_visible()
 
     phone_page.goto(live.url + "/payments/membership/manage/")
     phone_page.get_by_text("Test clock: simulate the next renewal").click()
@@ -87,10 +89,10 @@ def test_past_due_banner_on_a_phone(phone_page, live, demo_site, request):
     phone_page.get_by_role("link", name="Return to PhysioMassage Academy").click()
     phone_page.wait_for_url("**/account/")
     banner = phone_page.get_by_role("alert").filter(has_text="Your last membership payment failed")
-    assert banner.is_visible()
+    expect(banner).to_be_visible()
     assert phone_page.evaluate("document.documentElement.scrollWidth") <= 390
     shots("past-due-banner")
 
     phone_page.goto(live.url + LESSON)
-    assert banner.is_visible()
-    assert phone_page.locator("video").count() == 1
+    expect(banner).to_be_visible()
+    expect(phone_page.locator("video")).to_have_count(1)

@@ -5,6 +5,8 @@ import datetime
 
 from django.utils import timezone
 
+from playwright.sync_api import expect
+
 from cms.models import WorkshopPage
 from courses.formatting import local_date
 from courses.models import Session
@@ -33,7 +35,7 @@ def test_editor_schedules_the_la_workshop_again_for_three_dates(
     page.goto(f"{live.url}/admin/workshop-sessions/edit/{source.pk}/")
     page.get_by_role("link", name="Schedule again").click()
     page.wait_for_url("**/schedule-again/")
-    assert page.get_by_text("6 weeks before the start").is_visible()
+    expect(page.get_by_text("6 weeks before the start")).to_be_visible()
     for number, day in enumerate(new_days):
         row = page.get_by_role("group", name=f"New date {number + 1}")
         row.get_by_label("New start date").fill(day.isoformat())
@@ -52,7 +54,7 @@ def test_editor_schedules_the_la_workshop_again_for_three_dates(
     assert [s.local_starts_at.date() for s in copies] == new_days
     assert [s.capacity for s in copies] == [source.capacity, 30, source.capacity]
     first_month = page.locator(".planning__grid")
-    assert first_month.get_by_text(source.workshop.title).first.is_visible()
+    expect(first_month.get_by_text(source.workshop.title).first).to_be_visible()
 
     workshop_page = WorkshopPage.objects.get(workshop=source.workshop)
     page.goto(live.url + workshop_page.url)
@@ -64,8 +66,8 @@ def test_editor_schedules_the_la_workshop_again_for_three_dates(
     page.goto(live.url + "/admin/")
     panel = page.locator("section[aria-labelledby=coming-up-heading]")
     for copy in copies:
-        assert panel.get_by_text(f"0 of {copy.capacity} sold").first.is_visible()
-    assert panel.get_by_text("0 of 30 sold").is_visible()
+        expect(panel.get_by_text(f"0 of {copy.capacity} sold").first).to_be_visible()
+    expect(panel.get_by_text("0 of 30 sold")).to_be_visible()
     shots("dashboard")
 
     phone, phone_shots = phone_page, Shots(phone_page, request.node.name + "-phone")
@@ -76,7 +78,9 @@ def test_editor_schedules_the_la_workshop_again_for_three_dates(
     enter_totp_code(phone, content.DEMO_TOTP_SECRET)
     phone.wait_for_url("**/admin/workshop-calendar/")
     phone.goto(f"{live.url}/admin/workshop-calendar/?month={new_days[0]:%Y-%m}")
-    assert phone.locator(".planning__list").get_by_text(source.workshop.title).first.is_visible()
+    expect(
+        phone.locator(".planning__list").get_by_text(source.workshop.title).first
+    ).to_be_visible()
     phone_shots("calendar-phone")
     phone.goto(f"{live.url}/admin/workshop-sessions/{source.pk}/schedule-again/")
     phone_shots("schedule-again-phone")

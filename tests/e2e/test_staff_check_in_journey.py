@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 import segno
+from playwright.sync_api import expect
 
 from courses.models import Certificate, Registration
 from demo import content
@@ -36,7 +37,7 @@ def test_staff_checks_in_on_a_phone_and_a_cancelled_ticket_is_refused(
     page.get_by_role("link", name="Neck and Shoulder Myofascial Release").first.click()
     page.wait_for_url("**/check-in/")
     page.wait_for_selector("[data-door-ready=true]")
-    assert page.get_by_role("heading", name="Scan a ticket").is_visible()
+    expect(page.get_by_role("heading", name="Scan a ticket")).to_be_visible()
     shots("check-in")
 
     page.get_by_label("Search by name or ticket type").fill("okafor")
@@ -44,7 +45,7 @@ def test_staff_checks_in_on_a_phone_and_a_cancelled_ticket_is_refused(
     page.get_by_role("button", name="Check in Ben Okafor").click()
     page.get_by_text("Ben Okafor checked in. Welcome!").wait_for()
     page.get_by_text("Online — all check-ins synced").wait_for()
-    assert page.locator("#attendees").get_by_text("Checked in").is_visible()
+    expect(page.locator("#attendees").get_by_text("Checked in")).to_be_visible()
     shots("checked-in")
     ben = Registration.objects.get(attendee_name="Ben Okafor", session__label=UPCOMING_LABEL)
     assert ben.checked_in_at is not None
@@ -54,7 +55,7 @@ def test_staff_checks_in_on_a_phone_and_a_cancelled_ticket_is_refused(
     page.get_by_role("button", name="Check in", exact=True).click()
     refusal = page.get_by_text("Ticket canceled: Felix Wagner's registration was canceled")
     refusal.wait_for()
-    assert refusal.is_visible()
+    expect(refusal).to_be_visible()
     shots("cancelled-ticket-refused")
     cancelled.refresh_from_db()
     assert cancelled.checked_in_at is None
@@ -89,7 +90,7 @@ def test_desktop_pages_and_the_therapists_certificate(page, shots, live, demo_si
     shots("message-sent")
     page.context.clear_cookies()
     log_in(page, live, content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD)
-    assert page.get_by_role("heading", name="CE certificates").is_visible()
+    expect(page.get_by_role("heading", name="CE certificates")).to_be_visible()
     shots("my-account-certificates")
     with page.expect_download() as download_info:
         page.get_by_role("link", name="Download PDF of the certificate").click()
@@ -97,7 +98,7 @@ def test_desktop_pages_and_the_therapists_certificate(page, shots, live, demo_si
 
     certificate = Certificate.objects.get(participant_name="Jordan Rivera")
     page.goto(live.url + f"/certificates/{certificate.code}/")
-    assert page.get_by_role("heading", name="This CE certificate is valid").is_visible()
+    expect(page.get_by_role("heading", name="This CE certificate is valid")).to_be_visible()
     shots("verification")
     response = page.goto(live.url + "/certificates/not-a-real-code/")
     assert response.status == 404
@@ -142,8 +143,8 @@ def test_camera_scanner_checks_a_ticket_in(browser, live, demo_site, tmp_path, r
         page.get_by_text("Ana Torres checked in. Welcome!").wait_for()
         page.get_by_text("Online — all check-ins synced").wait_for()
         row = page.locator(f"#attendee-{ana.pk}")
-        assert row.get_by_text("Checked in").is_visible()
-        assert not row.get_by_role("button", name="Check in Ana Torres").is_visible()
+        expect(row.get_by_text("Checked in")).to_be_visible()
+        expect(row.get_by_role("button", name="Check in Ana Torres")).not_to_be_visible()
         shots("scanned")
     finally:
         camera_browser.close()

@@ -6,6 +6,7 @@ import re
 from django.core import mail
 
 import pytest
+from playwright.sync_api import expect
 
 from cms.models import WorkshopIndexPage, WorkshopPage
 from courses import services
@@ -55,7 +56,7 @@ def test_waiting_list_offer_to_ticket(page, shots, live, sold_out_page):
     therapist = UserFactory(email="ines.moreau@example.com", full_name="Ines Moreau")
 
     page.goto(f"{live.url}{workshop_page.url}")
-    assert page.get_by_text("Sign in to join the waiting list").is_visible()
+    expect(page.get_by_text("Sign in to join the waiting list")).to_be_visible()
     shots("sold-out-anonymous")
 
     _log_in(page, live, therapist.email)
@@ -65,8 +66,8 @@ def test_waiting_list_offer_to_ticket(page, shots, live, sold_out_page):
     shots("join-form")
     panel.get_by_role("button", name=re.compile("Join the waiting list")).click()
     page.wait_for_url("**/waiting-list/")
-    assert page.get_by_text("You're on the waiting list: number 1 in line.").is_visible()
-    assert page.get_by_text("Leave the waiting list").is_visible()
+    expect(page.get_by_text("You're on the waiting list: number 1 in line.")).to_be_visible()
+    expect(page.get_by_text("Leave the waiting list")).to_be_visible()
     shots("on-the-list")
     entry = WaitlistEntry.objects.get(user=therapist)
     assert (entry.seats, entry.status) == (2, WaitlistStatus.WAITING)
@@ -81,11 +82,11 @@ def test_waiting_list_offer_to_ticket(page, shots, live, sold_out_page):
     link = re.search(r"http://testserver(/payments/register/\S+)", offer_mail.body).group(1)
 
     page.goto(f"{live.url}/account/")
-    assert page.get_by_role("link", name="Complete your purchase").is_visible()
+    expect(page.get_by_role("link", name="Complete your purchase")).to_be_visible()
     shots("my-account-offer")
 
     page.goto(f"{live.url}{link}")
-    assert page.get_by_text("From the waiting list: 2 seats are held for you").is_visible()
+    expect(page.get_by_text("From the waiting list: 2 seats are held for you")).to_be_visible()
     page.locator("#id_form-1-attendee_name").fill("Paul Girard")
     page.locator("#id_form-1-attendee_email").fill("paul.girard@example.com")
     shots("checkout-from-offer")
@@ -95,11 +96,11 @@ def test_waiting_list_offer_to_ticket(page, shots, live, sold_out_page):
     page.wait_for_url("**/payments/test-checkout/**")
     page.get_by_role("button", name="Pay now (card succeeds)").click()
     page.wait_for_url("**/payments/orders/**")
-    assert page.get_by_test_id("order-state").inner_text() == "Paid"
+    expect(page.get_by_test_id("order-state")).to_have_text("Paid")
     shots("paid")
 
     page.get_by_role("link", name="View ticket").first.click()
-    assert page.locator(".ticket__qr svg").is_visible()
+    expect(page.locator(".ticket__qr svg")).to_be_visible()
     shots("ticket")
 
     entry.refresh_from_db()

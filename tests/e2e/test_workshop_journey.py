@@ -95,17 +95,17 @@ def test_editor_publishes_workshop_and_visitor_downloads_ics(
     visitor.goto(live.url + "/")
     visitor.get_by_role("link", name="See upcoming workshops").click()
     visitor.wait_for_url("**/workshops/")
-    assert visitor.get_by_role("link", name=TITLE).count() == 2
+    expect(visitor.get_by_role("link", name=TITLE)).to_have_count(2)
     phone_shots("listing")
     visitor.get_by_label("Month").select_option("2027-03")
     visitor.get_by_role("button", name="Show workshops").click()
     visitor.wait_for_url("**/workshops/?month=2027-03**")
-    assert visitor.get_by_role("heading", name="Workshops in March 2027").is_visible()
-    assert visitor.get_by_role("link", name=TITLE).count() == 1
+    expect(visitor.get_by_role("heading", name="Workshops in March 2027")).to_be_visible()
+    expect(visitor.get_by_role("link", name=TITLE)).to_have_count(1)
     phone_shots("listing-march")
     visitor.get_by_role("link", name=TITLE).click()
     visitor.wait_for_url("**/workshops/hip-and-pelvis-clinic/**")
-    assert visitor.get_by_role("heading", level=1).inner_text() == TITLE
+    expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
     assert "20 March 2027" in visitor.content()
     phone_shots("workshop")
     with visitor.expect_download() as info:

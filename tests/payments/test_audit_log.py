@@ -123,6 +123,20 @@ def test_a_role_change_leaves_one_row(client):
     assert Group.objects.get(pk=group.pk).user_set.filter(pk=therapist.pk).exists()
 
 
+def test_deleting_an_account_in_the_admin_leaves_one_row_and_keeps_the_orders(client, order):
+    admin = UserFactory(is_staff=True, is_superuser=True)
+    buyer = order.buyer
+    client.force_login(admin)
+    response = client.post(reverse("wagtailusers_users:delete", args=[buyer.pk]))
+    assert response.status_code == 302
+    row = _only_row(AuditAction.ERASURE)
+    assert row.actor == admin and row.target_id == str(buyer.pk)
+    assert row.target_label == str(buyer)
+    assert row.details["how"] == "deleted by staff in the admin"
+    order.refresh_from_db()
+    assert order.buyer is None  # the payment record stays
+
+
 def test_the_log_is_append_only(client, staff, order):
     registration = order.lines.first().registration
     client.force_login(staff)

@@ -1,5 +1,6 @@
 import time
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
@@ -20,7 +21,11 @@ class Command(BaseCommand):
             ("Therapist (certificate)", content.THERAPIST_EMAIL, content.THERAPIST_PASSWORD),
         ]
         self.stdout.write("")
-        self.stdout.write(self.style.SUCCESS("Demo site: http://127.0.0.1:8000/  admin: /admin/"))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo site: {settings.SITE_URL}/  admin: {settings.SITE_URL}/admin/"
+            )
+        )
         for label, email, password in rows:
             self.stdout.write(f"  {label:<24} {email:<34} {password}")
         code = format_hotp_value(hotp_value(content.DEMO_TOTP_SECRET, int(time.time()) // 30))

@@ -2,10 +2,8 @@
 
 import datetime
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.contrib.sites.models import Site as DjangoSite
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
@@ -16,6 +14,7 @@ from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
 
 from cms.models import ArticleIndexPage, ArticlePage, HomePage, SiteSettings, StandardPage
+from cms.services import site_sync
 from demo import content
 from demo.aftersale import seed_aftersale
 from demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
@@ -79,8 +78,6 @@ class Command(BaseCommand):
             Site.objects.update_or_create(
                 is_default_site=True,
                 defaults={
-                    "hostname": "localhost",
-                    "port": 80,
                     "root_page": home,
                     "site_name": "PhysioMassage Academy",
                 },
@@ -133,11 +130,8 @@ class Command(BaseCommand):
     def seed_settings(self, home: HomePage) -> None:
         site = Site.objects.get(root_page=home)
         SiteSettings.objects.update_or_create(site=site, defaults=content.SITE_SETTINGS)
-        # allauth signs its e-mails with django.contrib.sites' name.
-        DjangoSite.objects.update_or_create(
-            pk=settings.SITE_ID,
-            defaults={"domain": "physiomassage.example", "name": "PhysioMassage Academy"},
-        )
+        # Host and port from SITE_URL, for the Wagtail Site and the Django one (allauth).
+        site_sync()
 
     def seed_accounts(self) -> None:
         user_model = get_user_model()

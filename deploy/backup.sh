@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Back up what the business cannot lose: the database (pg_dump, custom format) and the
+# uploaded files (public media and members-only lesson videos), with checksums.
+#
+#   deploy/backup.sh [DEST]        DEST defaults to /var/backups/physiomassage
+#
+# Reads DATABASE_URL, MEDIA_ROOT and PRIVATE_MEDIA_ROOT from the environment (systemd:
+# EnvironmentFile=/etc/physiomassage/env). Each run writes DEST/<UTC timestamp>/ and prints
+# its path last, so `restore.sh "$(backup.sh | tail -1)"` works. Keep DEST on another disk
+# or sync it off the machine (e.g. `rclone sync DEST remote:backups`).
+set -euo pipefail
+
+: "${DATABASE_URL:?DATABASE_URL is not set: source the production env file first}"
+dest_root="${1:-/var/backups/physiomassage}"
+dest="$dest_root/$(date -u +%Y%m%dT%H%M%SZ)"
+mkdir -p "$dest"
+chmod 700 "$dest"
+
+pg_dump --format=custom --no-owner --no-privileges --file="$dest/database.dump" "$DATABASE_URL"
+echo "database: $(du -h "$dest/database.dump" | cut -f1)" >&2
+
+for name in MEDIA_ROOT PRIVATE_MEDIA_ROOT; do
+  dir="${!name:-}"
+  if [ -n "$dir" ] && [ -d "$dir" ]; then
+    tar --create --gzip --file="$dest/$name.tar.gz" --directory="$dir" .
+    echo "$name: $(du -h "$dest/$name.tar.gz" | cut -f1) from $dir" >&2
+  else
+    echo "$name: not set or no such directory, skipped" >&2
+  fi
+done
+
+(cd "$dest" && sha256sum -- * > SHA256SUMS)
+echo "$dest"

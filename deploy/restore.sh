@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Restore a backup made by backup.sh into an EMPTY database (and, with --files, the media
+# directories). Refuses a database that already has tables: restore into a new one, check
+# it, then point DATABASE_URL at it.
+#
+#   deploy/restore.sh BACKUP_DIR TARGET_DATABASE_URL [--files]
+set -euo pipefail
+
+backup="${1:?usage: restore.sh BACKUP_DIR TARGET_DATABASE_URL [--files]}"
+target="${2:?usage: restore.sh BACKUP_DIR TARGET_DATABASE_URL [--files]}"
+files="${3:-}"
+
+(cd "$backup" && sha256sum --check --quiet SHA256SUMS) || {
+  echo "restore: checksums of $backup do not match; nothing restored" >&2
+  exit 1
+}
+tables=$(psql "$target" --no-align --tuples-only --command \
+  "select count(*) from pg_tables where schemaname = 'public'")
+if [ "$tables" != "0" ]; then
+  echo "restore: the target database has $tables tables; restore into an empty one" >&2
+  exit 1
+fi
+
+pg_restore --no-owner --no-privileges --exit-on-error --dbname="$target" "$backup/database.dump"
+echo "database restored into $target" >&2
+
+if [ "$files" = "--files" ]; then
+  for name in MEDIA_ROOT PRIVATE_MEDIA_ROOT; do
+    dir="${!name:-}"
+    if [ -f "$backup/$name.tar.gz" ] && [ -n "$dir" ]; then
+      mkdir -p "$dir"
+      tar --extract --gzip --file="$backup/$name.tar.gz" --directory="$dir"
+      echo "$name restored into $dir" >&2
+    fi
+  done
+fi
