@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help messages run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill
+.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -93,6 +93,10 @@ beat: install ## Run Celery beat (needs REDIS_URL)
 
 bench-rush: install ## Checkout rush: 300 buyers, 30 seats, two gunicorn instances (needs DATABASE_URL=postgres://...)
 	$(PY) bench/rush.py $(RUSH_ARGS)
+
+SEO_URL ?= http://$(HOST):$(PORT)
+seo: ## Lighthouse SEO scores of home, listing, workshop, library and lesson on a running demo (`make run`; needs npm)
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} tools/lighthouse/seo.sh $(SEO_URL)
 
 bench-pages: install ## Page throughput under gunicorn + wrk (needs PostgreSQL); one JSON line per page
 	$(PY) bench/pages.py
