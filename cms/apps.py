@@ -5,10 +5,11 @@ class CmsConfig(AppConfig):
     name = "cms"
 
     def ready(self) -> None:
-        from courses.locators import masterclass_url_finder_register
+        from courses.locators import lesson_finder_register, masterclass_url_finder_register
 
         from . import signals
-        from .masterclasses import masterclass_page_url
+        from .masterclasses import lesson_facts_find, masterclass_page_url
 
         signals.connect(self)
         masterclass_url_finder_register(masterclass_page_url)
+        lesson_finder_register(lesson_facts_find)

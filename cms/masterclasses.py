@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from wagtail.models import Page
 
+from courses.locators import LessonFacts
 from courses.models import LessonProgress, Masterclass
 from courses.playback import playback_token_make, playback_url
 from courses.selectors import (
@@ -45,6 +46,31 @@ def format_clock(seconds: float | int | None) -> str:
 
 def lesson_key(lesson: Page) -> str:
     return str(lesson.pk)
+
+
+def lesson_facts_find(key: str) -> LessonFacts | None:
+    """The published lesson with this key, in a published series (registered with
+    ``courses.locators``: the stream endpoint re-reads the preview flag through it)."""
+    from .models import LessonPage, MasterclassPage
+
+    if not key.isdigit():
+        return None
+    lesson = (
+        LessonPage.objects.live().filter(pk=int(key)).values("path", "video_id", "is_preview")
+    ).first()
+    if lesson is None:
+        return None
+    masterclass_id = (
+        MasterclassPage.objects.live()
+        .filter(path=lesson["path"][: -Page.steplen])
+        .values_list("masterclass_id", flat=True)
+        .first()
+    )
+    if masterclass_id is None:
+        return None
+    return LessonFacts(
+        masterclass_id=masterclass_id, video_id=lesson["video_id"], is_preview=lesson["is_preview"]
+    )
 
 
 @dataclass
@@ -197,7 +223,6 @@ def lesson_context(lesson: Page, user) -> dict:
             video_id=lesson.video_id,
             masterclass_id=series.masterclass_id,
             lesson_key=lesson_key(lesson),
-            is_preview=lesson.is_preview,
         )
         context["playback_token"] = token
         context["stream_url"] = playback_url(token)

@@ -148,6 +148,22 @@ class CalendarDay:
     in_month: bool
     is_today: bool
     sessions: list[Session] = field(default_factory=list)
+    # Multi-day sessions that began on an earlier day: (session, day number, days in all).
+    continuing: list[tuple[Session, int, int]] = field(default_factory=list)
+
+
+# A session longer than this (a mistake, or a course run over months) is drawn on its
+# first days only, so one bad date cannot fill the calendar.
+MAX_CALENDAR_DAYS = 31
+
+
+def session_local_days(session: Session) -> list[datetime.date]:
+    """The venue-local days a session covers: 9 AM Saturday to 5 PM Sunday is two days;
+    one ending exactly at midnight does not reach the next day."""
+    first = session.local_starts_at.date()
+    last = max(first, (session.local_ends_at - datetime.timedelta(microseconds=1)).date())
+    count = min((last - first).days + 1, MAX_CALENDAR_DAYS)
+    return [first + datetime.timedelta(days=n) for n in range(count)]
 
 
 class SessionCalendarView(WagtailAdminTemplateMixin, TemplateView):
@@ -189,27 +205,40 @@ class SessionCalendarView(WagtailAdminTemplateMixin, TemplateView):
             "venue_id": self._int("venue"),
             "instructor_id": self._int("instructor"),
         }
-        # A day's margin each side: sessions are placed by their venue's local date.
+        # A day's margin each side: sessions are placed by their venue's local dates. The
+        # grid shows the days of the weeks around the month too (up to six days each side).
         sessions = list(
             selectors.calendar_sessions(
                 starts_from=datetime.datetime.combine(first, datetime.time(), tz)
-                - datetime.timedelta(days=1),
+                - datetime.timedelta(days=7),
                 starts_before=datetime.datetime.combine(after, datetime.time(), tz)
-                + datetime.timedelta(days=1),
+                + datetime.timedelta(days=7),
                 **filters,
             )
         )
         by_day: dict[datetime.date, list[Session]] = {}
+        continuing: dict[datetime.date, list[tuple[Session, int, int]]] = {}
+        month_sessions = []
         for session in sessions:
-            by_day.setdefault(session.local_starts_at.date(), []).append(session)
+            days = session_local_days(session)
+            by_day.setdefault(days[0], []).append(session)
+            for number, day in enumerate(days[1:], start=2):
+                continuing.setdefault(day, []).append((session, number, len(days)))
+            if any((day.year, day.month) == (year, month) for day in days):
+                month_sessions.append(session)
         weeks = [
             [
-                CalendarDay(day, day.month == month, day == today, by_day.get(day, []))
+                CalendarDay(
+                    day,
+                    day.month == month,
+                    day == today,
+                    by_day.get(day, []),
+                    continuing.get(day, []),
+                )
                 for day in week
             ]
             for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
         ]
-        month_sessions = [s for s in sessions if s.local_starts_at.date().month == month]
         user = self.request.user
         query = {k.removesuffix("_id"): v for k, v in filters.items() if v}
         return super().get_context_data(

@@ -1,12 +1,14 @@
-"""Where the site shows a masterclass, for apps that may not import ``cms``.
+"""What the page layer knows, for apps that may not import ``cms``.
 
 ``courses`` and ``payments`` never import page code, yet a receipt or My account wants
-to link to the masterclass's page. The app that owns the pages registers one function
-that answers "which URL shows this masterclass?" (``cms`` does so in its AppConfig), and
-everyone else asks here. With nothing registered, or no live page, the answer is "".
+to link to the masterclass's page, and the stream endpoint must know whether a lesson is
+a free preview *now*. The app that owns the pages registers one function per question
+(``cms`` does so in its AppConfig), and everyone else asks here. With nothing registered,
+or no live page, the answer is "" (no URL) or ``None`` (no such lesson).
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .models import Masterclass
 
@@ -28,3 +30,32 @@ def masterclass_url(masterclass: Masterclass) -> str:
         if url:
             return url
     return ""
+
+
+@dataclass(frozen=True)
+class LessonFacts:
+    """What the published lesson says about itself at this moment."""
+
+    masterclass_id: int
+    video_id: int | None
+    is_preview: bool
+
+
+LessonFinder = Callable[[str], LessonFacts | None]
+
+_lesson_finders: list[LessonFinder] = []
+
+
+def lesson_finder_register(finder: LessonFinder) -> None:
+    """Register ``finder(lesson_key) -> LessonFacts or None``; twice is harmless."""
+    if finder not in _lesson_finders:
+        _lesson_finders.append(finder)
+
+
+def lesson_facts(lesson_key: str) -> LessonFacts | None:
+    """The published lesson named ``lesson_key``, or None when there is none."""
+    for finder in _lesson_finders:
+        facts = finder(lesson_key)
+        if facts is not None:
+            return facts
+    return None

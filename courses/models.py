@@ -547,6 +547,9 @@ class Masterclass(index.Indexed, models.Model):
 
     class Meta:
         ordering = ["title"]
+        permissions = [
+            ("watch_every_masterclass", "Can watch every lesson without a membership or purchase")
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -846,6 +849,9 @@ class AuditAction(models.TextChoices):
     ROLE_CHANGE = "role_change", _("Role change")
     DATA_EXPORT = "data_export", _("Personal data export")
     ERASURE = "erasure", _("Account erasure")
+    PHONE_BOOKING = "phone_booking", _("Booking taken by phone")
+    PAYMENT_LINK = "payment_link", _("Payment link e-mailed")
+    OFFLINE_PAYMENT = "offline_payment", _("Offline payment recorded")
 
 
 class AuditLogIsAppendOnly(Exception):

@@ -4,7 +4,9 @@ video for *this* lesson until a moment soon.
 The token is only half of the check: the stream endpoint still asks
 ``user_can_watch_lesson`` on every request, so a grant that ends or is revoked stops
 playback at once, whatever the token says. A token copied to another browser fails the
-viewer check (anonymous tokens are only ever made for free previews).
+viewer check (anonymous tokens are only ever made for free previews). The token does not
+say whether the lesson is a free preview: that is read from the published lesson on
+every request, so a token (or a leaked signing key) cannot open a members-only video.
 """
 
 import datetime
@@ -26,7 +28,6 @@ class PlaybackClaims:
     video_id: int
     masterclass_id: int
     lesson_key: str
-    is_preview: bool
     expires_at: int
 
 
@@ -36,7 +37,6 @@ def playback_token_make(
     video_id: int,
     masterclass_id: int,
     lesson_key: str,
-    is_preview: bool,
     now: datetime.datetime | None = None,
 ) -> str:
     issued = now.timestamp() if now else time.time()
@@ -45,7 +45,6 @@ def playback_token_make(
         "v": video_id,
         "m": masterclass_id,
         "l": str(lesson_key),
-        "p": bool(is_preview),
         "e": int(issued + settings.VIDEO_PLAYBACK_MAX_AGE),
     }
     return signing.dumps(payload, salt=SALT, compress=True)
@@ -60,7 +59,6 @@ def playback_token_read(*, token: str, user) -> PlaybackClaims:
             video_id=int(payload["v"]),
             masterclass_id=int(payload["m"]),
             lesson_key=str(payload["l"]),
-            is_preview=bool(payload["p"]),
             expires_at=int(payload["e"]),
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:

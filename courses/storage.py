@@ -1,9 +1,10 @@
 """Private storage for members-only files (lesson videos).
 
-Files live under ``settings.PRIVATE_MEDIA_ROOT``, outside ``MEDIA_ROOT``, so neither
-Django, whitenoise nor nginx's public locations can serve them. The storage has no URL:
-the only way to a file's bytes is ``courses.views.video_stream``, which authorises
-every request.
+On one machine, files live under ``settings.PRIVATE_MEDIA_ROOT``, outside ``MEDIA_ROOT``,
+so neither Django, whitenoise nor nginx's public locations can serve them. On several
+machines they live in a private object-store bucket (``STORAGES["private"]``, see
+settings): objects are never publicly readable, and a viewer gets a short-lived presigned
+URL only after ``courses.views.video_stream`` has checked their access.
 """
 
 import os
@@ -11,8 +12,12 @@ import secrets
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import FileSystemStorage, Storage, storages
+from django.core.signals import setting_changed
 from django.utils.deconstruct import deconstructible
+from django.utils.functional import LazyObject, empty
+
+PRIVATE_STORAGE_ALIAS = "private"
 
 
 @deconstructible
@@ -33,8 +38,36 @@ class PrivateMediaStorage(FileSystemStorage):
         raise ValueError("Private files have no public URL; stream them through courses.")
 
 
-def private_media_storage() -> PrivateMediaStorage:
-    return PrivateMediaStorage()
+class _PrivateStorage(LazyObject):
+    """``STORAGES["private"]``, looked up again whenever the STORAGES setting changes."""
+
+    def _setup(self) -> None:
+        self._wrapped = storages[PRIVATE_STORAGE_ALIAS]
+
+
+private_storage = _PrivateStorage()
+
+
+def _forget_private_storage(*, setting: str, **kwargs) -> None:
+    if setting == "STORAGES":
+        private_storage._wrapped = empty
+
+
+setting_changed.connect(_forget_private_storage, dispatch_uid="courses-private-storage")
+
+
+def private_media_storage() -> Storage:
+    return private_storage  # type: ignore[return-value]
+
+
+def private_media_presigned_url(name: str, *, seconds: int) -> str:
+    """A URL that serves the private object ``name`` for ``seconds`` (Range requests
+    included), when the private storage is an object store; "" on local disk, where the
+    bytes go through Django or nginx's X-Accel-Redirect instead."""
+    backend = storages[PRIVATE_STORAGE_ALIAS]
+    if isinstance(backend, FileSystemStorage):
+        return ""
+    return backend.url(name, expire=seconds)
 
 
 def video_upload_to(instance, filename: str) -> str:

@@ -12,6 +12,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    HttpResponseRedirect,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -27,10 +28,12 @@ from .certificates import certificate_filename, certificate_pdf
 from .errors import CoursesError, InvalidProgress, PlaybackDenied, TicketNotFound
 from .forms import AttendeeMessageForm, WalkInForm
 from .models import Certificate, Session, Video
-from .playback import playback_token_read
+from .playback import PlaybackClaims, playback_token_read
 from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
+from .ratelimits import rate_limited
 from .selectors import user_can_watch_lesson
 from .services import lesson_progress_record
+from .storage import private_media_presigned_url
 
 
 @require_GET
@@ -71,6 +74,15 @@ def _file_chunks(video: Video, byte_range: ByteRange):
             yield chunk
 
 
+def _may_watch(request: HttpRequest, claims: PlaybackClaims) -> bool:
+    return user_can_watch_lesson(
+        user=request.user,
+        lesson_key=claims.lesson_key,
+        masterclass=claims.masterclass_id,
+        video_id=claims.video_id,
+    )
+
+
 @require_safe
 def video_stream(request: HttpRequest, token: str) -> HttpResponse:
     """Bytes of one lesson video, for the viewer the token was made for, while their
@@ -79,13 +91,21 @@ def video_stream(request: HttpRequest, token: str) -> HttpResponse:
         claims = playback_token_read(token=token, user=request.user)
     except PlaybackDenied:
         return _denied()
-    if not user_can_watch_lesson(
-        user=request.user, masterclass=claims.masterclass_id, is_preview=claims.is_preview
-    ):
+    if not _may_watch(request, claims):
         return _denied()
     video = Video.objects.filter(pk=claims.video_id).first()
     if video is None or not video.file:
         return _denied(404)
+
+    presigned = private_media_presigned_url(
+        video.file.name, seconds=settings.VIDEO_PRESIGNED_SECONDS
+    )
+    if presigned:
+        # Object store: the bytes (and every Range request) come from a URL that works
+        # for a couple of minutes; the next playback URL is checked again here.
+        response = HttpResponseRedirect(presigned)
+        response["Cache-Control"] = NO_STORE
+        return response
 
     accel_prefix = settings.VIDEO_ACCEL_REDIRECT_PREFIX
     if accel_prefix:
@@ -123,6 +143,7 @@ def video_stream(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_POST
+@rate_limited("lesson_progress")
 def lesson_progress(request: HttpRequest) -> JsonResponse:
     """Save the viewer's position: JSON ``{"token", "position", "duration"}``.
 
@@ -140,9 +161,7 @@ def lesson_progress(request: HttpRequest) -> JsonResponse:
         claims = playback_token_read(token=str(data.get("token", "")), user=request.user)
     except PlaybackDenied as exc:
         return _error(str(exc), 403)
-    if not user_can_watch_lesson(
-        user=request.user, masterclass=claims.masterclass_id, is_preview=claims.is_preview
-    ):
+    if not _may_watch(request, claims):
         return _error("You do not have access to this lesson.", 403)
     try:
         progress = lesson_progress_record(

@@ -13,6 +13,7 @@ from . import selectors, services
 from .errors import WaitlistError
 from .forms import WaitlistJoinForm
 from .models import Session, WaitlistEntry, WaitlistStatus
+from .ratelimits import rate_limited
 from .templatetags.waitlist_tags import waitlist_form_prefix
 from .views import staff_required
 
@@ -30,6 +31,7 @@ def _safe_next(request: HttpRequest, default: str) -> str:
     return default
 
 
+@rate_limited("waitlist_join")
 def waitlist_join(request: HttpRequest, session_id: int) -> HttpResponse:
     """GET: the session's waiting list as the viewer sees it (join, their place in line,
     or "sign in to join"). POST: join, then show their place (the confirmation)."""

@@ -72,7 +72,9 @@ EDITOR_COURSES_PERMISSIONS = {
     ]
     # Editors publish a workshop with its dates; deleting dates and registrations is
     # event staff's call.
-    + [f"{a}_{m}" for m in ("session", "tickettype") for a in ("add", "change", "view")],
+    + [f"{a}_{m}" for m in ("session", "tickettype") for a in ("add", "change", "view")]
+    # Editors check the lessons they publish; being staff alone opens no video.
+    + ["watch_every_masterclass"],
 }
 EVENT_STAFF_PERMISSIONS = {
     "wagtailadmin": ["access_admin"],
@@ -86,8 +88,9 @@ EVENT_STAFF_PERMISSIONS = {
         "view_venue",
         "view_instructor",
     ],
-    # Orders: see them, refund them, cancel registrations and whole sessions.
-    "payments": ["view_order", "refund_order"],
+    # Orders: see them, refund them, cancel registrations and whole sessions, take
+    # bookings by phone (payment links, offline payments, complimentary seats).
+    "payments": ["view_order", "refund_order", "take_phone_booking"],
 }
 
 

@@ -1,5 +1,6 @@
 """E-mails about orders: the buyer's receipt, each attendee's ticket (QR code + .ics),
-the receipt for a masterclass bought outright and the late-payment refund notice. HTML + text from ``templates/emails/``.
+the receipt for a masterclass bought outright and the late-payment refund notice, and
+the staff alert about a disputed payment. HTML + text from ``templates/emails/``.
 
 Every e-mail is sent once through ``courses.mail.mail_send_once``: its ``*_sent_at`` column
 is claimed and committed first, SMTP runs outside any transaction, and a failed send gives
@@ -15,15 +16,28 @@ from django.db.models import QuerySet
 from django.urls import reverse
 
 import segno
+from allauth.account.forms import default_token_generator
+from allauth.account.utils import user_pk_to_url_str
 
 from courses.calendar import session_ics
-from courses.formatting import local_date
+from courses.formatting import local_date, local_datetime, money_amount
 from courses.locators import masterclass_url
 from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
 
-from .models import Notice, NoticeKind, Order, OrderLine, Refund, RefundReason, RefundStatus
-from .ticket_links import ticket_link_path
+from . import gateway
+from .membership_emails import MEMBERSHIP_SENDERS
+from .models import (
+    Dispute,
+    Notice,
+    NoticeKind,
+    Order,
+    OrderLine,
+    Refund,
+    RefundReason,
+    RefundStatus,
+)
+from .ticket_links import order_link_path, ticket_link_path
 
 
 def ticket_qr_png(code: str) -> bytes:
@@ -50,6 +64,13 @@ def _message(*, subject: str, **message) -> EmailMultiAlternatives:
 
 def _absolute_url(url: str) -> str:
     return _absolute(url) if url.startswith("/") else url
+
+
+def _order_url(order: Order) -> str:
+    """The order page. A phone booking's buyer may never have signed in: theirs is signed."""
+    if order.taken_by_id is not None:
+        return _absolute(order_link_path(reference=order.reference))
+    return _absolute(order.get_absolute_url())
 
 
 def _send_once(claim_on: QuerySet, field: str, **message) -> bool:
@@ -94,10 +115,10 @@ def order_confirmation_send(*, order_id: int) -> None:
             "order": order,
             "lines": lines,
             "session": order.session,
-            "order_url": _absolute(order.get_absolute_url()),
+            "order_url": _order_url(order),
         },
     )
-    ics = session_ics(session=order.session, url=_absolute(order.get_absolute_url()))
+    ics = session_ics(session=order.session, url=_order_url(order))
     for line in lines:
         _send_once(
             OrderLine.objects.filter(pk=line.pk),
@@ -143,6 +164,36 @@ def order_refund_notice_send(*, order_id: int) -> None:
             "session": order.session,
             "order_url": _absolute(order.get_absolute_url()),
         },
+    )
+
+
+def dispute_staff_notice_send(*, dispute_id: int) -> bool:
+    """Tell staff once that a buyer's bank disputes a payment, with the deadline."""
+    from .selectors import staff_alert_recipients
+
+    dispute = Dispute.objects.select_related("order__session__workshop", "order__masterclass").get(
+        pk=dispute_id
+    )
+    order = dispute.order
+    context = {
+        "dispute": dispute,
+        "order": order,
+        "due": local_datetime(dispute.evidence_due_by),
+        "admin_url": _absolute(reverse("orders:inspect", args=[order.pk])),
+        "dashboard_url": _absolute_url(
+            gateway.dispute_dashboard_url(dispute_id=dispute.stripe_dispute_id)
+        ),
+    }
+    subject = (
+        f"Payment disputed: order {order.number} ({money_amount(dispute.amount, dispute.currency)})"
+    )
+    return mail_send_once(
+        claim=Dispute.objects.filter(pk=dispute.pk),
+        field="staff_notified_at",
+        build=lambda: [
+            _message(subject=subject, to=to, template="dispute_opened_staff", context=context)
+            for to in staff_alert_recipients()
+        ],
     )
 
 
@@ -233,10 +284,62 @@ def _complimentary_ticket(notice: Notice) -> EmailMultiAlternatives:
     )
 
 
+def _payment_link(notice: Notice) -> list[EmailMultiAlternatives]:
+    """A phone booking's payment link; nothing once the booking is paid or closed."""
+    order = Order.objects.select_related("session__workshop", "session__venue", "taken_by").get(
+        pk=notice.order_id
+    )
+    if not order.payment_link_is_open:
+        return []
+    return [
+        _message(
+            subject=f"Complete your booking: {order.session.workshop.title}",
+            to=notice.to,
+            template="payment_link",
+            context={
+                "order": order,
+                "session": order.session,
+                "lines": list(order.lines.select_related("registration__ticket_type")),
+                "checkout_url": _absolute_url(order.stripe_checkout_url),
+                "order_url": _order_url(order),
+            },
+        )
+    ]
+
+
+def _account_invite(notice: Notice) -> list[EmailMultiAlternatives]:
+    """The buyer of a phone booking had no account: one was opened with their e-mail and
+    they choose its password (allauth's password-reset key) to see bookings and tickets."""
+    order = Order.objects.select_related("buyer", "session__workshop", "taken_by").get(
+        pk=notice.order_id
+    )
+    user = order.buyer
+    if user is None or user.has_usable_password():
+        return []
+    key = f"{user_pk_to_url_str(user)}-{default_token_generator.make_token(user)}"
+    path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
+    return [
+        _message(
+            subject="Your PhysioMassage Academy account",
+            to=notice.to,
+            template="account_invite",
+            context={
+                "order": order,
+                "user": user,
+                "set_password_url": _absolute(path.replace("UID-KEY", key)),
+                "sign_in_url": _absolute(reverse("account_login")),
+            },
+        )
+    ]
+
+
 NOTICE_SENDERS = {
     NoticeKind.REGISTRATION_CANCELLED: _registration_cancelled,
     NoticeKind.SESSION_CANCELLED: _session_cancelled,
     NoticeKind.COMPLIMENTARY_TICKET: _complimentary_ticket,
+    NoticeKind.PAYMENT_LINK: _payment_link,
+    NoticeKind.ACCOUNT_INVITE: _account_invite,
+    **MEMBERSHIP_SENDERS,
 }
 
 

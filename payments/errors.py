@@ -13,6 +13,11 @@ class CheckoutUnavailable(PaymentsError):
     """Stripe could not start the checkout; the seats stay held, the buyer may retry."""
 
 
+class ConfirmationDelayed(PaymentsError):
+    """Stripe could not be asked whether a payment went through: it may well have; the
+    webhook will tell us. Never say "nothing was charged" then."""
+
+
 class MasterclassNotForSale(PaymentsError):
     """The masterclass has no one-time price (members only) or does not exist."""
 
@@ -27,6 +32,10 @@ class RefundNotPossible(PaymentsError):
 
 class CancellationRefused(PaymentsError):
     """The registration or session cannot be cancelled (already cancelled, started...)."""
+
+
+class PhoneBookingRefused(PaymentsError):
+    """Staff asked for something a phone booking cannot do; the message says why."""
 
 
 class QuoteChanged(PaymentsError):
@@ -44,6 +53,15 @@ class MembershipError(PaymentsError):
 
 class AlreadyMember(MembershipError):
     """The user already has membership access: no second subscription."""
+
+
+class CheckoutAlreadyOpen(MembershipError):
+    """A membership checkout of this user is still open (another tab): no second one.
+    ``url`` continues that checkout."""
+
+    def __init__(self, message: str, *, url: str = "") -> None:
+        super().__init__(message)
+        self.url = url
 
 
 class NoMembership(MembershipError):

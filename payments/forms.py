@@ -5,6 +5,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from courses.formatting import money
 from courses.forms import WalkInForm
 from courses.models import TicketType
 
@@ -140,3 +141,99 @@ class ComplimentaryForm(WalkInForm):
         self.fields[
             "attendee_email"
         ].help_text = "Their ticket (QR code and calendar file) is e-mailed here at once."
+
+
+# --- Staff: bookings taken by phone ---------------------------------------------------------
+
+PHONE_ROWS_DEFAULT = 2
+PHONE_ROWS_MAX = 20
+PHONE_RE = r"^\+?[0-9 ().-]{7,30}$"
+
+
+class PhoneBookingForm(forms.Form):
+    """The caller and how they pay; the attendees come in ``PhoneAttendeeFormSet``."""
+
+    buyer_email = forms.EmailField(
+        label="Buyer's e-mail",
+        help_text="The receipt (and the payment link) go here. An account with this e-mail is "
+        "linked; otherwise one is opened and the buyer is invited to it.",
+    )
+    buyer_name = forms.CharField(label="Buyer's name", max_length=150, required=False)
+    buyer_phone = forms.RegexField(
+        label="Buyer's phone",
+        regex=PHONE_RE,
+        max_length=30,
+        error_messages={"invalid": "Enter a phone number: digits, spaces, +, ( ), - or dots."},
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    payment_method = forms.ChoiceField(
+        label="Payment",
+        choices=[
+            ("online", "E-mail a payment link (card; the seats are held for 24 hours)"),
+            ("cash", "Paid in cash"),
+            ("check", "Paid by check"),
+            ("bank_transfer", "Paid by bank transfer"),
+            ("complimentary", "Complimentary (no charge)"),
+        ],
+        widget=forms.RadioSelect,
+        initial="online",
+    )
+    payment_reference = forms.CharField(
+        label="Payment reference",
+        max_length=100,
+        required=False,
+        help_text="Check number or bank transfer reference (required for those); a receipt "
+        "number for cash if you have one.",
+    )
+
+
+class PhoneAttendeeForm(forms.Form):
+    ticket_type = forms.ModelChoiceField(
+        label="Ticket", queryset=TicketType.objects.none(), empty_label=None
+    )
+    attendee_name = forms.CharField(label="Full name", max_length=150)
+    attendee_email = forms.EmailField(label="E-mail", help_text="The ticket is sent here.")
+    licence_number = forms.CharField(label="Licence number", max_length=50, required=False)
+
+    def __init__(self, *args, ticket_types=None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["ticket_type"]
+        field.queryset = ticket_types if ticket_types is not None else TicketType.objects.none()
+        field.label_from_instance = lambda t: f"{t.name} — {money(t.price_amount, t.currency)}"
+        # An untouched extra row (default ticket, nothing typed) counts as empty: skipped.
+        field.initial = field.queryset.first()
+
+
+def phone_attendee_formset(rows: int = PHONE_ROWS_DEFAULT):
+    """Attendee rows for a phone booking: ``rows`` shown, at least one filled in; rows left
+    untouched are skipped."""
+    rows = min(max(rows, 1), PHONE_ROWS_MAX)
+    return forms.formset_factory(
+        PhoneAttendeeForm,
+        extra=rows - 1,
+        min_num=1,
+        validate_min=True,
+        max_num=PHONE_ROWS_MAX,
+        validate_max=True,
+        absolute_max=PHONE_ROWS_MAX,
+    )
+
+
+class PhonePaymentForm(forms.Form):
+    """Record how a phone booking awaiting its link was paid after all."""
+
+    payment_method = forms.ChoiceField(
+        label="Paid by",
+        choices=[
+            ("cash", "Cash"),
+            ("check", "Check"),
+            ("bank_transfer", "Bank transfer"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    payment_reference = forms.CharField(
+        label="Payment reference",
+        max_length=100,
+        required=False,
+        help_text="Check number or bank transfer reference (required for those).",
+    )

@@ -163,6 +163,16 @@ def checkout_session_retrieve(*, checkout_session_id: str) -> dict:
         raise GatewayError(str(error)) from error
 
 
+def checkout_session_expire(*, checkout_session_id: str) -> dict:
+    """Close an open Checkout Session so nobody can pay it any more (staff recorded the
+    payment another way). Raises ``GatewayRefused`` when it is no longer open (paid or
+    expired already), ``GatewayError`` when Stripe may answer later."""
+    try:
+        return _plain(client().v1.checkout.sessions.expire(checkout_session_id))
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+
+
 def refund_create(
     *, payment_intent_id: str, amount: int, reason: str, key: str, metadata: dict | None = None
 ) -> dict:
@@ -272,6 +282,7 @@ def membership_checkout_create(
     attempt: str,
     success_url: str,
     cancel_url: str,
+    expires_at: datetime.datetime | None = None,
 ) -> dict:
     """A ``mode=subscription`` Checkout Session. The user and plan ride along on the
     session and on the subscription it creates (``subscription_data.metadata``), so any
@@ -299,6 +310,8 @@ def membership_checkout_create(
         "success_url": success_url,
         "cancel_url": cancel_url,
     }
+    if expires_at is not None:
+        params["expires_at"] = int(expires_at.timestamp())
     if customer_id:
         params["customer"] = customer_id
     else:
@@ -329,6 +342,14 @@ def subscriptions_list(*, customer_id: str) -> list[dict]:
     return [_plain(subscription) for subscription in page.data]
 
 
+def price_retrieve(*, price_id: str) -> dict:
+    """A price made in Stripe's dashboard (``STRIPE_PRICE_*``): its amount and currency."""
+    try:
+        return _plain(client().v1.prices.retrieve(price_id))
+    except stripe.StripeError as error:
+        raise GatewayError(str(error)) from error
+
+
 def billing_portal_session_create(*, customer_id: str, return_url: str) -> dict:
     """A Customer Portal session: Stripe's page to change card, cancel or resume."""
     try:
@@ -339,3 +360,12 @@ def billing_portal_session_create(*, customer_id: str, return_url: str) -> dict:
         )
     except stripe.StripeError as error:
         raise GatewayError(str(error)) from error
+
+
+def dispute_dashboard_url(*, dispute_id: str) -> str:
+    """Where staff answer a dispute: Stripe's dashboard (its test-mode half for test keys),
+    or the fake's local dispute page when the fake stands in for Stripe."""
+    if uses_fake():
+        return f"/payments/test-dispute/{dispute_id}/"
+    mode = "test/" if settings.STRIPE_SECRET_KEY.startswith(("sk_test_", "rk_test_")) else ""
+    return f"https://dashboard.stripe.com/{mode}disputes/{dispute_id}"

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors
-from .errors import AlreadyMember, PaymentsError
+from .errors import AlreadyMember, CheckoutAlreadyOpen, ConfirmationDelayed, PaymentsError
 from .models import MembershipPlan
 from .services import memberships
 
@@ -56,6 +56,8 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         "cancelled": request.GET.get("cancelled") == "1",
     }
     status = 200
+    if context["cancelled"] and request.user.is_authenticated:
+        memberships.membership_checkout_abandoned(user=request.user)
     if request.method == "POST":
         if not request.user.is_authenticated:
             login = reverse("account_login")
@@ -74,6 +76,8 @@ def membership_join(request: HttpRequest) -> HttpResponse:
             )
         except AlreadyMember as error:
             context["error"], status = str(error), 409
+        except CheckoutAlreadyOpen as error:
+            context["error"], context["continue_url"], status = str(error), error.url, 409
         except PaymentsError as error:
             context["error"], status = str(error), 400
         else:
@@ -87,9 +91,13 @@ def membership_join(request: HttpRequest) -> HttpResponse:
 @login_required
 def membership_return(request: HttpRequest) -> HttpResponse:
     """Stripe's success URL: sync now, so the member watches at once."""
-    membership = memberships.membership_checkout_return(
-        user=request.user, checkout_session_id=request.GET.get("session_id", "")
-    )
+    try:
+        membership = memberships.membership_checkout_return(
+            user=request.user, checkout_session_id=request.GET.get("session_id", "")
+        )
+    except ConfirmationDelayed as delayed:
+        messages.warning(request, str(delayed))
+        return redirect(_join_url(_next_url(request)))
     summary = selectors.membership_summary(user=request.user)
     if summary.has_access:
         messages.success(

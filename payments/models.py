@@ -38,6 +38,17 @@ class OrderStatus(models.TextChoices):
     PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
 
+class PaymentMethod(models.TextChoices):
+    """How an order was (or is to be) paid: online through Stripe, or, for a booking
+    taken by phone, offline as staff recorded it."""
+
+    ONLINE = "online", "Card online (Stripe)"
+    CASH = "cash", "Cash"
+    CHECK = "check", "Check"
+    BANK_TRANSFER = "bank_transfer", "Bank transfer"
+    COMPLIMENTARY = "complimentary", "Complimentary"
+
+
 class Order(models.Model):
     reference = models.UUIDField(
         unique=True, default=uuid.uuid4, editable=False, help_text=_("Public, unguessable id.")
@@ -88,6 +99,26 @@ class Order(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     receipt_sent_at = models.DateTimeField(null=True, blank=True)
     refund_notice_sent_at = models.DateTimeField(null=True, blank=True)
+    # Bookings taken by phone (payments.services.phone); online orders leave these empty.
+    taken_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The staff member who took the booking by phone; empty for online orders.",
+    )
+    payment_method = models.CharField(
+        max_length=20, choices=PaymentMethod.choices, default=PaymentMethod.ONLINE
+    )
+    payment_reference = models.CharField(
+        max_length=100, blank=True, help_text="Check number, transfer reference or receipt number."
+    )
+    buyer_phone = models.CharField(max_length=30, blank=True)
+    payment_link_sends = models.PositiveSmallIntegerField(
+        default=0, help_text="How many times the payment link was e-mailed."
+    )
+    payment_link_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -107,6 +138,7 @@ class Order(models.Model):
         ]
         permissions = [
             ("refund_order", "Can cancel registrations, refund orders and cancel sessions"),
+            ("take_phone_booking", "Can take bookings by phone and record offline payments"),
         ]
 
     def __str__(self) -> str:
@@ -143,6 +175,25 @@ class Order(models.Model):
         return str(self.session) if self.session_id else ""
 
     item_display.short_description = "Bought"  # type: ignore[attr-defined]
+
+    @property
+    def is_phone_booking(self) -> bool:
+        return self.taken_by_id is not None
+
+    @property
+    def taken_by_label(self) -> str:
+        """Who took a phone booking, for the buyer's order page and staff lists."""
+        if self.taken_by is None:
+            return ""
+        return self.taken_by.get_full_name()
+
+    @property
+    def paid_offline(self) -> bool:
+        return self.payment_method not in (PaymentMethod.ONLINE, PaymentMethod.COMPLIMENTARY)
+
+    @property
+    def payment_link_is_open(self) -> bool:
+        return bool(self.stripe_checkout_url) and self.hold_is_active
 
     @property
     def is_free(self) -> bool:
@@ -307,6 +358,59 @@ class Refund(models.Model):
         }[RefundStatus(self.status)]
 
 
+class DisputeStatus(models.TextChoices):
+    """Stripe's dispute statuses (``warning_*`` are inquiries that may become disputes)."""
+
+    WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs a response"
+    WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+    WARNING_CLOSED = "warning_closed", "Inquiry closed"
+    NEEDS_RESPONSE = "needs_response", "Needs a response"
+    UNDER_REVIEW = "under_review", "Under review"
+    WON = "won", "Won"
+    LOST = "lost", "Lost"
+    PREVENTED = "prevented", "Prevented"
+
+
+class Dispute(models.Model):
+    """A chargeback (or inquiry) on an order's payment, as Stripe last reported it
+    (``payments.services.disputes.dispute_sync``). Evidence is submitted in Stripe."""
+
+    order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    amount = models.PositiveIntegerField(help_text="In minor units (cents).")
+    currency = models.CharField(max_length=3)
+    reason = models.CharField(max_length=40, help_text="Stripe's reason, e.g. fraudulent.")
+    status = models.CharField(max_length=30, choices=DisputeStatus.choices)
+    evidence_due_by = models.DateTimeField(
+        null=True, blank=True, help_text="Respond in Stripe before this, or the dispute is lost."
+    )
+    opened_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    staff_notified_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["opened_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Dispute {self.stripe_dispute_id}"
+
+    @property
+    def reason_display(self) -> str:
+        return self.reason.replace("_", " ").capitalize()
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in (
+            DisputeStatus.WARNING_CLOSED,
+            DisputeStatus.WON,
+            DisputeStatus.LOST,
+            DisputeStatus.PREVENTED,
+        )
+
+
 class StripeEvent(models.Model):
     """Every verified webhook event, once. Processing is a task keyed by this row."""
 
@@ -331,6 +435,12 @@ class NoticeKind(models.TextChoices):
     REGISTRATION_CANCELLED = "registration_cancelled", _("Registration canceled")
     SESSION_CANCELLED = "session_cancelled", _("Session canceled")
     COMPLIMENTARY_TICKET = "complimentary_ticket", _("Complimentary ticket")
+    PAYMENT_LINK = "payment_link", _("Payment link")
+    ACCOUNT_INVITE = "account_invite", _("Account invitation")
+    MEMBERSHIP_WELCOME = "membership_welcome", _("Membership: welcome")
+    MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed", _("Membership: payment failed")
+    MEMBERSHIP_RENEWAL_REMINDER = "membership_renewal_reminder", _("Membership: renewal reminder")
+    MEMBERSHIP_CANCELLED = "membership_cancelled", _("Membership: cancellation confirmed")
 
 
 class Notice(models.Model):
@@ -350,6 +460,12 @@ class Notice(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+    )
+    order = models.ForeignKey(
+        Order, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    membership = models.ForeignKey(
+        "Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
     note = models.TextField(blank=True, help_text=_("Staff's reason, quoted in the e-mail."))
     created_at = models.DateTimeField(auto_now_add=True)
@@ -428,6 +544,16 @@ class Membership(models.Model):
     def is_past_due(self) -> bool:
         return self.status == MembershipStatus.PAST_DUE
 
+    @property
+    def access_ends_at(self):
+        """When a cancelled membership stops giving access: the end of the paid period,
+        or when Stripe ended it if that came first."""
+        if self.ended_at and (
+            self.current_period_end is None or self.ended_at < self.current_period_end
+        ):
+            return self.ended_at
+        return self.current_period_end
+
     def price_display(self) -> str:
         per = "year" if self.plan == MembershipPlan.ANNUAL else "month"
         return f"{money_amount(self.amount, self.currency)} / {per}" if self.amount else ""
@@ -435,25 +561,56 @@ class Membership(models.Model):
     price_display.short_description = "Price"  # type: ignore[attr-defined]
 
 
+class MembershipCheckout(models.Model):
+    """A membership Checkout Session we opened. At most one is open per person (a partial
+    unique constraint), so two tabs cannot start two subscriptions
+    (``payments.services.memberships.membership_checkout_start``)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership_checkouts"
+    )
+    attempt = models.UUIDField(help_text="The join form's attempt id (a double click reuses it).")
+    plan = models.CharField(max_length=10, choices=MembershipPlan.choices)
+    stripe_checkout_session_id = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=2000, blank=True)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(closed_at__isnull=True),
+                name="one_open_membership_checkout_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Membership checkout {self.stripe_checkout_session_id or self.attempt}"
+
+
 @register_setting(icon="group")
 class MembershipSettings(BaseGenericSetting):
     """The membership prices shown on the join page and charged when Stripe has no price
-    of its own for the plan (``STRIPE_PRICE_MONTHLY`` / ``STRIPE_PRICE_ANNUAL``)."""
+    of its own for the plan (``STRIPE_PRICE_MONTHLY`` / ``STRIPE_PRICE_ANNUAL``); with
+    one, Stripe's price is the only source (``selectors.membership_plan_offers``)."""
 
     monthly_amount = models.PositiveIntegerField(
         default=2900,
         validators=[MinValueValidator(50)],
         help_text=_(
-            "In cents: 2900 is $29.00 a month. When STRIPE_PRICE_MONTHLY is set, Stripe "
-            "charges that price instead: keep the two equal."
+            "In cents: 2900 is $29.00 a month. Used only while STRIPE_PRICE_MONTHLY is "
+            "unset; when it is set, the join page shows and Stripe charges that Stripe price."
         ),
     )
     annual_amount = models.PositiveIntegerField(
         default=29000,
         validators=[MinValueValidator(50)],
         help_text=_(
-            "In cents: 29000 is $290.00 a year. When STRIPE_PRICE_ANNUAL is set, Stripe "
-            "charges that price instead: keep the two equal."
+            "In cents: 29000 is $290.00 a year. Used only while STRIPE_PRICE_ANNUAL is "
+            "unset; when it is set, the join page shows and Stripe charges that Stripe price."
         ),
     )
     currency = models.CharField(

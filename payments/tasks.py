@@ -47,6 +47,13 @@ def stripe_event_process(event_pk: int) -> None:
 
 
 @shared_task(**TASK_RETRY)
+def dispute_notify_staff(dispute_id: int) -> None:
+    from . import emails
+
+    emails.dispute_staff_notice_send(dispute_id=dispute_id)
+
+
+@shared_task(**TASK_RETRY)
 def orders_expire() -> int:
     """Periodic: close pending orders whose hold lapsed."""
     from . import services
@@ -112,3 +119,11 @@ def memberships_resync_overdue() -> int:
     from .services import memberships
 
     return memberships.memberships_resync_overdue()
+
+
+@shared_task(**TASK_RETRY)
+def memberships_remind_renewals() -> int:
+    """Periodic: the annual renewal reminder, seven days before (once per period)."""
+    from .services import membership_notices
+
+    return membership_notices.memberships_remind_renewals()

@@ -18,6 +18,7 @@ from courses.calendar import session_ics
 from courses.errors import CoursesError, SessionFull, WaitlistOfferInvalid
 from courses.locators import masterclass_url
 from courses.models import Masterclass, Session, SessionStatus
+from courses.ratelimits import rate_limited
 from courses.services import SeatRequest
 from courses.waitlist_links import waitlist_offer_read
 
@@ -26,7 +27,7 @@ from .emails import ticket_qr_svg
 from .errors import AlreadyHasAccess, PaymentsError
 from .forms import AttendeeFormSet, QuantityRefused, parse_quantities
 from .models import OrderStatus
-from .ticket_links import KEY_PARAM, ticket_link_is_valid
+from .ticket_links import KEY_PARAM, order_link_is_valid, order_link_path, ticket_link_is_valid
 
 
 def _session_context(session: Session, now, offer=None) -> dict:
@@ -64,6 +65,7 @@ def _waitlist_offer(request: HttpRequest, session: Session):
     return entry, ""
 
 
+@rate_limited("seat_hold")
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
     """Step 1 (no quantities): choose tickets. Step 2: sign in, then one attendee per seat.
     POST holds the seats and opens the order's payment step."""
@@ -206,9 +208,21 @@ def masterclass_buy(request: HttpRequest, masterclass_id: int) -> HttpResponse:
     return render(request, "payments/masterclass_buy.html", context)
 
 
-@login_required
+def _signed_order_key(request: HttpRequest, reference) -> str:
+    """The ``?key=`` of a signed order link (a phone booking's e-mails), if valid."""
+    key = request.GET.get(KEY_PARAM, "")
+    return key if order_link_is_valid(reference=reference, key=key) else ""
+
+
 def order_detail(request: HttpRequest, reference) -> HttpResponse:
-    order = selectors.order_for_viewer(reference=reference, user=request.user)
+    signed_key = _signed_order_key(request, reference)
+    if not signed_key and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    order = selectors.order_for_viewer(
+        reference=reference, user=request.user, signed_link=bool(signed_key)
+    )
+    dispute = selectors.order_dispute(order=order)
+    state = selectors.order_display_state(order=order, dispute=dispute)
     if order.masterclass_id is not None:
         return render(
             request,
@@ -217,7 +231,8 @@ def order_detail(request: HttpRequest, reference) -> HttpResponse:
                 "order": order,
                 "masterclass": order.masterclass,
                 "watch_url": masterclass_url(order.masterclass),
-                "state": order.display_status,
+                "state": state,
+                "dispute": dispute,
             },
         )
     return render(
@@ -227,7 +242,9 @@ def order_detail(request: HttpRequest, reference) -> HttpResponse:
             "order": order,
             "session": order.session,
             "lines": order.lines.all(),
-            "state": order.display_status,
+            "state": state,
+            "dispute": dispute,
+            "signed_key": signed_key,
         },
     )
 
@@ -250,15 +267,22 @@ def order_pay(request: HttpRequest, reference) -> HttpResponse:
     return redirect(order)
 
 
-@login_required
 def checkout_return(request: HttpRequest, reference) -> HttpResponse:
-    """Stripe's success URL: fulfil now through the same service as the webhook."""
-    order = selectors.order_for_viewer(reference=reference, user=request.user)
+    """Stripe's success URL: fulfil now through the same service as the webhook. A phone
+    booking's link returns here signed, for a buyer who may not be signed in."""
+    signed_key = _signed_order_key(request, reference)
+    if not signed_key and not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    order = selectors.order_for_viewer(
+        reference=reference, user=request.user, signed_link=bool(signed_key)
+    )
     order = services.checkout_fulfil_on_return(order=order)
     if order.status == OrderStatus.PAID and order.masterclass_id is not None:
         messages.success(request, _("Payment received. The masterclass is yours: enjoy watching!"))
     elif order.status == OrderStatus.PAID:
         messages.success(request, _("Payment received. You're booked!"))
+    if signed_key:
+        return redirect(order_link_path(reference=order.reference))
     return redirect(order)
 
 

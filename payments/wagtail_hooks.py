@@ -1,44 +1,33 @@
 """Staff views in the Wagtail admin: orders and registrations (filters, search, CSV/XLSX
-export, order detail with Stripe ids and event history), memberships (read-only) and a
-dashboard panel."""
+export, order detail with Stripe ids and event history), the Bookings menu (memberships
+and Stripe events: ``viewsets``), staff actions' URLs (``admin_views``, ``phone_admin``)
+and a dashboard panel."""
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
 
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
-from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
-from courses import services as courses_services
-from courses.exports import SafeExportIndexView
 from courses.formatting import money_amount
-from courses.models import AuditAction, Registration, RegistrationStatus, Session
+from courses.models import Registration, RegistrationStatus, Session
 
-from . import admin_views
+from . import admin_views, phone_admin, selectors
+from .admin_display import disputes_display, refunds_display
 from .admin_panels import BookingsPanel
-from .models import Membership, Order, OrderStatus, StripeEvent
-
-
-class OrderPermissionPolicy(ModelPermissionPolicy):
-    """Orders are created by buyers and Stripe, never typed in or deleted from the admin
-    (that would break the money trail). Staff may view, flag and annotate."""
-
-    def user_has_permission(self, user, action):
-        if action in ("add", "delete"):
-            return False
-        return super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
+from .models import Order, OrderStatus
+from .viewsets import (
+    AuditedExportIndexView,
+    MembershipViewSet,
+    OrderPermissionPolicy,
+    StripeEventViewSet,
+)
 
 register_permission_policy(Order, OrderPermissionPolicy(Order))
 
@@ -64,62 +53,34 @@ def _registration_cancel_url(registration: Registration, user) -> str:
     return reverse("payments_registration_cancel", args=[registration.pk])
 
 
-def _refunds_display(order: Order) -> str:
-    rows = [
-        (
-            money_amount(refund.amount, refund.currency),
-            refund.display_status,
-            refund.get_reason_display(),
-            f" — {refund.note}" if refund.note else "",
-            f" (last error: {refund.last_error})"
-            if refund.last_error and not refund.is_submitted
-            else "",
-            refund.stripe_refund_id or "not yet at Stripe",
-        )
-        for refund in order.refunds.all()
-    ]
-    if not rows:
-        return "None"
-    return format_html(
-        "<ul>{}</ul>",
-        format_html_join("", "<li><strong>{}</strong> {} · {}{}{} <code>{}</code></li>", rows),
-    )
-
-
 class OrderInspectView(generic.InspectView):
     @cached_property
     def header_buttons(self):
         buttons = list(super().header_buttons)
         if url := _order_refund_url(self.object, self.request.user):
             buttons.append(HeaderButton("Refund", url=url, icon_name="rotate"))
+        if self.object.is_phone_booking and self.request.user.has_perm(
+            phone_admin.PHONE_BOOKING_PERMISSION
+        ):
+            url = phone_admin.phone_order_url(self.object)
+            buttons.append(HeaderButton("Phone booking", url=url, icon_name="mail"))
         return buttons
 
     def get_refunds_display_value(self):
-        return _refunds_display(self.object)
+        return refunds_display(self.object)
+
+    def get_disputes_display_value(self):
+        return disputes_display(self.object)
+
+    def get_taken_by_display_value(self):
+        taken_by = self.object.taken_by
+        return f"{taken_by.get_full_name()} <{taken_by.email}>" if taken_by else "Online"
 
     def get_total_amount_display_value(self):
         return money_amount(self.object.total_amount, self.object.currency)
 
     def get_amount_refunded_display_value(self):
         return money_amount(self.object.amount_refunded, self.object.currency)
-
-
-class AuditedExportIndexView(SafeExportIndexView):
-    """A list whose CSV/XLSX export (people's names, e-mails, payments) leaves an audit row."""
-
-    def as_spreadsheet(self, queryset, spreadsheet_format):
-        with transaction.atomic():
-            courses_services.audit_record(
-                actor=self.request.user,
-                action=AuditAction.EXPORT,
-                target=self.model,
-                details={
-                    "format": spreadsheet_format,
-                    "rows": queryset.count(),
-                    "query": self.request.GET.urlencode(),
-                },
-            )
-        return super().as_spreadsheet(queryset, spreadsheet_format)
 
 
 class OrderIndexView(AuditedExportIndexView):
@@ -140,6 +101,14 @@ class RegistrationInspectView(generic.InspectView):
 
 
 class RegistrationIndexView(AuditedExportIndexView):
+    export_headings = {
+        "payment_method_label": "Payment method",
+        "payment_reference": "Payment reference",
+    }
+
+    def get_base_queryset(self):
+        return super().get_base_queryset().annotate(**selectors.registration_payment_columns())
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _registration_cancel_url(instance, self.request.user):
@@ -207,6 +176,7 @@ class OrderViewSet(ModelViewSet):
     ]
     list_filter = [
         "status",
+        "payment_method",
         "needs_attention",
         "session__workshop",
         "session",
@@ -240,6 +210,10 @@ class OrderViewSet(ModelViewSet):
         "attention_note",
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
+        "payment_method",
+        "payment_reference",
+        "taken_by",
+        "buyer_phone",
     ]
     export_filename = "orders"
     form_fields = ["needs_attention", "attention_note"]
@@ -247,8 +221,15 @@ class OrderViewSet(ModelViewSet):
     inspect_view_fields = [
         "number",
         "status",
+        "needs_attention",
+        "attention_note",
+        "disputes",
         "email",
         "buyer",
+        "buyer_phone",
+        "taken_by",
+        "payment_method",
+        "payment_reference",
         "session",
         "masterclass",
         "total_amount",
@@ -258,8 +239,6 @@ class OrderViewSet(ModelViewSet):
         "created_at",
         "paid_at",
         "late_payment",
-        "needs_attention",
-        "attention_note",
         "stripe_checkout_session_id",
         "stripe_payment_intent_id",
         "lines",
@@ -270,7 +249,9 @@ class OrderViewSet(ModelViewSet):
     copy_view_enabled = False
 
     def get_queryset(self, request):
-        return Order.objects.select_related("session__workshop", "session__venue", "masterclass")
+        return Order.objects.select_related(
+            "session__workshop", "session__venue", "masterclass", "taken_by"
+        )
 
 
 class RegistrationViewSet(ModelViewSet):
@@ -304,6 +285,8 @@ class RegistrationViewSet(ModelViewSet):
         "confirmed_at",
         "checked_in_at",
         "reservation",
+        "payment_method_label",
+        "payment_reference",
     ]
     export_filename = "registrations"
     form_fields = ["attendee_name", "attendee_email", "licence_number"]
@@ -325,99 +308,6 @@ class RegistrationViewSet(ModelViewSet):
         return Registration.objects.select_related(
             "session__workshop", "session__venue", "ticket_type"
         )
-
-
-class MembershipPermissionPolicy(OrderPermissionPolicy):
-    """Memberships are not edited here either: Stripe is the source of truth (its dashboard
-    or the member's Customer Portal), and changes arrive by webhook."""
-
-    def user_has_permission(self, user, action):
-        return action != "change" and super().user_has_permission(user, action)
-
-
-register_permission_policy(Membership, MembershipPermissionPolicy(Membership))
-
-MEMBERSHIP_FIELDS = [
-    "user",
-    "plan",
-    "status",
-    "amount",
-    "currency",
-    "current_period_end",
-    "cancel_at_period_end",
-    "ended_at",
-    "created_at",
-    "stripe_customer_id",
-    "stripe_subscription_id",
-]
-
-
-class MembershipViewSet(ModelViewSet):
-    """Bookings → Memberships: read-only list, filters, search, export and inspect."""
-
-    model = Membership
-    index_view_class = AuditedExportIndexView
-    name = "memberships"
-    icon = "group"
-    menu_label = "Memberships"
-    list_display = [
-        "user",
-        "plan",
-        "status",
-        "price_display",
-        "current_period_end",
-        "cancel_at_period_end",
-        "created_at",
-    ]
-    list_filter = ["status", "plan", "cancel_at_period_end", "created_at"]
-    search_fields = [
-        "user__email",
-        "user__full_name",
-        "stripe_subscription_id",
-        "stripe_customer_id",
-    ]
-    search_backend_name = None
-    list_export = MEMBERSHIP_FIELDS
-    export_filename = "memberships"
-    inspect_view_enabled = True
-    inspect_view_fields = [*MEMBERSHIP_FIELDS, "synced_at"]
-    copy_view_enabled = False
-    form_fields = ["cancel_at_period_end"]  # never saved: the policy refuses every change
-
-    def get_queryset(self, request):
-        return Membership.objects.select_related("user")
-
-
-class StripeEventPermissionPolicy(ModelPermissionPolicy):
-    """Stripe's events are a record, never edited: whoever may see orders may read them
-    (to find one that failed and why; the outbox keeps retrying it)."""
-
-    def user_has_permission(self, user, action):
-        return action == "view" and user.is_active and user.has_perm("payments.view_order")
-
-    def user_has_any_permission(self, user, actions):
-        return any(self.user_has_permission(user, action) for action in actions)
-
-
-register_permission_policy(StripeEvent, StripeEventPermissionPolicy(StripeEvent))
-
-
-class StripeEventViewSet(ModelViewSet):
-    """Bookings → Stripe events: every verified webhook event; failed ones keep their
-    error until a retry succeeds."""
-
-    model = StripeEvent
-    name = "stripe-events"
-    icon = "warning"
-    menu_label = "Stripe events"
-    list_display = ["event_id", "type", "received_at", "processed_at", "error"]
-    list_filter = ["type", "processed_at", "received_at"]
-    search_fields = ["event_id", "type", "error"]
-    search_backend_name = None
-    inspect_view_enabled = True
-    inspect_view_fields = ["event_id", "type", "received_at", "processed_at", "order", "error"]
-    copy_view_enabled = False
-    form_fields = ["error"]  # never saved: the policy allows viewing only
 
 
 class CheckoutViewSetGroup(ModelViewSetGroup):

@@ -14,6 +14,7 @@ from courses.services.outbox import outbox_add
 from . import tasks
 from .models import Order, RefundReason, StripeEvent
 from .services import memberships
+from .services.disputes import dispute_sync
 from .services.orders import _order_for_checkout, checkout_payment_failed, checkout_session_sync
 from .services.refunds import charge_refunded_sync, refund_record
 
@@ -66,6 +67,14 @@ def _handle_refund(obj: dict) -> None:
     refund_record(refund=obj, reason=reason)
 
 
+def _handle_dispute(obj: dict) -> None:
+    dispute_sync(dispute=obj)
+
+
+def _handle_price(obj: dict) -> None:
+    memberships.membership_price_changed(price=obj)
+
+
 EVENT_HANDLERS: dict[str, Callable[[dict], None]] = {
     "checkout.session.completed": _handle_checkout,
     "checkout.session.async_payment_succeeded": _handle_checkout,
@@ -74,6 +83,11 @@ EVENT_HANDLERS: dict[str, Callable[[dict], None]] = {
     "charge.refunded": _handle_charge_refunded,
     "refund.created": _handle_refund,
     "refund.updated": _handle_refund,
+    # Disputes: each applies the dispute as sent; a status never moves back, so
+    # duplicates and reordering converge (payments.services.disputes).
+    "charge.dispute.created": _handle_dispute,
+    "charge.dispute.updated": _handle_dispute,
+    "charge.dispute.closed": _handle_dispute,
     # Memberships (payments.services.memberships.MEMBERSHIP_EVENTS): each syncs the
     # subscription as Stripe has it now, so duplicates and reordering converge.
     "customer.subscription.created": _handle_membership,
@@ -81,6 +95,8 @@ EVENT_HANDLERS: dict[str, Callable[[dict], None]] = {
     "customer.subscription.deleted": _handle_membership,
     "invoice.paid": _handle_membership,
     "invoice.payment_failed": _handle_membership,
+    # The STRIPE_PRICE_* price was edited: the join page reads it again.
+    "price.updated": _handle_price,
 }
 
 

@@ -336,6 +336,24 @@ def subscription_mark_unpaid(subscription_id: str, *, stripe: FakeStripe = fake_
         return _public(subscription)
 
 
+def price_retrieve(stripe: FakeStripe, params: dict, price_id: str) -> dict:
+    return stripe._get(stripe.prices, price_id, "price")
+
+
+def price_update(price_id: str, *, stripe: FakeStripe = fake_stripe, **changes) -> dict:
+    """The price is edited in Stripe's dashboard: ``price.updated``. (Stripe keeps a
+    price's amount fixed and has a new price made instead; tests may change it here to
+    stand for "what the configured price says now".)"""
+    with stripe.lock:
+        price = stripe._get(stripe.prices, price_id, "price")
+        before = copy.deepcopy(price)
+        price.update(changes)
+        if "unit_amount" in changes:
+            price["unit_amount_decimal"] = str(price["unit_amount"])
+        stripe._emit("price.updated", price, before=before)
+        return copy.deepcopy(price)
+
+
 BILLING_ROUTES = [
     ("post", r"/v1/customers", customer_create),
     ("get", r"/v1/customers/([^/]+)", customer_retrieve),
@@ -346,6 +364,7 @@ BILLING_ROUTES = [
     ("get", r"/v1/invoices", invoice_list),
     ("get", r"/v1/invoices/([^/]+)", invoice_retrieve),
     ("post", r"/v1/billing_portal/sessions", portal_session_create),
+    ("get", r"/v1/prices/([^/]+)", price_retrieve),
 ]
 # Registered once, when the package is imported (``stripe_fake/__init__.py``).
 ROUTES.extend(route for route in BILLING_ROUTES if route not in ROUTES)

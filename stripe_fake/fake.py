@@ -1,5 +1,5 @@
 """State, routes and validation of the Stripe fake (see README.md); refunds in
-``refunds.py``, Stripe Billing in ``billing.py``."""
+``refunds.py``, disputes in ``disputes.py``, Stripe Billing in ``billing.py``."""
 
 import copy
 import hashlib
@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
+from .disputes import DisputesMixin
 from .refunds import RefundsMixin
 from .wire import (
     API_VERSION,
@@ -31,13 +32,14 @@ MAX_EXPIRY = 24 * 60 * 60
 
 
 @dataclass
-class FakeStripe(RefundsMixin):
+class FakeStripe(RefundsMixin, DisputesMixin):
     """The state of one fake Stripe account. Thread-safe: one lock around every call."""
 
     checkout_sessions: dict[str, dict] = field(default_factory=dict)
     payment_intents: dict[str, dict] = field(default_factory=dict)
     charges: dict[str, dict] = field(default_factory=dict)
     refunds: dict[str, dict] = field(default_factory=dict)
+    disputes: dict[str, dict] = field(default_factory=dict)
     # Stripe Billing (billing.py): customers, prices, subscriptions, invoices, portal.
     customers: dict[str, dict] = field(default_factory=dict)
     prices: dict[str, dict] = field(default_factory=dict)
@@ -68,6 +70,7 @@ class FakeStripe(RefundsMixin):
                 self.payment_intents,
                 self.charges,
                 self.refunds,
+                self.disputes,
                 self.customers,
                 self.prices,
                 self.subscriptions,

@@ -27,6 +27,12 @@ def test_checkout(request: HttpRequest, checkout_session_id: str) -> HttpRespons
                 fake_stripe.checkout_pay(checkout_session_id)
                 outbox_deliver()
                 return redirect(checkout["success_url"])
+            if action == "pay_dispute":
+                # The buyer pays, then their bank disputes the charge (a chargeback).
+                paid = fake_stripe.checkout_pay(checkout_session_id)
+                fake_stripe.dispute_open(paid["payment_intent"])
+                outbox_deliver()
+                return redirect(checkout["success_url"])
             if action == "pay_later":
                 fake_stripe.checkout_pay(checkout_session_id, delayed=True)
                 outbox_deliver()

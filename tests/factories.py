@@ -136,9 +136,34 @@ class RegistrationFactory(factory.django.DjangoModelFactory[Registration]):
     confirmed_at = factory.LazyFunction(timezone.now)
 
 
-# WebM magic bytes followed by a recognisable, position-dependent pattern, so range tests
-# can check exactly which bytes came back.
-VIDEO_BYTES = b"\x1a\x45\xdf\xa3" + bytes(i % 251 for i in range(10_000))
+def _ebml(element_id: int, payload: bytes) -> bytes:
+    """One WebM (EBML) element with an 8-byte size."""
+    return (
+        element_id.to_bytes(4 if element_id > 0xFFFFFF else 2, "big")
+        + ((1 << 56) | len(payload)).to_bytes(8, "big")
+        + payload
+    )
+
+
+def mp4_box(box_type: bytes, payload: bytes = b"") -> bytes:
+    return (8 + len(payload)).to_bytes(4, "big") + box_type + payload
+
+
+# The smallest WebM our upload check accepts (header naming webm; a segment with info,
+# tracks and one cluster), the cluster holding a recognisable, position-dependent pattern
+# so range tests can check exactly which bytes came back.
+VIDEO_BYTES = _ebml(0x1A45DFA3, _ebml(0x4282, b"webm")) + _ebml(
+    0x18538067,
+    _ebml(0x1549A966, b"")
+    + _ebml(0x1654AE6B, b"")
+    + _ebml(0x1F43B675, bytes(i % 251 for i in range(10_000))),
+)
+# The same for MP4: file type, a movie box with its header and a track, media data.
+MP4_BYTES = (
+    mp4_box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom")
+    + mp4_box(b"moov", mp4_box(b"mvhd", bytes(100)) + mp4_box(b"trak", mp4_box(b"tkhd", bytes(84))))
+    + mp4_box(b"mdat", bytes(2_000))
+)
 
 
 class MasterclassFactory(factory.django.DjangoModelFactory[Masterclass]):

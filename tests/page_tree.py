@@ -65,18 +65,24 @@ def _publish(parent: Page, page: Page) -> Page:
     return page
 
 
-def _home() -> HomePage:
-    """A published HomePage as the default site's root, in place of Wagtail's welcome
-    page. A flushed database (transactional tests) first gets Wagtail's roots back."""
+def _root() -> Page:
+    """Wagtail's root page (with its locale and root collection); a flushed database
+    (transactional tests) first gets them back."""
     if not Locale.objects.exists():
         Locale.objects.create(language_code=settings.LANGUAGE_CODE[:2])
     if not Collection.objects.filter(depth=1).exists():
         Collection.add_root(name="Root")
-    root = Page.get_first_root_node() or Page.add_root(
+    return Page.get_first_root_node() or Page.add_root(
         instance=Page(
             title="Root", slug="root", content_type=ContentType.objects.get_for_model(Page)
         )
     )
+
+
+def _home() -> HomePage:
+    """A published HomePage as the default site's root, in place of Wagtail's welcome
+    page. A flushed database (transactional tests) first gets Wagtail's roots back."""
+    root = _root()
     Page.objects.filter(depth=2).delete()  # the welcome page, and its Site with it
     home = _publish(
         root,
@@ -207,3 +213,31 @@ def page_tree_create() -> PageTree:
     workshop, sessions = _workshop(workshops)
     masterclasses, series, (preview, lesson) = _masterclass(home)
     return PageTree(home, workshops, workshop, sessions, masterclasses, series, preview, lesson)
+
+
+def lesson_create(*, masterclass=None, video=None, is_preview: bool = False) -> LessonPage:
+    """A published lesson in a published series straight under the root: the least a
+    playback test needs, since the stream re-reads the lesson on every request."""
+    masterclass = masterclass or MasterclassFactory()
+    series = MasterclassPage.objects.filter(masterclass=masterclass).first()
+    if series is None:
+        series = MasterclassPage(
+            title=masterclass.title, slug=masterclass.slug, masterclass=masterclass, intro="."
+        )
+        _root().add_child(instance=series)
+    lesson = LessonPage(title="Lesson", slug=f"lesson-{series.numchild + 1}", is_preview=is_preview)
+    lesson.video = video or VideoFactory()
+    series.add_child(instance=lesson)
+    return lesson
+
+
+def lesson_playback_token(user, lesson: LessonPage) -> str:
+    """The token the lesson page would give ``user`` for ``lesson``'s video."""
+    from courses.playback import playback_token_make
+
+    return playback_token_make(
+        user=user,
+        video_id=lesson.video_id,
+        masterclass_id=lesson.get_parent().specific.masterclass_id,
+        lesson_key=str(lesson.pk),
+    )

@@ -10,6 +10,7 @@ PERMISSIONS_REQUIRING_MFA = (
     "wagtailadmin.access_admin",
     "payments.refund_order",
     "payments.view_order",
+    "payments.take_phone_booking",
     "courses.check_in_attendees",
 )
 

@@ -6,6 +6,8 @@ between machines comes from an environment variable listed in ``.env.example``.
 
 from pathlib import Path
 
+from django.utils.csp import CSP
+
 import environ
 
 from config.cache import redis_cache_settings
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "config.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Above the page cache, so cached pages get the policy too (config/csp.py).
+    "config.csp.SiteContentSecurityPolicyMiddleware",
     # Before sessions and auth: a hit for an anonymous visitor skips all of them.
     "cms.middleware.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -78,6 +82,10 @@ MIDDLEWARE = [
     "allauth.usersessions.middleware.UserSessionsMiddleware",
     # After auth: staff with money or personal-data permissions set up a second factor first.
     "accounts.middleware.StaffMFARequiredMiddleware",
+    # Signed in without admin access: one "no access" page, not Wagtail's login loop.
+    "accounts.middleware.AdminAccessDeniedMiddleware",
+    # A view refused by a rate limit answers 429 (courses/ratelimits.py), not 403.
+    "django_ratelimit.middleware.RatelimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
 
@@ -169,6 +177,21 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
 }
 
+# Our own rate limits (courses/ratelimits.py, django-ratelimit on the cache): each action
+# is counted per signed-in user (or address, when signed out) and per client address, so
+# a shared office connection gets more room than one person. Beyond them: a 429 page, or
+# JSON for the progress API. The cache being down lets everything through (fail open).
+RATE_LIMITS = {
+    "seat_hold": {"user": "10/m", "ip": "30/m"},
+    "waitlist_join": {"user": "6/m", "ip": "30/m"},
+    # The player saves every 5 s, and on pause and seek.
+    "lesson_progress": {"user": "60/m", "ip": "300/m"},
+}
+RATELIMIT_ENABLE = env.bool("RATE_LIMITS_ENABLED", default=True)
+RATELIMIT_FAIL_OPEN = True
+RATELIMIT_IP_META_KEY = "courses.ratelimits.client_ip"
+RATELIMIT_VIEW = "courses.ratelimits.too_many_requests"
+
 # Two-factor sign-in (allauth.mfa): optional for everyone, required for staff who can
 # refund, see orders or check people in (accounts.selectors.mfa.user_requires_mfa).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
@@ -214,10 +237,59 @@ PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-
 VIDEO_PLAYBACK_MAX_AGE = env.int("VIDEO_PLAYBACK_MAX_AGE", default=3 * 60 * 60)
 VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
+# Uploads are checked by ffprobe when it is installed (looked up on PATH per upload);
+# "" forces our own container parser (courses/containers.py).
+VIDEO_FFPROBE = env("VIDEO_FFPROBE", default="ffprobe")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+    # Lesson videos: never publicly readable (courses/storage.py).
+    "private": {"BACKEND": "courses.storage.PrivateMediaStorage"},
 }
+# Several web machines: uploads in an S3-compatible object store instead of local disk.
+# Public media (images, documents) in S3_MEDIA_BUCKET, lesson videos in S3_PRIVATE_BUCKET,
+# whose objects are private and reached only through presigned URLs that the app hands
+# out after checking the viewer's access (VIDEO_PRESIGNED_SECONDS).
+S3_MEDIA_BUCKET = env("S3_MEDIA_BUCKET", default="")
+S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="")
+VIDEO_PRESIGNED_SECONDS = env.int("VIDEO_PRESIGNED_SECONDS", default=120)
+
+
+def s3_storages(media_bucket: str, private_bucket: str) -> dict:
+    """STORAGES entries for the object store; credentials from the standard AWS_* variables
+    (or the machine's role), S3_ENDPOINT_URL for a non-AWS store (MinIO, R2, moto)."""
+    common = {
+        "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
+        "region_name": env("S3_REGION", default="") or None,
+        "file_overwrite": False,
+    }
+    return {
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": media_bucket,
+                "location": "media",
+                "default_acl": "public-read",
+                "querystring_auth": False,
+                "custom_domain": env("S3_MEDIA_DOMAIN", default="") or None,
+            },
+        },
+        "private": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                **common,
+                "bucket_name": private_bucket,
+                "default_acl": "private",
+                "querystring_auth": True,
+                "querystring_expire": VIDEO_PRESIGNED_SECONDS,
+            },
+        },
+    }
+
+
+if S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET:
+    STORAGES.update(s3_storages(S3_MEDIA_BUCKET, S3_PRIVATE_BUCKET))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # --- E-mail -------------------------------------------------------------------------
@@ -286,6 +358,11 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "payments.tasks.memberships_resync_overdue",
         "schedule": 60 * 60,
     },
+    # Annual members hear seven days before they are charged again (once per period).
+    "payments-memberships-remind-renewals": {
+        "task": "payments.tasks.memberships_remind_renewals",
+        "schedule": 60 * 60,
+    },
     # After the sale: reminders and CE certificates. Both are idempotent, so a second beat
     # process or a retry cannot send anything twice.
     "courses-send-due-reminders": {
@@ -342,6 +419,43 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Security -----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The header the proxy in front of us (deploy/nginx.conf) sets to the client's address;
+# empty: REMOTE_ADDR (no proxy). Rate limits count per this address.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
+# Content-Security-Policy (Django's own middleware, config/csp.py). Our pages run no
+# inline script: every script is a file from our origin. Inline style attributes are
+# allowed (progress bars set their width); <style> elements are not. Stripe's hosted
+# Checkout and Customer Portal are reached by redirect after a form post, which
+# form-action must allow. Dev reports only; test and production enforce.
+SITE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF, "https://checkout.stripe.com", "https://billing.stripe.com"],
+}
+# The Wagtail admin still writes inline scripts (inline panels, date pickers) and style
+# attributes, and frames its own previews: it gets the same origin rules, inline allowed.
+ADMIN_CSP = SITE_CSP | {
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "frame-src": [CSP.SELF],
+    "frame-ancestors": [CSP.SELF],
+}
+SECURE_CSP: dict = {}
+SECURE_CSP_REPORT_ONLY = SITE_CSP
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import env, mailer_from_url
+from .base import SITE_CSP, env, mailer_from_url
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
@@ -33,6 +33,12 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
+# Enforced here; base only reports (config/csp.py picks the admin's policy).
+SECURE_CSP = SITE_CSP
+SECURE_CSP_REPORT_ONLY: dict = {}
+# nginx (deploy/nginx.conf) overwrites X-Real-IP with the address it was reached from.
+CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="X-Real-IP")
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 # Lesson videos go to nginx via X-Accel-Redirect (see deploy/nginx.conf).

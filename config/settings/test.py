@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 from .base import *
-from .base import env
+from .base import SITE_CSP, env
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
@@ -24,12 +24,21 @@ STRIPE_HTTP_CLIENT = "stripe_fake.client.FakeHTTPClient"
 STRIPE_SECRET_KEY = "sk_test_fake"
 STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
 ACCOUNT_RATE_LIMITS = False
+# Tests repeat requests far faster than people: tests/faults/test_rate_limits.py turns
+# the limits on where they are the subject.
+RATELIMIT_ENABLE = False
+# The policy production enforces, enforced in every test (browser journeys included).
+SECURE_CSP = SITE_CSP
+SECURE_CSP_REPORT_ONLY: dict = {}
 MEDIA_ROOT = BASE_DIR / "tmp" / "test-media"
 PRIVATE_MEDIA_ROOT = BASE_DIR / "tmp" / "test-private-media"
 WAGTAILADMIN_BASE_URL = "http://testserver"
 SITE_URL = "http://testserver"
 # Tests see every change at once; tests/cms/test_page_cache.py turns the cache on.
 PAGE_CACHE_SECONDS = 0
+# Uploads are judged by our own container parser whether or not ffprobe is installed on
+# the machine running the tests (tests/courses/test_video_admin.py also covers ffprobe).
+VIDEO_FFPROBE = ""
 
 # A file, not Django's shared in-memory database: the live server of the browser tests
 # answers on several threads, and one SQLite connection shared across them fails under

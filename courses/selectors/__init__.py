@@ -11,12 +11,14 @@ The public names are re-exported here (``from courses import selectors``).
 """
 
 from courses.selectors.access import (
+    WATCH_EVERY_MASTERCLASS,
     ViewerAccess,
     access_grants_active,
     lesson_progress_for_user,
     lesson_progress_recent,
     masterclass_access_for_user,
     masterclasses_purchased,
+    user_can_watch_every_masterclass,
     user_can_watch_lesson,
     user_can_watch_masterclass,
     user_membership_grant,
@@ -89,6 +91,7 @@ __all__ = [
     "DOOR_LIST_KEEP_AFTER_END",
     "FEW_SEATS_THRESHOLD",
     "UPCOMING_DAYS",
+    "WATCH_EVERY_MASTERCLASS",
     "Availability",
     "CheckInCounts",
     "DoorList",
@@ -131,6 +134,7 @@ __all__ = [
     "ticket_type_seats_left",
     "ticket_type_seats_taken",
     "upcoming_sessions",
+    "user_can_watch_every_masterclass",
     "user_can_watch_lesson",
     "user_can_watch_masterclass",
     "user_certificates",

@@ -11,8 +11,8 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
+from courses.locators import lesson_facts
 from courses.models import (
     AccessGrant,
     AccessSource,
@@ -24,6 +24,8 @@ from courses.models import (
 # --- Masterclass access and progress ------------------------------------------------
 # One rule decides who may watch: ``user_can_watch_masterclass``. Everything else (pages,
 # the stream endpoint, the progress API) asks it, so there is nothing to keep in sync.
+# Being staff opens nothing: editors who must check lessons hold this permission.
+WATCH_EVERY_MASTERCLASS = "courses.watch_every_masterclass"
 
 
 def access_grants_active(*, user, at=None) -> QuerySet[AccessGrant]:
@@ -43,25 +45,48 @@ def _masterclass_id(masterclass: Masterclass | int | None) -> int | None:
     return masterclass.pk if isinstance(masterclass, Masterclass) else masterclass
 
 
+def _is_active_user(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def user_can_watch_every_masterclass(*, user) -> bool:
+    """Those given the permission (editors checking lessons) watch without a grant."""
+    return _is_active_user(user) and user.has_perm(WATCH_EVERY_MASTERCLASS)
+
+
 def user_can_watch_masterclass(*, user, masterclass: Masterclass | int, at=None) -> bool:
-    """Staff preview everything; others need an active grant for all masterclasses
-    (membership) or for this one (purchase, workshop, staff grant)."""
-    if user is None or not user.is_authenticated or not user.is_active:
+    """An active grant for all masterclasses (membership) or for this one (purchase,
+    workshop, staff grant), or the permission to watch every masterclass."""
+    if not _is_active_user(user):
         return False
-    if user.is_staff:
-        return True
-    return (
+    has_grant = (
         access_grants_active(user=user, at=at)
         .filter(Q(masterclass__isnull=True) | Q(masterclass_id=_masterclass_id(masterclass)))
         .exists()
     )
+    return has_grant or user_can_watch_every_masterclass(user=user)
 
 
 def user_can_watch_lesson(
-    *, user, masterclass: Masterclass | int, is_preview: bool, at=None
+    *, user, lesson_key: str, masterclass: Masterclass | int, video_id: int, at=None
 ) -> bool:
-    """Free previews are for everyone, signed in or not; the rest follows the grants."""
-    return is_preview or user_can_watch_masterclass(user=user, masterclass=masterclass, at=at)
+    """May ``user`` watch ``video_id`` as the lesson ``lesson_key`` of ``masterclass``?
+
+    Whatever a playback token claims, the published lesson is read again on every call:
+    it must still belong to that masterclass and show that video, and only its own
+    "free preview" flag opens it to everyone. The rest follows the grants. Unpublished or
+    moved lessons play only for those who may watch every masterclass (editors).
+    """
+    lesson = lesson_facts(str(lesson_key))
+    if (
+        lesson is None
+        or lesson.masterclass_id != _masterclass_id(masterclass)
+        or lesson.video_id != video_id
+    ):
+        return user_can_watch_every_masterclass(user=user)
+    return lesson.is_preview or user_can_watch_masterclass(
+        user=user, masterclass=lesson.masterclass_id, at=at
+    )
 
 
 @dataclass(frozen=True)
@@ -80,11 +105,8 @@ def masterclass_access_for_user(
     """Access per masterclass id in one query (the library lists many)."""
     ids = list(masterclass_ids)
     none = ViewerAccess(can_watch=False)
-    if user is None or not user.is_authenticated or not user.is_active:
+    if not _is_active_user(user):
         return dict.fromkeys(ids, none)
-    if user.is_staff:
-        staff = ViewerAccess(can_watch=True, source=AccessSource.STAFF, label=_("Staff preview"))
-        return dict.fromkeys(ids, staff)
     grants = list(
         access_grants_active(user=user, at=at)
         .filter(Q(masterclass__isnull=True) | Q(masterclass_id__in=ids))
@@ -95,6 +117,10 @@ def masterclass_access_for_user(
         matching = [g for g in grants if g.masterclass_id in (None, masterclass_id)]
         if not matching:
             result[masterclass_id] = none
+            if user_can_watch_every_masterclass(user=user):
+                result[masterclass_id] = ViewerAccess(
+                    can_watch=True, source=AccessSource.STAFF, label="Staff preview"
+                )
             continue
         # The grant that lasts longest describes the access best (lifetime beats monthly).
         best = max(matching, key=lambda g: (g.ends_at is None, g.ends_at or g.starts_at))

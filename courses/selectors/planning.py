@@ -20,9 +20,10 @@ def calendar_sessions(
     venue_id: int | None = None,
     instructor_id: int | None = None,
 ) -> QuerySet[Session]:
-    """Sessions (cancelled ones too, marked as such) starting in a window, with their
-    workshop, venue and seats: one query."""
-    sessions = Session.objects.filter(starts_at__gte=starts_from, starts_at__lt=starts_before)
+    """Sessions (cancelled ones too, marked as such) taking place in a window, with their
+    workshop, venue and seats: one query. A multi-day session that began before the
+    window and runs into it is included."""
+    sessions = Session.objects.filter(starts_at__lt=starts_before, ends_at__gt=starts_from)
     if workshop_id:
         sessions = sessions.filter(workshop_id=workshop_id)
     if venue_id:

@@ -13,6 +13,12 @@ from .cancellations import (
     session_cancel_plan,
     session_currency,
 )
+from .disputes import (
+    DISPUTE_STAFF_PERMISSION,
+    order_display_state,
+    order_dispute,
+    staff_alert_recipients,
+)
 from .memberships import (
     MembershipSummary,
     PlanOffer,
@@ -21,8 +27,16 @@ from .memberships import (
     membership_plan_offers,
     membership_summary,
     memberships_for_user,
+    plan_price_ids,
+    price_cache_key,
 )
-from .orders import order_for_viewer, orders_for_user, ticket_for_viewer, upcoming_tickets_for_user
+from .orders import (
+    order_for_viewer,
+    orders_for_user,
+    registration_payment_columns,
+    ticket_for_viewer,
+    upcoming_tickets_for_user,
+)
 from .refunds import (
     PAID_ORDER_STATES,
     REFUND_COMMITTED,
@@ -32,6 +46,7 @@ from .refunds import (
 )
 
 __all__ = [
+    "DISPUTE_STAFF_PERMISSION",
     "PAID_ORDER_STATES",
     "REFUND_COMMITTED",
     "MembershipSummary",
@@ -44,15 +59,21 @@ __all__ = [
     "membership_plan_offers",
     "membership_summary",
     "memberships_for_user",
+    "order_display_state",
+    "order_dispute",
     "order_for_viewer",
     "order_paid_amount",
     "order_refundable_amount",
     "orders_for_user",
+    "plan_price_ids",
+    "price_cache_key",
     "refunds_for_user",
     "registration_for_canceller",
+    "registration_payment_columns",
     "registration_refund_quote",
     "session_cancel_plan",
     "session_currency",
+    "staff_alert_recipients",
     "ticket_for_viewer",
     "upcoming_tickets_for_user",
 ]

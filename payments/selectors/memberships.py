@@ -1,14 +1,20 @@
 """Membership plans as offered, and what a user's membership gives them."""
 
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, replace
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 
 from courses import selectors as courses_selectors
 from courses.models import AccessGrant
 
+from .. import gateway
 from ..models import Membership, MembershipPlan, MembershipSettings, MembershipStatus
+
+logger = logging.getLogger(__name__)
+PRICE_CACHE_SECONDS = 60 * 60
 
 
 @dataclass(frozen=True)
@@ -26,11 +32,47 @@ class PlanOffer:
         return self.amount if self.interval == "month" else round(self.amount / 12)
 
 
+def plan_price_ids() -> dict[str, str]:
+    """The Stripe prices configured for the plans (``STRIPE_PRICE_*``; "" when unset)."""
+    return {
+        MembershipPlan.MONTHLY: settings.STRIPE_PRICE_MONTHLY,
+        MembershipPlan.ANNUAL: settings.STRIPE_PRICE_ANNUAL,
+    }
+
+
+def price_cache_key(price_id: str) -> str:
+    return f"stripe-price:{price_id}"
+
+
+def _stripe_amount(price_id: str) -> tuple[int, str] | None:
+    """(amount, currency) of a Stripe price, cached for an hour (and forgotten at once on
+    ``price.updated``); None when Stripe cannot be asked, so the page still renders."""
+    key = price_cache_key(price_id)
+    try:
+        cached = cache.get(key)
+    except Exception:  # Redis away: ask Stripe
+        cached = None
+    if cached is not None:
+        return int(cached[0]), str(cached[1])
+    try:
+        price = gateway.price_retrieve(price_id=price_id)
+    except gateway.GatewayError as error:
+        logger.warning("Could not read Stripe price %s: %s", price_id, error)
+        return None
+    found = (int(price.get("unit_amount") or 0), str(price.get("currency") or "").lower())
+    try:
+        cache.set(key, list(found), PRICE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Could not cache Stripe price %s", price_id)
+    return found
+
+
 def membership_plan_offers() -> dict[str, PlanOffer]:
-    """Monthly and annual, priced from the "Membership prices" setting."""
+    """Monthly and annual as Stripe will charge them: the ``STRIPE_PRICE_*`` price when
+    one is set (one source of prices), else the "Membership prices" setting."""
     prices = MembershipSettings.load()
     currency = (prices.currency or settings.CURRENCY).lower()
-    return {
+    offers: dict[str, PlanOffer] = {
         MembershipPlan.MONTHLY: PlanOffer(
             MembershipPlan.MONTHLY, "Monthly", prices.monthly_amount, currency, "month"
         ),
@@ -38,6 +80,11 @@ def membership_plan_offers() -> dict[str, PlanOffer]:
             MembershipPlan.ANNUAL, "Annual", prices.annual_amount, currency, "year"
         ),
     }
+    for plan, price_id in plan_price_ids().items():
+        found = _stripe_amount(price_id) if price_id else None
+        if found is not None:
+            offers[plan] = replace(offers[plan], amount=found[0], currency=found[1])
+    return offers
 
 
 def memberships_for_user(*, user) -> QuerySet[Membership]:

@@ -1,12 +1,12 @@
 """Orders and tickets, for their owners and staff only: everyone else gets nothing (404)."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
 from courses.models import Registration, RegistrationStatus
 
-from ..models import Order, OrderLine
+from ..models import Order, OrderLine, PaymentMethod
 
 
 def _orders() -> QuerySet[Order]:
@@ -25,13 +25,14 @@ def _orders() -> QuerySet[Order]:
 VIEW_ANY_ORDER = "payments.view_order"
 
 
-def order_for_viewer(*, reference, user) -> Order:
-    """The order if ``user`` bought it or may view any order; ``Http404`` otherwise (not
-    403: an order's existence is nobody else's business)."""
-    orders = _orders()
-    if not user.is_authenticated:
+def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
+    """The order if ``user`` bought it or may view any order, or for anyone who followed
+    the signed order link e-mailed to its buyer (``signed_link``); ``Http404`` otherwise
+    (not 403: an order's existence is nobody else's business)."""
+    orders = _orders().select_related("taken_by")
+    if not user.is_authenticated and not signed_link:
         raise Http404
-    if not user.has_perm(VIEW_ANY_ORDER):
+    if not signed_link and not user.has_perm(VIEW_ANY_ORDER):
         orders = orders.filter(buyer=user)
     try:
         return orders.get(reference=reference)
@@ -74,3 +75,18 @@ def upcoming_tickets_for_user(*, user) -> QuerySet[Registration]:
         .order_by("session__starts_at", "pk")
         .distinct()
     )
+
+
+def registration_payment_columns() -> dict:
+    """Annotations for a registrations list: how each seat was paid, in words, and the
+    payment's reference (a phone booking's check number...). Seats with no order were
+    added by staff: at the door or complimentary."""
+    method = "order_line__order__payment_method"
+    return {
+        "payment_method_label": Case(
+            *(When(**{method: value}, then=Value(label)) for value, label in PaymentMethod.choices),
+            When(complimentary=True, then=Value("Complimentary")),
+            default=Value("At the door"),
+        ),
+        "payment_reference": F("order_line__order__payment_reference"),
+    }

@@ -1,6 +1,7 @@
 """Writes for orders and money, one module per concern: ``orders`` (checkout and
 payment), ``refunds`` (the one refund pipeline), ``cancellations`` (seats and sessions
-cancelled with their refunds), ``notices``, ``complimentary`` and ``memberships``
+cancelled with their refunds), ``notices``, ``complimentary``, ``phone`` (bookings
+taken by phone: payment links, offline payments) and ``memberships``
 (Stripe Billing). Stripe webhook dispatch lives in ``payments.webhooks``.
 
 The public names are re-exported here so callers can keep ``services.order_create``
@@ -28,6 +29,12 @@ from .orders import (
     order_mark_processing,
     orders_expire,
 )
+from .phone import (
+    PAYMENT_LINK_HOLD,
+    phone_order_create,
+    phone_order_link_send,
+    phone_order_record_payment,
+)
 from .refunds import (
     charge_refunded_sync,
     order_refund_by_staff,
@@ -40,6 +47,7 @@ from .refunds import (
 )
 
 __all__ = [
+    "PAYMENT_LINK_HOLD",
     "Cancellation",
     "SeatRequest",
     "SessionCancellation",
@@ -57,6 +65,9 @@ __all__ = [
     "order_refund_by_staff",
     "order_refund_late_payment",
     "orders_expire",
+    "phone_order_create",
+    "phone_order_link_send",
+    "phone_order_record_payment",
     "refund_record",
     "refund_refresh",
     "refund_request",

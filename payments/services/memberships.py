@@ -22,8 +22,8 @@ import datetime
 import logging
 import uuid
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -34,8 +34,20 @@ from courses.models import AccessSource
 from courses.services.outbox import outbox_add
 
 from .. import gateway, selectors, tasks
-from ..errors import AlreadyMember, CheckoutUnavailable, MembershipError, NoMembership
+from ..errors import (
+    AlreadyMember,
+    CheckoutUnavailable,
+    ConfirmationDelayed,
+    MembershipError,
+    NoMembership,
+)
 from ..models import Membership, MembershipPlan, MembershipStatus
+from .membership_checkouts import (
+    membership_checkout_claim,
+    membership_checkout_close,
+    membership_checkout_opened,
+)
+from .membership_notices import membership_notices_claim
 
 logger = logging.getLogger(__name__)
 
@@ -70,17 +82,26 @@ def _id(value) -> str:
 def plan_price(*, plan: str) -> gateway.SubscriptionPrice:
     """The plan's Stripe price: ``STRIPE_PRICE_*`` when set, else the admin's amounts."""
     offer = selectors.membership_plan_offers()[plan]
-    price_ids: dict[str, str] = {
-        MembershipPlan.MONTHLY: settings.STRIPE_PRICE_MONTHLY,
-        MembershipPlan.ANNUAL: settings.STRIPE_PRICE_ANNUAL,
-    }
     return gateway.SubscriptionPrice(
         name=f"PhysioMassage Academy membership ({offer.label.lower()})",
         interval=offer.interval,
         unit_amount=offer.amount,
         currency=offer.currency,
-        price_id=price_ids[plan] or "",
+        price_id=selectors.plan_price_ids()[plan] or "",
     )
+
+
+def membership_price_changed(*, price: dict) -> bool:
+    """``price.updated``: forget the cached amount of a plan's Stripe price, so the join
+    page reads it again. Returns whether it was one of ours."""
+    price_id = _id(price.get("id"))
+    if not price_id or price_id not in selectors.plan_price_ids().values():
+        return False
+    try:
+        cache.delete(selectors.price_cache_key(price_id))
+    except Exception:
+        logger.warning("Could not forget the cached price %s", price_id, exc_info=True)
+    return True
 
 
 # --- Join --------------------------------------------------------------------------------
@@ -89,9 +110,10 @@ def plan_price(*, plan: str) -> gateway.SubscriptionPrice:
 def membership_checkout_start(
     *, user, plan: str, attempt: str, success_url: str, cancel_url: str
 ) -> str:
-    """Open Stripe Checkout for ``plan``; returns its URL. Stores nothing: the membership
-    exists once Stripe reports the subscription. Raises ``MembershipError`` (unknown plan,
-    malformed attempt), ``AlreadyMember`` or ``CheckoutUnavailable``."""
+    """Open Stripe Checkout for ``plan``; returns its URL. The membership exists once
+    Stripe reports the subscription; until then the checkout is claimed, one open per
+    person (``membership_checkouts``). Raises ``MembershipError`` (unknown plan, malformed
+    attempt), ``AlreadyMember``, ``CheckoutAlreadyOpen`` or ``CheckoutUnavailable``."""
     if plan not in MembershipPlan.values:
         raise MembershipError("Choose the monthly or the annual membership.")
     try:
@@ -107,6 +129,7 @@ def membership_checkout_start(
             else ""
         )
         raise AlreadyMember(f"You're already a member: you can watch every masterclass{until}.")
+    row = membership_checkout_claim(user=user, plan=plan, attempt=attempt)
     try:
         checkout = gateway.membership_checkout_create(
             user_id=user.pk,
@@ -117,11 +140,20 @@ def membership_checkout_start(
             attempt=attempt,
             success_url=success_url,
             cancel_url=cancel_url,
+            expires_at=row.expires_at,
         )
     except gateway.GatewayError as error:
         logger.warning("Membership checkout for user %s failed: %s", user.pk, error)
+        membership_checkout_opened(row=row, checkout=None)
         raise CheckoutUnavailable(UNREACHABLE) from error
+    membership_checkout_opened(row=row, checkout=checkout)
     return checkout["url"]
+
+
+def membership_checkout_abandoned(*, user) -> int:
+    """The member came back from Checkout without paying: expire their open checkout so
+    they may choose again at once."""
+    return membership_checkout_close(user=user, expire=True)
 
 
 def membership_refresh_for_user(*, user) -> None:
@@ -140,26 +172,34 @@ def membership_refresh_for_user(*, user) -> None:
         membership_apply(subscription=subscription, read_at=read_at)
 
 
+CONFIRMATION_DELAYED = (
+    "We could not confirm your payment with Stripe just now. If you paid, your membership "
+    "starts as soon as Stripe confirms it, usually within minutes, and you will not be "
+    "charged twice."
+)
+
+
 def membership_checkout_return(*, user, checkout_session_id: str) -> Membership | None:
     """Stripe's success URL: sync now so the member has access before any webhook. A
-    session that is not this user's membership checkout is ignored; Stripe being
-    unreachable is not fatal (the webhooks will do)."""
+    session that is not this user's membership checkout is ignored. Stripe being
+    unreachable is not fatal (the webhooks will do) but is said: ``ConfirmationDelayed``."""
     try:
         checkout = gateway.checkout_session_retrieve(checkout_session_id=checkout_session_id)
     except gateway.GatewayError as error:
         logger.warning("Could not retrieve membership checkout %s: %s", checkout_session_id, error)
-        return None
+        raise ConfirmationDelayed(CONFIRMATION_DELAYED) from error
     metadata = checkout.get("metadata") or {}
     if checkout.get("mode") != "subscription" or metadata.get("user_id") != str(user.pk):
         return None
     subscription_id = _id(checkout.get("subscription"))
     if checkout.get("status") != "complete" or not subscription_id:
         return None
+    membership_checkout_close(user=user, checkout_session_id=checkout_session_id)
     try:
         return membership_sync(subscription_id=subscription_id)
     except gateway.GatewayError as error:
         logger.warning("Could not sync subscription %s: %s", subscription_id, error)
-        return None
+        raise ConfirmationDelayed(CONFIRMATION_DELAYED) from error
 
 
 # --- Sync --------------------------------------------------------------------------------
@@ -267,6 +307,7 @@ def membership_apply(*, subscription: dict, read_at: datetime.datetime) -> Membe
         setattr(membership, name, value)
     membership.save()
     _grant_follow(membership, subscription, read_at)
+    membership_notices_claim(membership=membership)
     return membership
 
 

@@ -11,7 +11,15 @@ from ..models import Notice
 
 
 def notice_claim(
-    *, key: str, kind: str, to: str, session=None, registration=None, note: str = ""
+    *,
+    key: str,
+    kind: str,
+    to: str,
+    session=None,
+    registration=None,
+    order=None,
+    membership=None,
+    note: str = "",
 ) -> Notice | None:
     """Insert-or-skip: the first claim of ``key`` wins and its e-mail is sent after commit."""
     try:
@@ -22,6 +30,8 @@ def notice_claim(
                 to=to,
                 session=session,
                 registration=registration,
+                order=order,
+                membership=membership,
                 note=note.strip(),
             )
     except IntegrityError:

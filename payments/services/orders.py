@@ -38,16 +38,22 @@ def order_create(
     requests: Sequence[SeatRequest],
     now=None,
     waitlist_entry_id: int | None = None,
+    email: str = "",
+    hold_for: datetime.timedelta = DEFAULT_HOLD,
 ) -> Order:
     """Hold the seats and write the order in one transaction. Free orders are confirmed
     at once, without Stripe. ``waitlist_entry_id``: the buyer books the seats their
-    waiting-list offer holds. Raises the courses domain errors and writes nothing then."""
+    waiting-list offer holds. ``email`` (default: the buyer's) gets the receipt;
+    ``hold_for``: how long the seats wait for payment (a phone booking's e-mailed link
+    waits longer than a buyer at the checkout). Raises the courses domain errors and
+    writes nothing then."""
     now = now or timezone.now()
     with transaction.atomic():
         registrations = courses_services.seat_hold_create(
             session_id=session_id,
             requests=requests,
             buyer=buyer,
+            hold_for=hold_for,
             now=now,
             waitlist_entry_id=waitlist_entry_id,
         )
@@ -59,7 +65,7 @@ def order_create(
         order = Order.objects.create(
             reservation=first.reservation,
             buyer=buyer,
-            email=buyer.email,
+            email=email or buyer.email,
             session_id=session_id,
             total_amount=sum(r.price_amount for r in registrations),
             currency=first.currency,

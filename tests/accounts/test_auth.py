@@ -112,10 +112,12 @@ def test_editor_reaches_wagtail_dashboard(client, demo_site):
 
 
 def test_therapist_without_admin_permission_cannot_open_admin(client, user, password):
+    """One "no access" page, not a redirect to sign in (which signed them straight back
+    to /admin/: issue 12, row "Non-staff on /admin/")."""
     client.post(reverse("account_login"), {"login": user.email, "password": password})
     response = client.get("/admin/")
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+    assert response.status_code == 403
+    assert "The staff area isn’t part of your account" in response.content.decode()
 
 
 def test_profile_update_and_invalid_input(client, user, password):

@@ -2,6 +2,7 @@
 
 import re
 
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 
@@ -207,10 +208,19 @@ def test_continue_watching_hides_lessons_after_access_ends(page_tree, member):
     assert "Continue watching" not in member.get("/account/").content.decode()
 
 
-def test_staff_preview_every_lesson(page_tree):
+def test_staff_without_the_permission_meet_the_paywall(page_tree):
     client = Client()
     client.force_login(UserFactory(is_staff=True))
+    assert "<video" not in client.get(MEMBERS_ONLY).content.decode()
+
+
+def test_editors_preview_every_lesson(page_tree):
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="watch_every_masterclass"))
+    client = Client()
+    client.force_login(editor)
     assert "<video" in client.get(MEMBERS_ONLY).content.decode()
+    assert "You can watch every lesson." in client.get("/masterclasses/").content.decode()
 
 
 def test_demo_credentials_lists_member_and_visitor(demo_site, capsys):

@@ -245,3 +245,54 @@ def test_editor_can_preview_a_workshop_page(client, page_tree):
     html = client.get(url).content.decode()
     assert "Previewed summary." in html
     assert "21–22 February 2027" in html
+
+
+def _preview_form(workshop_id, title="Hip and Pelvis Clinic", slug="hip-and-pelvis-clinic"):
+    from wagtail.test.utils.form_data import nested_form_data, rich_text, streamfield
+
+    return nested_form_data(
+        {
+            "title": title,
+            "slug": slug,
+            "workshop": workshop_id,
+            "summary": "A one-day clinic on hip and pelvic girdle pain.",
+            "body": streamfield([]),
+            "what_to_bring": rich_text("<p>Sheets.</p>"),
+        }
+    )
+
+
+def test_preview_of_a_page_never_saved_shows_a_labelled_empty_dates_state(client, page_tree):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    index = WorkshopIndexPage.objects.get()
+    url = reverse("wagtailadmin_pages:preview_on_add", args=["cms", "workshoppage", index.pk])
+    new_course = WorkshopFactory(title="Hip and Pelvis Clinic")
+    assert client.post(url, _preview_form(new_course.pk)).json()["is_valid"] is True
+    html = client.get(url).content.decode()
+    assert "A one-day clinic on hip and pelvic girdle pain." in html
+    assert "Preview: no dates yet" in html
+    assert "appear here as soon as they are saved" in html
+    assert "We are planning the next run" not in html  # the visitors' wording is not shown
+
+
+def test_preview_of_a_new_page_for_a_scheduled_course_shows_its_live_dates(client, page_tree):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(is_superuser=True, is_staff=True))
+    index = WorkshopIndexPage.objects.get()
+    url = reverse("wagtailadmin_pages:preview_on_add", args=["cms", "workshoppage", index.pk])
+    course = WorkshopFactory(title="Hip and Pelvis Clinic")
+    session = SessionFactory(
+        workshop=course, starts_at=datetime.datetime(2027, 4, 10, 16, tzinfo=datetime.UTC)
+    )
+    TicketTypeFactory(session=session, name="Early bird", price_amount=24900)
+    assert client.post(url, _preview_form(course.pk)).json()["is_valid"] is True
+    html = client.get(url).content.decode()
+    assert "Early bird" in html and "$249" in html
+    assert "Preview: live dates and tickets" in html

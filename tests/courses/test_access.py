@@ -2,7 +2,7 @@
 
 import datetime
 
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.utils import timezone
 
 import pytest
@@ -10,6 +10,7 @@ import pytest
 from courses.errors import CoursesError, InvalidAccessGrant
 from courses.models import AccessGrant, AccessSource
 from courses.selectors import (
+    ViewerAccess,
     masterclass_access_for_user,
     user_can_watch_lesson,
     user_can_watch_masterclass,
@@ -22,6 +23,7 @@ from tests.factories import (
     RegistrationFactory,
     UserFactory,
 )
+from tests.page_tree import lesson_create
 
 pytestmark = pytest.mark.django_db
 
@@ -86,19 +88,41 @@ def test_revoked_grant_does_not_count(user, masterclass):
     assert not user_can_watch_masterclass(user=user, masterclass=masterclass)
 
 
-def test_staff_preview_everything_inactive_users_nothing(masterclass):
+def test_staff_alone_watch_nothing_the_permission_watches_everything(masterclass):
     staff = UserFactory(is_staff=True)
+    assert not user_can_watch_masterclass(user=staff, masterclass=masterclass)
+    assert masterclass_access_for_user(user=staff, masterclass_ids=[masterclass.pk]) == {
+        masterclass.pk: ViewerAccess(can_watch=False)
+    }
+    staff.user_permissions.add(Permission.objects.get(codename="watch_every_masterclass"))
+    staff = type(staff).objects.get(pk=staff.pk)  # a fresh permission cache
     assert user_can_watch_masterclass(user=staff, masterclass=masterclass)
-    inactive = UserFactory(is_active=False)
+    access = masterclass_access_for_user(user=staff, masterclass_ids=[masterclass.pk])
+    assert access[masterclass.pk].label == "Staff preview"
+    assert user_can_watch_masterclass(
+        user=UserFactory(is_superuser=True, is_staff=True), masterclass=masterclass
+    )
+
+
+def test_inactive_users_watch_nothing(masterclass):
+    inactive = UserFactory(is_active=False, is_superuser=True)
     AccessGrantFactory(user=inactive)
     assert not user_can_watch_masterclass(user=inactive, masterclass=masterclass)
 
 
 def test_preview_lessons_are_for_everyone(masterclass):
-    assert user_can_watch_lesson(user=AnonymousUser(), masterclass=masterclass, is_preview=True)
-    assert not user_can_watch_lesson(
-        user=AnonymousUser(), masterclass=masterclass, is_preview=False
-    )
+    preview = lesson_create(masterclass=masterclass, is_preview=True)
+    members_only = lesson_create(masterclass=masterclass)
+    for lesson, expected in [(preview, True), (members_only, False)]:
+        assert (
+            user_can_watch_lesson(
+                user=AnonymousUser(),
+                lesson_key=str(lesson.pk),
+                masterclass=masterclass,
+                video_id=lesson.video_id,
+            )
+            is expected
+        )
 
 
 def test_access_summary_names_the_best_source(user, masterclass, other_masterclass):

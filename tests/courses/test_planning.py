@@ -194,6 +194,36 @@ def test_calendar_filters_and_bad_month(admin_client, source):
     assert page.status_code == 200 and "is not a month" in page.text
 
 
+def _calendar_cells(page_text: str) -> dict[int, str]:
+    """The grid's cells of the month shown, by day of the month."""
+    grid = page_text.split('class="planning__grid"')[1].split("</table>")[0]
+    cells = re.findall(
+        r'<td class="(?!planning__other)[^"]*">\s*<span class="planning__day">(\d+)</span>(.*?)</td>',
+        grid,
+        re.S,
+    )
+    return {int(day): body for day, body in cells}
+
+
+def test_a_multi_day_session_spans_every_day_it_covers_in_the_calendar(admin_client):
+    # Friday 9 AM to Sunday 5 PM in Los Angeles, across the end of January.
+    three_days = SessionFactory(starts_at=local(2027, 1, 29, 9), ends_at=local(2027, 1, 31, 17))
+    # 7 PM to 11 PM LA is past midnight UTC, and ending at midnight reaches no next day.
+    evening = SessionFactory(starts_at=local(2027, 1, 12, 19), ends_at=local(2027, 1, 13, 0))
+    # Starts on the last day of December, ends on New Year's Day: January shows it too.
+    new_year = SessionFactory(starts_at=local(2026, 12, 31, 9), ends_at=local(2027, 1, 1, 17))
+    url = reverse("courses_session_calendar")
+    cells = _calendar_cells(admin_client.get(url, {"month": "2027-01"}).text)
+    title = three_days.workshop.title
+    assert [day for day, body in cells.items() if title in body] == [29, 30, 31]
+    assert "Day 2 of 3" in cells[30] and "Day 3 of 3" in cells[31]
+    assert [day for day, body in cells.items() if evening.workshop.title in body] == [12]
+    assert [day for day, body in cells.items() if new_year.workshop.title in body] == [1]
+    assert "Day 2 of 2" in cells[1]
+    phone_list = admin_client.get(url, {"month": "2027-01"}).text.split("planning__list")[1]
+    assert new_year.workshop.title in phone_list  # listed in both months it covers
+
+
 def test_dashboard_answers_whats_next_with_a_fixed_number_of_queries(admin_client):
     soon = timezone.now() + datetime.timedelta(days=10)
     SessionFactory.create_batch(3, starts_at=soon, ends_at=soon + datetime.timedelta(hours=8))

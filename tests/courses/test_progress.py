@@ -7,12 +7,14 @@ from django.urls import reverse
 
 import pytest
 
+from cms.models import LessonPage
 from courses.errors import InvalidProgress
 from courses.models import LessonProgress
 from courses.playback import playback_token_make
 from courses.selectors import lesson_progress_recent
 from courses.services import lesson_progress_record
 from tests.factories import AccessGrantFactory, MasterclassFactory, UserFactory, VideoFactory
+from tests.page_tree import lesson_create
 
 pytestmark = pytest.mark.django_db
 URL = "/learn/video/progress/"
@@ -36,13 +38,14 @@ def video():
 
 
 def token_for(user, video, masterclass, *, is_preview=False):
+    lesson = lesson_create(masterclass=masterclass, video=video, is_preview=is_preview)
     return playback_token_make(
-        user=user,
-        video_id=video.pk,
-        masterclass_id=masterclass.pk,
-        lesson_key="7",
-        is_preview=is_preview,
+        user=user, video_id=video.pk, masterclass_id=masterclass.pk, lesson_key=str(lesson.pk)
     )
+
+
+def lesson_key() -> str:
+    return str(LessonPage.objects.get().pk)
 
 
 def post(client, data):
@@ -73,7 +76,7 @@ def test_position_is_saved_and_updated(member, video, masterclass):
     }
     post(client, {"token": token, "position": 120, "duration": 600})
     progress = LessonProgress.objects.get()
-    assert (progress.user, progress.lesson_key) == (member, "7")
+    assert (progress.user, progress.lesson_key) == (member, lesson_key())
     assert progress.position_seconds == 120
     assert progress.masterclass == masterclass
     assert progress.video == video
@@ -150,8 +153,22 @@ def test_preview_progress_is_saved_for_signed_in_visitors(video, masterclass):
         post(logged_in(user), {"token": token, "position": 12, "duration": 600}).status_code == 200
     )
     progress = LessonProgress.objects.get()
-    assert (progress.user, progress.lesson_key, progress.position_seconds) == (user, "7", 12)
+    assert (progress.user, progress.lesson_key, progress.position_seconds) == (
+        user,
+        lesson_key(),
+        12,
+    )
     assert (progress.masterclass, progress.video) == (masterclass, video)
+
+
+def test_preview_progress_needs_the_lesson_to_be_a_preview_now(video, masterclass):
+    user = UserFactory()
+    token = token_for(user, video, masterclass, is_preview=True)
+    LessonPage.objects.update(is_preview=False)
+    response = post(logged_in(user), {"token": token, "position": 12, "duration": 600})
+    assert response.status_code == 403
+    assert response.json() == {"error": "You do not have access to this lesson."}
+    assert not LessonProgress.objects.exists()
 
 
 def test_progress_needs_csrf(member, video, masterclass):

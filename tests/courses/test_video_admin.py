@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 import pytest
 
 from courses.models import Video
-from tests.factories import VIDEO_BYTES, UserFactory
+from tests.factories import MP4_BYTES, VIDEO_BYTES, UserFactory, mp4_box
 
 pytestmark = pytest.mark.django_db
 ADD_URL = "/admin/snippets/courses/video/add/"
@@ -41,9 +41,83 @@ def test_editor_uploads_a_webm(admin_client, settings):
 
 
 def test_mp4_is_recognised_by_content(admin_client):
-    mp4 = b"\x00\x00\x00\x18ftypmp42" + bytes(200)
-    assert upload(admin_client, "clip.mp4", mp4, duration_seconds="10").status_code == 302
+    assert upload(admin_client, "clip.mp4", MP4_BYTES, duration_seconds="10").status_code == 302
     assert Video.objects.get().content_type == "video/mp4"
+
+
+@pytest.mark.parametrize("name", ["lesson-a.webm", "lesson-b.webm"])
+def test_real_encoder_output_passes_the_structure_check(admin_client, name, settings):
+    data = (settings.BASE_DIR / "demo" / "media" / name).read_bytes()
+    assert upload(admin_client, name, data, duration_seconds="24").status_code == 302
+
+
+FTYP = mp4_box(b"ftyp", b"mp42" + bytes(4) + b"mp42isom")
+HTML = b"<!doctype html><html><body><script>alert(1)</script></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "reason"),
+    [
+        # Issue 12, "Upload check shallow": HTML behind an MP4 `ftyp` header was accepted.
+        ("clip.mp4", FTYP + HTML, "do not fit together"),
+        ("clip.mp4", FTYP + mp4_box(b"<!--", HTML), "what follows its header is not MP4 data"),
+        ("clip.mp4", FTYP + b"\x00\x00\x10\x00moov" + bytes(40), "do not fit together"),
+        ("clip.mp4", FTYP + mp4_box(b"mdat", bytes(64)), "no movie box"),
+        ("clip.mp4", FTYP + mp4_box(b"moov", mp4_box(b"mvhd")) + mp4_box(b"mdat"), "no track"),
+        ("clip.webm", b"\x1a\x45\xdf\xa3" + HTML, "does not fit"),
+        ("clip.webm", VIDEO_BYTES.replace(b"webm", b"html"), "does not name the WebM format"),
+    ],
+)
+def test_junk_behind_a_video_header_is_refused(admin_client, name, data, reason):
+    response = upload(admin_client, name, data, duration_seconds="10")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "but it is not one that can be played" in html
+    assert reason in html
+    assert not Video.objects.exists()
+
+
+FAKE_FFPROBE = """#!/bin/sh
+cat > /dev/null
+{body}
+"""
+
+
+@pytest.fixture
+def fake_ffprobe(tmp_path, monkeypatch, settings):
+    """An `ffprobe` on PATH that answers what the test tells it to."""
+    settings.VIDEO_FFPROBE = "ffprobe"
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    def install(body: str) -> None:
+        script = tmp_path / "ffprobe"
+        script.write_text(FAKE_FFPROBE.format(body=body))
+        script.chmod(0o755)
+
+    return install
+
+
+def test_ffprobe_decides_when_installed_and_gives_the_duration(admin_client, fake_ffprobe):
+    fake_ffprobe(
+        """echo '{"streams": [{"codec_type": "video"}], """
+        """"format": {"format_name": "matroska,webm", "duration": "94.6"}}'"""
+    )
+    assert upload(admin_client, "hip-hinge.webm", VIDEO_BYTES).status_code == 302
+    assert Video.objects.get().duration_seconds == 95
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "echo 'pipe:0: Invalid data found when processing input' >&2; exit 1",
+        """echo '{"streams": [{"codec_type": "audio"}], "format": {"format_name": "webm"}}'""",
+    ],
+)
+def test_ffprobe_refusal_is_shown_to_the_editor(admin_client, fake_ffprobe, body):
+    fake_ffprobe(body)
+    response = upload(admin_client, "hip-hinge.webm", VIDEO_BYTES, duration_seconds="10")
+    assert "no video stream could be read from it" in response.content.decode()
+    assert not Video.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,14 @@ without a grant ever receives a byte of the video."""
 
 import datetime
 
+from django.contrib.auth.models import Permission
+from django.core import signing
 from django.test import Client, override_settings
 from django.utils import timezone
 
 import pytest
 
+from courses import playback
 from courses.playback import playback_token_make, playback_url
 from courses.storage import PrivateMediaStorage
 from tests.factories import (
@@ -17,6 +20,7 @@ from tests.factories import (
     UserFactory,
     VideoFactory,
 )
+from tests.page_tree import lesson_create
 
 pytestmark = pytest.mark.django_db
 SIZE = len(VIDEO_BYTES)
@@ -39,13 +43,18 @@ def member(masterclass):
     return user
 
 
-def url_for(user, video, masterclass, *, is_preview=False, now=None) -> str:
+@pytest.fixture
+def lesson(masterclass, video):
+    return lesson_create(masterclass=masterclass, video=video)
+
+
+def url_for(user, video, masterclass, *, lesson=None, now=None) -> str:
+    lesson = lesson or lesson_create(masterclass=masterclass, video=video)
     token = playback_token_make(
         user=user,
         video_id=video.pk,
         masterclass_id=masterclass.pk,
-        lesson_key="42",
-        is_preview=is_preview,
+        lesson_key=str(lesson.pk),
         now=now,
     )
     return playback_url(token)
@@ -167,7 +176,79 @@ def test_a_grant_that_ends_stops_playback_of_an_issued_url(member, video, master
 
 
 def test_preview_plays_for_anyone(client, video, masterclass):
-    response = client.get(url_for(None, video, masterclass, is_preview=True))
+    preview = lesson_create(masterclass=masterclass, video=video, is_preview=True)
+    response = client.get(url_for(None, video, masterclass, lesson=preview))
+    assert response.status_code == 200
+    assert body(response) == VIDEO_BYTES
+
+
+def forged_url(user, *, video_id, masterclass_id, lesson_key) -> str:
+    """A token of the old shape with `p` (preview) set, signed with the site's key: what
+    someone holding the SECRET_KEY, or an old token, would present."""
+    payload = {
+        "u": user.pk if user else None,
+        "v": video_id,
+        "m": masterclass_id,
+        "l": str(lesson_key),
+        "p": True,
+        "e": int(timezone.now().timestamp()) + 600,
+    }
+    return playback_url(signing.dumps(payload, salt=playback.SALT, compress=True))
+
+
+def test_preview_flag_in_the_token_is_not_believed(client, lesson, video, masterclass):
+    """Issue 12, "Preview flag trusted": `p=true` opened a members-only video."""
+    url = forged_url(None, video_id=video.pk, masterclass_id=masterclass.pk, lesson_key=lesson.pk)
+    assert_refused(client.get(url))
+    visitor = UserFactory()
+    url = forged_url(
+        visitor, video_id=video.pk, masterclass_id=masterclass.pk, lesson_key=lesson.pk
+    )
+    assert_refused(member_client(visitor).get(url))
+
+
+def test_a_preview_lesson_does_not_open_another_video(client, masterclass, video):
+    """A free preview's key with a members-only video's id is refused."""
+    preview = lesson_create(masterclass=masterclass, is_preview=True)
+    url = forged_url(None, video_id=video.pk, masterclass_id=masterclass.pk, lesson_key=preview.pk)
+    assert_refused(client.get(url))
+    other_masterclass = MasterclassFactory()
+    url = forged_url(
+        None,
+        video_id=preview.video_id,
+        masterclass_id=other_masterclass.pk,
+        lesson_key=preview.pk,
+    )
+    assert_refused(client.get(url))
+
+
+def test_preview_status_is_read_again_on_every_request(client, masterclass, video):
+    preview = lesson_create(masterclass=masterclass, video=video, is_preview=True)
+    url = url_for(None, video, masterclass, lesson=preview)
+    assert client.get(url, HTTP_RANGE="bytes=0-9").status_code == 206
+    preview.is_preview = False
+    preview.save_revision().publish()
+    assert_refused(client.get(url, HTTP_RANGE="bytes=10-19"))
+
+
+def test_an_unpublished_lesson_stops_playback(member, lesson, video, masterclass):
+    url = url_for(member, video, masterclass, lesson=lesson)
+    client = member_client(member)
+    assert client.get(url, HTTP_RANGE="bytes=0-9").status_code == 206
+    lesson.unpublish()
+    assert_refused(client.get(url, HTTP_RANGE="bytes=10-19"))
+
+
+def test_being_staff_opens_no_video(lesson, video, masterclass):
+    """Access comes from a grant, a preview or the explicit permission, never is_staff."""
+    staff = UserFactory(is_staff=True)
+    assert_refused(member_client(staff).get(url_for(staff, video, masterclass, lesson=lesson)))
+
+
+def test_the_watch_every_masterclass_permission_opens_every_video(lesson, video, masterclass):
+    editor = UserFactory(is_staff=True)
+    editor.user_permissions.add(Permission.objects.get(codename="watch_every_masterclass"))
+    response = member_client(editor).get(url_for(editor, video, masterclass, lesson=lesson))
     assert response.status_code == 200
     assert body(response) == VIDEO_BYTES
 

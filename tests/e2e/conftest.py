@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -134,3 +135,26 @@ def enter_totp_code(page, secret: str) -> None:
     page.wait_for_url("**/accounts/2fa/authenticate/")
     page.get_by_role("textbox", name="Code").fill(_unused_totp_code(secret))
     page.get_by_role("button", name="Sign In", exact=True).click()
+
+
+def axe_run(page) -> list[dict]:
+    """axe-core's violations on the page. axe is evaluated, not added as a <script>: our
+    Content-Security-Policy refuses inline scripts, a test's included."""
+    if not page.evaluate("typeof axe !== 'undefined'"):
+        page.evaluate(AXE.read_text())
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+
+
+def csp_refusals(page) -> list[str]:
+    """From now on, every Content-Security-Policy refusal the browser reports on ``page``
+    (the list fills as they happen)."""
+    found: list[str] = []
+
+    def on_console(message) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(f"{page.url}: {message.text}")
+
+    page.on("console", on_console)
+    return found

@@ -169,5 +169,5 @@ def test_phone_layout_of_the_lesson_pages(phone_page, live, demo_site, request):
         assert width <= 390, f"{label} scrolls sideways ({width}px)"
         shots(label)
     # Let the player finish its metadata request before the live server is torn down.
-    phone_page.wait_for_function("document.querySelector('video').readyState >= 1")
+    phone_page.wait_for_function("() => document.querySelector('video').readyState >= 1")
     phone_page.goto(live.url + "/masterclasses/")

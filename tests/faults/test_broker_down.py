@@ -22,13 +22,6 @@ from tests.payments.helpers import book, paid_order
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _empty_fake_stripe():
-    fake_stripe.reset()
-    yield
-    fake_stripe.reset()
-
-
 @contextmanager
 def broker_at(url: str):
     """Point Celery at ``url`` and publish for real (not eagerly) while inside."""

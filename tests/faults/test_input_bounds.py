@@ -12,15 +12,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from courses.models import LessonProgress, Registration
-from courses.playback import playback_token_make
 from payments.models import Order
 from tests.factories import (
     AccessGrantFactory,
-    MasterclassFactory,
     TicketTypeFactory,
     UserFactory,
-    VideoFactory,
 )
+from tests.page_tree import lesson_create, lesson_playback_token
 
 pytestmark = pytest.mark.django_db
 
@@ -103,14 +101,7 @@ JSON_VALUES = st.recursive(
 def progress_client(db):
     user = UserFactory()
     AccessGrantFactory(user=user)
-    masterclass, video = MasterclassFactory(), VideoFactory()
-    token = playback_token_make(
-        user=user,
-        video_id=video.pk,
-        masterclass_id=masterclass.pk,
-        lesson_key="7",
-        is_preview=False,
-    )
+    token = lesson_playback_token(user, lesson_create())
     client = Client()
     client.force_login(user)
     return client, token

@@ -59,6 +59,20 @@ def test_failed_logins_still_answer_when_rate_limit_counters_are_unreachable(
     assert "not correct" in response.content.decode()
 
 
+def test_rate_limits_fail_open_when_their_counters_are_unreachable(
+    client, page_tree, redis_down, settings
+):
+    """Seat holds, waiting-list joins and progress are limited on the cache: with the
+    cache gone every request goes through (and is logged), none is refused or fails."""
+    settings.RATELIMIT_ENABLE = True
+    settings.RATE_LIMITS = {"seat_hold": {"user": "1/h", "ip": "1/h"}}
+    client.force_login(UserFactory())
+    session = page_tree.sessions[0]
+    for _ in range(3):
+        response = client.post(f"/payments/register/{session.pk}/", {})
+        assert response.status_code == 200  # the form again (nothing chosen), not a 429
+
+
 def test_healthz_is_degraded_not_down(client, redis_down):
     response = client.get("/healthz")
     assert response.status_code == 200

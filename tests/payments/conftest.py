@@ -44,3 +44,10 @@ def free_session(db):
     )
     ticket = TicketTypeFactory(session=session, name="Free evening", price_amount=0)
     return session, ticket
+
+
+@pytest.fixture
+def member_client(client, user):
+    """The test client signed in as ``user`` (who is not a member yet)."""
+    client.force_login(user)
+    return client

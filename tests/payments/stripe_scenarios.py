@@ -211,6 +211,16 @@ class Driver:
             fake.checkout_async_result(delayed.id, succeeded=succeeded)
             client.v1.checkout.sessions.retrieve(delayed.id)
 
+    def disputes(self) -> None:
+        fake = self.fake
+        for reference, won, inquiry in (("C1", True, False), ("C2", False, False), ("C3", 0, 1)):
+            session = self.payment_checkout(reference)
+            fake.checkout_pay(session.id)
+            intent_id = fake.checkout_sessions[session.id]["payment_intent"]
+            dispute = fake.dispute_open(intent_id, inquiry=bool(inquiry))
+            fake.dispute_submit_evidence(dispute["id"])
+            fake.dispute_close(dispute["id"], won=bool(won))
+
     def errors(self) -> None:
         client, fake = self.client, self.fake
         # A validation error saves nothing: the corrected retry with the same key runs.
@@ -237,6 +247,8 @@ class Driver:
         price_id = billing.price_add(
             unit_amount=29000, currency="usd", interval="year", stripe=fake
         )
+        client.v1.prices.retrieve(price_id)
+        billing.price_update(price_id, nickname="Annual membership", stripe=fake)
         new_member = client.v1.checkout.sessions.create(
             {
                 "mode": "subscription",
@@ -296,6 +308,7 @@ class Driver:
         payment_and_refunds,
         dashboard_and_pending_refunds,
         expiry_and_delayed_payments,
+        disputes,
         errors,
         billing,
     )

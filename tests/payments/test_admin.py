@@ -60,4 +60,6 @@ def test_dashboard_panel_shows_seats_and_revenue(staff_client, order):
 def test_non_staff_cannot_see_orders(client, user, order):
     client.force_login(user)
     response = client.get(reverse("orders:index"))
-    assert response.status_code == 302 and response.url.startswith(reverse("account_login"))
+    assert response.status_code == 403  # the no-access page, not a sign-in loop
+    assert order.reference.hex not in response.content.decode()
+    assert str(order.reference) not in response.content.decode()

@@ -24,12 +24,6 @@ JOIN = reverse("payments:membership_join")
 LESSON = "/masterclasses/persistent-low-back-pain/soft-tissue-work/"
 
 
-@pytest.fixture
-def member_client(client, user):
-    client.force_login(user)
-    return client
-
-
 def test_join_page_offers_both_plans_to_visitors(client):
     body = client.get(JOIN, {"next": LESSON}).content.decode()
     assert "Every masterclass, one membership" in body

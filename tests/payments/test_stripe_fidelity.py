@@ -56,6 +56,9 @@ def test_every_response_and_event_matches_the_pinned_api_version(stripe_fake):
     for method, pattern, _handler in ROUTES:
         assert any(m == method and re.fullmatch(pattern, p) for m, p in answered), pattern
     assert {event["type"] for event in recording.events} == {
+        "charge.dispute.closed",
+        "charge.dispute.created",
+        "charge.dispute.updated",
         "charge.refunded",
         "checkout.session.async_payment_failed",
         "checkout.session.async_payment_succeeded",
@@ -66,6 +69,7 @@ def test_every_response_and_event_matches_the_pinned_api_version(stripe_fake):
         "customer.subscription.updated",
         "invoice.paid",
         "invoice.payment_failed",
+        "price.updated",
         "refund.created",
         "refund.updated",
     }

@@ -34,7 +34,7 @@ from tests.payments.stripe_schema_check import samples_path  # noqa: E402
 SOURCE_COMMIT = "f6c2a48f (2026-08-21)"
 PAYMENT_FILE = REPO_ROOT / "stripe_fake" / "fixtures.json"
 BILLING_FILE = REPO_ROOT / "stripe_fake" / "fixtures_billing.json"
-PAYMENT_KINDS = ("checkout.session", "payment_intent", "charge", "refund", "event")
+PAYMENT_KINDS = ("checkout.session", "payment_intent", "charge", "refund", "dispute", "event")
 BILLING_KINDS = ("customer", "subscription", "invoice", "line_item", "billing_portal.session")
 
 DROP = object()  # in NEUTRAL: the field is not in the pinned version's object
@@ -131,6 +131,13 @@ NEUTRAL: dict[str, dict] = {
         "refunds": DROP,
         "source": None,
         "transfer_data": None,
+    },
+    # A card chargeback, not a Visa inquiry: no enhanced-evidence programme.
+    "dispute": {
+        "enhanced_eligibility_types": [],
+        "evidence_details": {"submission_method": "not_submitted"},
+        "intended_submission_method": None,
+        "payment_method_details": {"card": {"case_type": "chargeback"}},
     },
     "refund": {"destination_details": {"card": {"type": "refund"}, "type": "card"}},
     "event": {"data": {"object": {}}, "request": {"id": None, "idempotency_key": None}},

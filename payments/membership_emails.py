@@ -1,0 +1,46 @@
+"""Membership e-mails (HTML + text, ``templates/emails/membership_*``): welcome, payment
+failed (with the way into the Customer Portal), the annual renewal reminder and the
+cancellation confirmation. Each is a ``Notice`` claimed once per key by
+``payments.services.memberships`` and sent by ``payments.emails.notice_send``."""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.urls import reverse
+
+from courses.formatting import local_date
+from courses.mail import mail_message
+
+from .models import Membership, Notice, NoticeKind
+
+SUBJECTS = {
+    NoticeKind.MEMBERSHIP_WELCOME: "Welcome to the membership",
+    NoticeKind.MEMBERSHIP_PAYMENT_FAILED: "Your membership payment did not go through",
+    NoticeKind.MEMBERSHIP_RENEWAL_REMINDER: "Your annual membership renews on {renews}",
+    NoticeKind.MEMBERSHIP_CANCELLED: "Your membership is cancelled: access until {ends}",
+}
+
+
+def membership_notice_message(notice: Notice) -> EmailMultiAlternatives:
+    membership = Membership.objects.select_related("user").get(pk=notice.membership_id)
+    kind = NoticeKind(notice.kind)
+    renews = local_date(membership.current_period_end)
+    ends = local_date(membership.access_ends_at)
+    subject = SUBJECTS[kind].format(renews=renews, ends=ends)
+    return mail_message(
+        subject=f"[PhysioMassage Academy] {subject}",
+        to=notice.to,
+        template=kind.value,
+        context={
+            "membership": membership,
+            "name": membership.user.full_name or "there",
+            "renews": renews,
+            "ends": ends,
+            "price": membership.price_display(),
+            "portal_url": settings.SITE_URL + reverse("payments:membership_manage"),
+            "library_url": settings.SITE_URL + "/masterclasses/",
+            "join_url": settings.SITE_URL + reverse("payments:membership_join"),
+        },
+    )
+
+
+MEMBERSHIP_SENDERS = dict.fromkeys(SUBJECTS, membership_notice_message)
