@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help seo run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill deploy-check
+.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill deploy-check
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -57,6 +57,13 @@ e2e-browser: ## Install Debian's Chromium for browser tests when it is missing
 	      || echo "Could not install chromium: browser tests will be skipped."; \
 	  else echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped."; fi; \
 	fi
+
+# The catalog of every user-facing string (our apps and templates; not the dev tools).
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=stripe_fake --ignore=demo --ignore=tools \
+	--ignore=bench --ignore=deploy --ignore=node_modules --ignore=staticfiles --ignore=media \
+	--ignore=test-artifacts --ignore=tmp --ignore=migrations
+messages: install ## Refresh locale/en/LC_MESSAGES/django.po from the code and templates
+	$(PY) manage.py makemessages --locale=en --no-obsolete --add-location=file $(MESSAGES_IGNORE)
 
 lint: install ## Ruff lint and format check, mypy on services and selectors, the dependency rule
 	$(BIN)/ruff check .

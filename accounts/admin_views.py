@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from payments.admin_views import StaffActionView
 
@@ -16,8 +17,8 @@ ERASE_PERMISSION = "accounts.change_deletionrequest"
 
 class EraseConfirmForm(forms.Form):
     confirm = forms.BooleanField(
-        label="Erase this person's account and personal data now",
-        help_text="This cannot be undone. Payment records and CE certificates are kept.",
+        label=_("Erase this person's account and personal data now"),
+        help_text=_("This cannot be undone. Payment records and CE certificates are kept."),
     )
 
 

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import User
 
@@ -15,12 +16,12 @@ class ProfileForm(forms.ModelForm):
 
 class AccountDeleteForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
-        help_text="So nobody else at this computer can delete your account.",
+        help_text=_("So nobody else at this computer can delete your account."),
     )
     confirm = forms.BooleanField(
-        label="I understand that my account and personal data will be deleted.",
+        label=_("I understand that my account and personal data will be deleted."),
     )
 
     def __init__(self, *args, user, **kwargs) -> None:

@@ -1,5 +1,6 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class UserManager(BaseUserManager["User"]):
@@ -30,13 +31,16 @@ class User(AbstractUser):
     """A therapist, member or staff user. The profile fields print on tickets and certificates."""
 
     username = None
-    email = models.EmailField("e-mail address", unique=True)
+    email = models.EmailField(_("e-mail address"), unique=True)
     full_name = models.CharField(
-        max_length=150, blank=True, help_text="As it should appear on CE certificates."
+        max_length=150, blank=True, help_text=_("As it should appear on CE certificates.")
     )
-    licence_number = models.CharField("licence number", max_length=50, blank=True)
+    licence_number = models.CharField(_("license number"), max_length=50, blank=True)
     licence_state = models.CharField(
-        "licence state", max_length=50, blank=True, help_text="State or board, e.g. CA (CAMTC)."
+        _("license state"),
+        max_length=50,
+        blank=True,
+        help_text=_("State or board, e.g. CA (CAMTC)."),
     )
     phone = models.CharField(max_length=30, blank=True)
 
@@ -59,9 +63,9 @@ class User(AbstractUser):
 
 
 class DeletionStatus(models.TextChoices):
-    PENDING = "pending", "Waiting for the cooling-off period"
-    CANCELLED = "cancelled", "Cancelled by the person"
-    COMPLETED = "completed", "Erased"
+    PENDING = "pending", _("Waiting for the cooling-off period")
+    CANCELLED = "cancelled", _("Canceled by the person")
+    COMPLETED = "completed", _("Erased")
 
 
 # What the law makes us keep after an erasure, shown to the person and to staff.
@@ -78,7 +82,7 @@ class DeletionRequest(models.Model):
     cancel first."""
 
     user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="deletion_requests")
-    email = models.EmailField(help_text="The address at the time of the request.")
+    email = models.EmailField(help_text=_("The address at the time of the request."))
     requested_at = models.DateTimeField()
     due_at = models.DateTimeField(db_index=True)
     status = models.CharField(

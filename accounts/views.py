@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 from allauth.account.views import LogoutView as AllauthLogoutView
 
@@ -60,7 +61,7 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         form.save()
-        messages.success(request, "Your profile has been saved.")
+        messages.success(request, _("Your profile has been saved."))
         return redirect("accounts:dashboard")
     return render(request, "accounts/profile.html", {"form": form})
 
@@ -134,7 +135,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     form = AccountDeleteForm(request.POST or None, user=request.user)
     if request.method == "POST" and request.POST.get("action") == "cancel":
         if account_deletion_cancel(user=request.user):
-            messages.success(request, "Your account will not be deleted.")
+            messages.success(request, _("Your account will not be deleted."))
         return redirect("accounts:your_data")
     if request.method == "POST" and form.is_valid():
         try:
@@ -192,7 +193,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
             quote = payments_selectors.registration_refund_quote(registration=registration)
             error, status = str(refused), 409
         else:
-            text = f"{registration.attendee_name}'s registration is cancelled."
+            text = f"{registration.attendee_name}'s registration is canceled."
             if result.refund is not None:
                 from courses.formatting import money_amount
 

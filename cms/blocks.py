@@ -1,5 +1,7 @@
 """StreamField blocks. Each renders with its own template in ``templates/blocks/``."""
 
+from django.utils.translation import gettext_lazy as _
+
 from wagtail import blocks
 from wagtail.embeds.blocks import EmbedBlock
 from wagtail.images.blocks import ImageBlock
@@ -40,7 +42,7 @@ class CallToActionBlock(blocks.StructBlock):
     text = blocks.TextBlock(required=False)
     button_text = blocks.CharBlock(max_length=40)
     page = blocks.PageChooserBlock(required=False)
-    url = blocks.URLBlock(required=False, help_text="Used when no page is chosen.")
+    url = blocks.URLBlock(required=False, help_text=_("Used when no page is chosen."))
 
     class Meta:
         icon = "link"
@@ -48,7 +50,7 @@ class CallToActionBlock(blocks.StructBlock):
 
 
 class EmbedVideoBlock(blocks.StructBlock):
-    embed = EmbedBlock(help_text="A YouTube or Vimeo address, for public videos only.")
+    embed = EmbedBlock(help_text=_("A YouTube or Vimeo address, for public videos only."))
     caption = blocks.CharBlock(required=False, max_length=250)
 
     class Meta:

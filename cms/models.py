@@ -12,6 +12,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
@@ -46,7 +47,7 @@ class SeoMixin(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown when the page is shared. Falls back to the hero image.",
+        help_text=_("Shown when the page is shared. Falls back to the hero image."),
     )
 
     promote_panels = [
@@ -96,7 +97,7 @@ class HomePage(SeoMixin, Page):
                 FieldPanel("hero_cta_text"),
                 FieldPanel("hero_cta_page"),
             ],
-            heading="Hero",
+            heading=_("Hero"),
         ),
         FieldPanel("body"),
     ]
@@ -128,7 +129,11 @@ class StandardPage(SeoMixin, Page):
         FieldPanel("hero_image"),
         FieldPanel("body"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
 
 
 class ArticleIndexPage(SeoMixin, Page):
@@ -163,9 +168,9 @@ class ArticlePageTag(TaggedItemBase):
 
 
 class ArticlePage(SeoMixin, Page):
-    intro = models.TextField(help_text="One or two sentences shown in listings and previews.")
+    intro = models.TextField(help_text=_("One or two sentences shown in listings and previews."))
     author = models.CharField(max_length=120)
-    date = models.DateField("publication date", default=timezone.localdate)
+    date = models.DateField(_("publication date"), default=timezone.localdate)
     hero_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -207,7 +212,7 @@ class SiteSettings(BaseSiteSetting):
     facebook_url = models.URLField(blank=True)
     youtube_url = models.URLField(blank=True)
     footer_text = models.TextField(
-        blank=True, help_text="A sentence or two about the business, shown in the footer."
+        blank=True, help_text=_("A sentence or two about the business, shown in the footer.")
     )
 
     panels = [
@@ -255,9 +260,9 @@ class WorkshopPage(SeoMixin, Page):
         "courses.Workshop",
         on_delete=models.PROTECT,
         related_name="pages",
-        help_text="The approved course record: CE hours, refund policy and sessions.",
+        help_text=_("The approved course record: CE hours, refund policy and sessions."),
     )
-    summary = models.TextField(help_text="Two or three sentences for listings and previews.")
+    summary = models.TextField(help_text=_("Two or three sentences for listings and previews."))
     hero_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -273,7 +278,7 @@ class WorkshopPage(SeoMixin, Page):
         FieldPanel("body"),
         FieldPanel("instructors", widget=forms.CheckboxSelectMultiple),
         FieldPanel("what_to_bring"),
-        SessionsPanel(heading="Dates and tickets"),
+        SessionsPanel(heading=_("Dates and tickets")),
     ]
     search_fields = [
         *Page.search_fields,
@@ -342,9 +347,9 @@ class MasterclassPage(SeoMixin, Page):
         "courses.Masterclass",
         on_delete=models.PROTECT,
         related_name="pages",
-        help_text="The product record: its price and who has access come from here.",
+        help_text=_("The product record: its price and who has access come from here."),
     )
-    intro = models.TextField(help_text="One or two sentences shown in the library.")
+    intro = models.TextField(help_text=_("One or two sentences shown in the library."))
     cover_image = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -352,9 +357,9 @@ class MasterclassPage(SeoMixin, Page):
         "courses.Instructor", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     level = models.CharField(
-        max_length=60, blank=True, help_text="E.g. “All levels” or “Experienced therapists”."
+        max_length=60, blank=True, help_text=_("E.g. “All levels” or “Experienced therapists”.")
     )
-    body = StreamField(BodyBlock(), blank=True, help_text="What the series covers and for whom.")
+    body = StreamField(BodyBlock(), blank=True, help_text=_("What the series covers and for whom."))
 
     content_panels = [
         *Page.content_panels,
@@ -365,7 +370,11 @@ class MasterclassPage(SeoMixin, Page):
         ),
         FieldPanel("body"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("intro"),
+        index.SearchField("body"),
+    ]
     parent_page_types = ["cms.MasterclassIndexPage"]
     subpage_types = ["cms.LessonPage"]
 
@@ -390,17 +399,17 @@ class LessonPage(SeoMixin, Page):
     video = models.ForeignKey(
         "courses.Video", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    summary = models.TextField(blank=True, help_text="What this lesson covers, in a sentence.")
+    summary = models.TextField(blank=True, help_text=_("What this lesson covers, in a sentence."))
     is_preview = models.BooleanField(
-        "free preview",
+        _("free preview"),
         default=False,
-        help_text="Anyone can watch a preview lesson, without a membership or purchase.",
+        help_text=_("Anyone can watch a preview lesson, without a membership or purchase."),
     )
-    notes = StreamField(BodyBlock(), blank=True, help_text="Lesson notes shown below the video.")
+    notes = StreamField(BodyBlock(), blank=True, help_text=_("Lesson notes shown below the video."))
     downloads = StreamField(
         [("document", DocumentChooserBlock())],
         blank=True,
-        help_text="Handouts and worksheets (PDF), for those who can watch the lesson.",
+        help_text=_("Handouts and worksheets (PDF), for those who can watch the lesson."),
     )
 
     content_panels = [
@@ -411,7 +420,11 @@ class LessonPage(SeoMixin, Page):
         FieldPanel("notes"),
         FieldPanel("downloads"),
     ]
-    search_fields = [*Page.search_fields, index.SearchField("summary"), index.SearchField("notes")]
+    search_fields = [
+        *Page.search_fields,
+        index.SearchField("summary"),
+        index.SearchField("notes"),
+    ]
     parent_page_types = ["cms.MasterclassPage"]
     subpage_types: list[str] = []
 

@@ -100,7 +100,7 @@ def waitlist_session_cancelled_message(*, entry: WaitlistEntry) -> EmailMultiAlt
     session = entry.session
     return _message(
         template="waitlist_session_cancelled",
-        subject=f"Cancelled: {session.workshop.title} — the waiting list is closed",
+        subject=f"Canceled: {session.workshop.title} — the waiting list is closed",
         to=entry.user.email,
         context={
             "entry": entry,

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
@@ -31,14 +32,14 @@ class SessionAdminForm(WagtailAdminModelForm):
             return
         if self.instance.pk and self.instance.is_cancelled:
             status.disabled = True
-            status.help_text = "This session was cancelled (with refunds); that is final."
+            status.help_text = "This session was canceled (with refunds); that is final."
         else:
             status.choices = [
                 choice for choice in status.choices if choice[0] != SessionStatus.CANCELLED
             ]
             status.help_text = CANCEL_ACTION_HELP
             status.error_messages["invalid_choice"] = (
-                "A session cannot be cancelled from this form. " + CANCEL_ACTION_HELP
+                "A session cannot be canceled from this form. " + CANCEL_ACTION_HELP
             )
 
     def _post_clean(self):
@@ -105,25 +106,25 @@ class VideoAdminForm(WagtailAdminModelForm):
 
 
 class WalkInForm(forms.Form):
-    attendee_name = forms.CharField(label="Full name", max_length=150)
+    attendee_name = forms.CharField(label=_("Full name"), max_length=150)
     attendee_email = forms.EmailField(
-        label="E-mail", help_text="Their ticket, reminders and certificate go here."
+        label=_("E-mail"), help_text=_("Their ticket, reminders and certificate go here.")
     )
     licence_number = forms.CharField(
-        label="Licence number",
+        label=_("License number"),
         max_length=50,
         required=False,
-        help_text="Printed on the CE certificate.",
+        help_text=_("Printed on the CE certificate."),
     )
     ticket_type = forms.ModelChoiceField(queryset=TicketType.objects.none(), empty_label=None)
     payment = forms.ChoiceField(
-        label="Payment",
+        label=_("Payment"),
         choices=[("door", "Paid at the door"), ("complimentary", "Complimentary (no charge)")],
         widget=forms.RadioSelect,
         initial="door",
     )
     override_capacity = forms.BooleanField(
-        label="Allow over capacity (the room can take one more)", required=False
+        label=_("Allow over capacity (the room can take one more)"), required=False
     )
 
     def __init__(self, *args, session: Session, **kwargs) -> None:
@@ -137,9 +138,9 @@ class WalkInForm(forms.Form):
 class AttendeeMessageForm(forms.Form):
     subject = forms.CharField(max_length=150)
     body = forms.CharField(
-        label="Message",
+        label=_("Message"),
         widget=forms.Textarea(attrs={"rows": 10}),
-        help_text="Plain text. Each attendee gets their own e-mail, signed by the Academy.",
+        help_text=_("Plain text. Each attendee gets their own e-mail, signed by the Academy."),
     )
 
 
@@ -148,17 +149,17 @@ class WaitlistJoinForm(forms.Form):
     explains its refusals in words."""
 
     seats = forms.IntegerField(
-        label="Seats",
+        label=_("Seats"),
         error_messages={
             "required": "Choose how many seats you need.",
             "invalid": "Choose a number of seats.",
         },
     )
     ticket_type = forms.ModelChoiceField(
-        label="Ticket",
+        label=_("Ticket"),
         queryset=TicketType.objects.none(),
         required=False,
-        empty_label="Any ticket",
+        empty_label=_("Any ticket"),
         error_messages={"invalid_choice": "That ticket is not sold for this session."},
     )
 
@@ -175,12 +176,12 @@ class NewDateForm(forms.Form):
     in the venue's time zone and its capacity."""
 
     starts_on = forms.DateField(
-        label="New start date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("New start date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     starts_at_time = forms.TimeField(
-        label="Start time", widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+        label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
     )
-    capacity = forms.IntegerField(label="Capacity", min_value=0, max_value=10_000)
+    capacity = forms.IntegerField(label=_("Capacity"), min_value=0, max_value=10_000)
 
 
 NewDateFormSet = forms.formset_factory(

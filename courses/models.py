@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.fields import RichTextField
 from wagtail.search import index
@@ -51,7 +52,7 @@ def new_ticket_code() -> str:
 class Instructor(index.Indexed, models.Model):
     name = models.CharField(max_length=120)
     credentials = models.CharField(
-        max_length=120, blank=True, help_text="Letters after the name, e.g. PT, DPT, LMT."
+        max_length=120, blank=True, help_text=_("Letters after the name, e.g. PT, DPT, LMT.")
     )
     photo = models.ForeignKey(
         "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -69,15 +70,15 @@ class Instructor(index.Indexed, models.Model):
 
 class Venue(index.Indexed, models.Model):
     name = models.CharField(max_length=120)
-    address = models.TextField(help_text="Street address, one line per line.")
+    address = models.TextField(help_text=_("Street address, one line per line."))
     city = models.CharField(max_length=80)
-    region = models.CharField("state or region", max_length=80, blank=True)
-    country = models.CharField(max_length=2, default="US", help_text="ISO country code.")
+    region = models.CharField(_("state or region"), max_length=80, blank=True)
+    country = models.CharField(max_length=2, default="US", help_text=_("ISO country code."))
     postal_code = models.CharField(max_length=20, blank=True)
     time_zone = models.CharField(
         max_length=64, choices=TIME_ZONE_CHOICES, default="America/Los_Angeles"
     )
-    directions = models.TextField(blank=True, help_text="Parking, entrance, public transport.")
+    directions = models.TextField(blank=True, help_text=_("Parking, entrance, public transport."))
 
     search_fields = [index.SearchField("name"), index.SearchField("city")]
 
@@ -96,22 +97,22 @@ class Venue(index.Indexed, models.Model):
 
 
 class CourseType(models.TextChoices):
-    HANDS_ON = "hands_on", "Live, hands-on"
-    LIVE = "live", "Live, lecture"
-    ONLINE_LIVE = "online_live", "Live online"
+    HANDS_ON = "hands_on", _("Live, hands-on")
+    LIVE = "live", _("Live, lecture")
+    ONLINE_LIVE = "online_live", _("Live online")
 
 
 class Workshop(models.Model):
     """The approved course record: what a CE certificate names."""
 
-    title = models.CharField(max_length=200, help_text="Internal and listing name.")
+    title = models.CharField(max_length=200, help_text=_("Internal and listing name."))
     ce_title = models.CharField(
-        "CE course title",
+        _("CE course title"),
         max_length=255,
-        help_text="Exactly as approved by the CE provider board; printed on certificates.",
+        help_text=_("Exactly as approved by the CE provider board; printed on certificates."),
     )
     ce_hours = models.DecimalField(
-        "CE hours", max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
+        _("CE hours"), max_digits=4, decimal_places=1, validators=[MinValueValidator(Decimal("0"))]
     )
     course_type = models.CharField(
         max_length=20, choices=CourseType.choices, default=CourseType.HANDS_ON
@@ -119,15 +120,15 @@ class Workshop(models.Model):
     provider_approval_number = models.CharField(max_length=60, blank=True)
     prerequisites = models.TextField(blank=True)
     refund_full_days = models.PositiveSmallIntegerField(
-        "full refund until (days before)",
+        _("full refund until (days before)"),
         default=14,
-        help_text="Cancellations this many days or more before the start get a full refund.",
+        help_text=_("Cancellations this many days or more before the start get a full refund."),
     )
     refund_partial_days = models.PositiveSmallIntegerField(
-        "partial refund until (days before)",
+        _("partial refund until (days before)"),
         null=True,
         blank=True,
-        help_text="Optional: a partial refund between this and the full-refund deadline.",
+        help_text=_("Optional: a partial refund between this and the full-refund deadline."),
     )
     refund_partial_percent = models.PositiveSmallIntegerField(
         default=50, validators=[MaxValueValidator(100)]
@@ -136,7 +137,7 @@ class Workshop(models.Model):
         "Masterclass",
         blank=True,
         related_name="including_workshops",
-        help_text="Attendees get these online masterclasses with their ticket.",
+        help_text=_("Attendees get these online masterclasses with their ticket."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -171,8 +172,8 @@ class Workshop(models.Model):
 
 
 class SessionStatus(models.TextChoices):
-    SCHEDULED = "scheduled", "Scheduled"
-    CANCELLED = "cancelled", "Cancelled"
+    SCHEDULED = "scheduled", _("Scheduled")
+    CANCELLED = "cancelled", _("Canceled")
 
 
 class Session(ClusterableModel):
@@ -184,7 +185,7 @@ class Session(ClusterableModel):
 
     workshop = models.ForeignKey(Workshop, on_delete=models.PROTECT, related_name="sessions")
     label = models.CharField(
-        max_length=120, blank=True, help_text="Optional, e.g. “Weekend cohort”."
+        max_length=120, blank=True, help_text=_("Optional, e.g. “Weekend cohort”.")
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -193,13 +194,13 @@ class Session(ClusterableModel):
         max_length=64,
         choices=TIME_ZONE_CHOICES,
         blank=True,
-        help_text="Leave blank to use the venue's time zone.",
+        help_text=_("Leave blank to use the venue's time zone."),
     )
     capacity = models.PositiveIntegerField()
     instructors = models.ManyToManyField(Instructor, blank=True, related_name="sessions")
     registration_opens_at = models.DateTimeField(null=True, blank=True)
     registration_closes_at = models.DateTimeField(
-        null=True, blank=True, help_text="Defaults to the start of the session."
+        null=True, blank=True, help_text=_("Defaults to the start of the session.")
     )
     status = models.CharField(
         max_length=20, choices=SessionStatus.choices, default=SessionStatus.SCHEDULED
@@ -262,24 +263,24 @@ class Session(ClusterableModel):
 
 class TicketType(models.Model):
     session = ParentalKey(Session, on_delete=models.CASCADE, related_name="ticket_types")
-    name = models.CharField(max_length=80, help_text="E.g. Early bird, Standard, Student.")
+    name = models.CharField(max_length=80, help_text=_("E.g. Early bird, Standard, Student."))
     description = models.CharField(max_length=255, blank=True)
     price_amount = MoneyAmountField(
-        "price", help_text="In dollars: 349 is $349.00. 0 makes the ticket free."
+        _("price"), help_text=_("In dollars: 349 is $349.00. 0 makes the ticket free.")
     )
     currency = models.CharField(max_length=3, default="usd")
     members_price_amount = MoneyAmountField(
-        "members' price",
+        _("members' price"),
         null=True,
         blank=True,
-        help_text="In dollars.",
+        help_text=_("In dollars."),
     )
     sales_start = models.DateTimeField(null=True, blank=True)
     sales_end = models.DateTimeField(
-        null=True, blank=True, help_text="E.g. the early-bird deadline."
+        null=True, blank=True, help_text=_("E.g. the early-bird deadline.")
     )
     quantity_limit = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Optional cap for this ticket type within the session."
+        null=True, blank=True, help_text=_("Optional cap for this ticket type within the session.")
     )
     min_per_order = models.PositiveSmallIntegerField(default=1)
     max_per_order = models.PositiveSmallIntegerField(default=6)
@@ -318,10 +319,10 @@ class TicketType(models.Model):
 
 
 class RegistrationStatus(models.TextChoices):
-    HELD = "held", "Held (awaiting payment)"
-    CONFIRMED = "confirmed", "Confirmed"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
+    HELD = "held", _("Held (awaiting payment)")
+    CONFIRMED = "confirmed", _("Confirmed")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Canceled")
 
 
 class Registration(models.Model):
@@ -344,14 +345,14 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="registrations",
-        help_text="The attendee's own account, when the attendee e-mail has one.",
+        help_text=_("The attendee's own account, when the attendee e-mail has one."),
     )
     reservation = models.UUIDField(
-        db_index=True, help_text="Groups the seats reserved together (one order)."
+        db_index=True, help_text=_("Groups the seats reserved together (one order).")
     )
     attendee_name = models.CharField(max_length=150)
     attendee_email = models.EmailField()
-    licence_number = models.CharField(max_length=50, blank=True)
+    licence_number = models.CharField(_("license number"), max_length=50, blank=True)
     status = models.CharField(
         max_length=20, choices=RegistrationStatus.choices, default=RegistrationStatus.HELD
     )
@@ -389,7 +390,7 @@ class Registration(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="registrations",
-        help_text="The waiting-list offer these seats were bought with.",
+        help_text=_("The waiting-list offer these seats were bought with."),
     )
 
     class Meta:
@@ -428,13 +429,13 @@ class Registration(models.Model):
 
 
 class WaitlistStatus(models.TextChoices):
-    WAITING = "waiting", "Waiting"
-    OFFERED = "offered", "Seats offered"
-    CLAIMED = "claimed", "Booked"
-    EXPIRED = "expired", "Offer expired"
-    LEFT = "left", "Left the list"
-    REMOVED = "removed", "Removed by staff"
-    CLOSED = "closed", "Closed (session cancelled)"
+    WAITING = "waiting", _("Waiting")
+    OFFERED = "offered", _("Seats offered")
+    CLAIMED = "claimed", _("Booked")
+    EXPIRED = "expired", _("Offer expired")
+    LEFT = "left", _("Left the list")
+    REMOVED = "removed", _("Removed by staff")
+    CLOSED = "closed", _("Closed (session canceled)")
 
 
 WAITLIST_ACTIVE = (WaitlistStatus.WAITING, WaitlistStatus.OFFERED)
@@ -450,14 +451,14 @@ class WaitlistEntry(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="waitlist_entries",
-        help_text="The ticket they would like (optional): preselected in their checkout.",
+        help_text=_("The ticket they would like (optional): preselected in their checkout."),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="waitlist_entries"
     )
-    seats = models.PositiveSmallIntegerField(help_text="Seats asked for.")
+    seats = models.PositiveSmallIntegerField(help_text=_("Seats asked for."))
     sort_key = models.PositiveIntegerField(
-        help_text="Place in the queue: lower is served first. Staff move entries up and down."
+        help_text=_("Place in the queue: lower is served first. Staff move entries up and down.")
     )
     status = models.CharField(
         max_length=20, choices=WaitlistStatus.choices, default=WaitlistStatus.WAITING
@@ -469,11 +470,13 @@ class WaitlistEntry(models.Model):
     ended_notice_sent_at = models.DateTimeField(
         null=True,
         blank=True,
-        help_text="When the person was e-mailed that their offer lapsed or the session was "
-        "cancelled (claimed before sending, so it goes out once).",
+        help_text=_(
+            "When the person was e-mailed that their offer lapsed or the session was "
+            "canceled (claimed before sending, so it goes out once)."
+        ),
     )
     ended_at = models.DateTimeField(
-        null=True, blank=True, help_text="When it stopped being active (booked, left, ...)."
+        null=True, blank=True, help_text=_("When it stopped being active (booked, left, ...).")
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -530,12 +533,12 @@ class Masterclass(index.Indexed, models.Model):
 
     title = models.CharField(max_length=200)
     slug = models.SlugField(max_length=100, unique=True)
-    summary = models.TextField(blank=True, help_text="One or two sentences for listings.")
+    summary = models.TextField(blank=True, help_text=_("One or two sentences for listings."))
     price_amount = MoneyAmountField(
-        "one-time price",
+        _("one-time price"),
         null=True,
         blank=True,
-        help_text="In dollars: 149 is $149.00. Leave empty when it is for members only.",
+        help_text=_("In dollars: 149 is $149.00. Leave empty when it is for members only."),
     )
     currency = models.CharField(max_length=3, default="usd")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -569,15 +572,15 @@ class Video(index.Indexed, models.Model):
         upload_to=video_upload_to,
         max_length=255,
         validators=[FileExtensionValidator(VIDEO_EXTENSIONS)],
-        help_text="MP4 (H.264/AAC) or WebM (VP9/Opus).",
+        help_text=_("MP4 (H.264/AAC) or WebM (VP9/Opus)."),
     )
     content_type = models.CharField(max_length=40, editable=False)
     size_bytes = models.PositiveBigIntegerField(default=0, editable=False)
     duration_seconds = models.PositiveIntegerField(
-        "duration (seconds)",
+        _("duration (seconds)"),
         null=True,
         blank=True,
-        help_text="Filled in from the file when the server can read it; otherwise enter it.",
+        help_text=_("Filled in from the file when the server can read it; otherwise enter it."),
     )
     poster = models.ForeignKey(
         "wagtailimages.Image",
@@ -585,7 +588,7 @@ class Video(index.Indexed, models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Shown before the video starts.",
+        help_text=_("Shown before the video starts."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -612,10 +615,10 @@ class Video(index.Indexed, models.Model):
 
 
 class AccessSource(models.TextChoices):
-    MEMBERSHIP = "membership", "Membership"
-    PURCHASE = "purchase", "Purchase"
-    WORKSHOP = "workshop", "Included with a workshop"
-    STAFF = "staff", "Staff preview"
+    MEMBERSHIP = "membership", _("Membership")
+    PURCHASE = "purchase", _("Purchase")
+    WORKSHOP = "workshop", _("Included with a workshop")
+    STAFF = "staff", _("Staff preview")
 
 
 class AccessGrant(models.Model):
@@ -635,7 +638,7 @@ class AccessGrant(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="access_grants",
-        help_text="Leave empty for access to every masterclass.",
+        help_text=_("Leave empty for access to every masterclass."),
     )
     starts_at = models.DateTimeField(default=timezone.now)
     ends_at = models.DateTimeField(null=True, blank=True)
@@ -643,7 +646,7 @@ class AccessGrant(models.Model):
         max_length=255,
         blank=True,
         db_index=True,
-        help_text="What created the grant: a Stripe subscription or order id, a registration.",
+        help_text=_("What created the grant: a Stripe subscription or order id, a registration."),
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -730,9 +733,9 @@ class Certificate(models.Model):
         max_length=32, unique=True, default=new_certificate_code, editable=False
     )
     participant_name = models.CharField(max_length=150)
-    licence_number = models.CharField(max_length=50, blank=True)
+    licence_number = models.CharField(_("license number"), max_length=50, blank=True)
     course_title = models.CharField(max_length=255)
-    ce_hours = models.DecimalField("CE hours", max_digits=4, decimal_places=1)
+    ce_hours = models.DecimalField(_("CE hours"), max_digits=4, decimal_places=1)
     course_type = models.CharField(max_length=60)
     session_dates = models.CharField(max_length=120)
     session_ended_on = models.DateField()
@@ -748,7 +751,7 @@ class Certificate(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
-        help_text="Empty when issued automatically after the session.",
+        help_text=_("Empty when issued automatically after the session."),
     )
     reissued_from = models.OneToOneField(
         "self",
@@ -758,7 +761,7 @@ class Certificate(models.Model):
         related_name="reissued_as",
     )
     revoked_at = models.DateTimeField(
-        null=True, blank=True, help_text="Set when superseded by a re-issued certificate."
+        null=True, blank=True, help_text=_("Set when superseded by a re-issued certificate.")
     )
     emailed_at = models.DateTimeField(null=True, blank=True)
 
@@ -797,7 +800,7 @@ class ReminderSent(models.Model):
     registration = models.ForeignKey(
         Registration, on_delete=models.CASCADE, related_name="reminders"
     )
-    kind = models.CharField(max_length=20, help_text="The offset, e.g. 168h or 24h.")
+    kind = models.CharField(max_length=20, help_text=_("The offset, e.g. 168h or 24h."))
     claimed_at = models.DateTimeField(default=timezone.now)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -837,18 +840,18 @@ class AttendeeMessage(models.Model):
 
 
 class AuditAction(models.TextChoices):
-    REFUND = "refund", "Refund"
-    CANCELLATION = "cancellation", "Cancellation"
-    SESSION_CANCELLATION = "session_cancellation", "Session cancelled"
-    EXPORT = "export", "Export"
-    CHECK_IN = "check_in", "Check-in"
-    CHECK_OUT = "check_out", "Check-out"
-    ROLE_CHANGE = "role_change", "Role change"
-    DATA_EXPORT = "data_export", "Personal data export"
-    ERASURE = "erasure", "Account erasure"
-    PHONE_BOOKING = "phone_booking", "Booking taken by phone"
-    PAYMENT_LINK = "payment_link", "Payment link e-mailed"
-    OFFLINE_PAYMENT = "offline_payment", "Offline payment recorded"
+    REFUND = "refund", _("Refund")
+    CANCELLATION = "cancellation", _("Cancellation")
+    SESSION_CANCELLATION = "session_cancellation", _("Session canceled")
+    EXPORT = "export", _("Export")
+    CHECK_IN = "check_in", _("Check-in")
+    CHECK_OUT = "check_out", _("Check-out")
+    ROLE_CHANGE = "role_change", _("Role change")
+    DATA_EXPORT = "data_export", _("Personal data export")
+    ERASURE = "erasure", _("Account erasure")
+    PHONE_BOOKING = "phone_booking", _("Booking taken by phone")
+    PAYMENT_LINK = "payment_link", _("Payment link e-mailed")
+    OFFLINE_PAYMENT = "offline_payment", _("Offline payment recorded")
 
 
 class AuditLogIsAppendOnly(Exception):
@@ -871,11 +874,11 @@ class AuditEntry(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
-    actor_label = models.CharField("by", max_length=254)
+    actor_label = models.CharField(_("by"), max_length=254)
     action = models.CharField(max_length=32, choices=AuditAction.choices, db_index=True)
     target_type = models.CharField(max_length=100)
     target_id = models.CharField(max_length=64, blank=True)
-    target_label = models.CharField("target", max_length=255)
+    target_label = models.CharField(_("target"), max_length=255)
     details = models.JSONField(default=dict, blank=True)
 
     class Meta:
@@ -897,15 +900,15 @@ class AuditEntry(models.Model):
 
 
 class DoorActionKind(models.TextChoices):
-    CHECK_IN = "check_in", "Check-in"
-    CHECK_OUT = "check_out", "Check-out"
+    CHECK_IN = "check_in", _("Check-in")
+    CHECK_OUT = "check_out", _("Check-out")
 
 
 class DoorActionOutcome(models.TextChoices):
-    APPLIED = "applied", "Applied"
-    ALREADY = "already", "Already done (an earlier scan won)"
-    REFUSED = "refused", "Refused"
-    FLAGGED = "flagged", "Flagged for staff"
+    APPLIED = "applied", _("Applied")
+    ALREADY = "already", _("Already done (an earlier scan won)")
+    REFUSED = "refused", _("Refused")
+    FLAGGED = "flagged", _("Flagged for staff")
 
 
 class DoorAction(models.Model):
@@ -944,7 +947,7 @@ class OutboxEntry(models.Model):
     down: it is dispatched on commit and again by the ``outbox_dispatch_due`` beat job
     until the task behind it has succeeded once (courses/services/outbox.py)."""
 
-    task = models.CharField(max_length=200, help_text="The Celery task's registered name.")
+    task = models.CharField(max_length=200, help_text=_("The Celery task's registered name."))
     args = models.JSONField(default=list, blank=True)
     due_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -19,6 +19,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from . import selectors, services
@@ -394,7 +395,7 @@ def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpRespo
         else:
             messages.info(
                 request,
-                "No new certificates: everyone checked in and out already has one.",
+                _("No new certificates: everyone checked in and out already has one."),
             )
     return redirect(reverse("courses:staff_check_in", args=[session.pk]) + "#attendees")
 

@@ -10,6 +10,7 @@ from django.db.models.deletion import Collector, ProtectedError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
@@ -98,7 +99,7 @@ class WorkshopViewSet(SnippetViewSet):
                 FieldRowPanel([FieldPanel("ce_hours"), FieldPanel("course_type")]),
                 FieldPanel("provider_approval_number"),
             ],
-            heading="Continuing education",
+            heading=_("Continuing education"),
         ),
         FieldPanel("prerequisites"),
         MultiFieldPanel(
@@ -108,7 +109,7 @@ class WorkshopViewSet(SnippetViewSet):
                     [FieldPanel("refund_partial_days"), FieldPanel("refund_partial_percent")]
                 ),
             ],
-            heading="Refund policy",
+            heading=_("Refund policy"),
         ),
     ]
 
@@ -226,13 +227,13 @@ class SessionViewSet(ModelViewSet):
     delete_view_class = SessionDeleteView
     list_display = [
         "workshop",
-        Column("starts_at", label="Starts", sort_key="starts_at"),
+        Column("starts_at", label=_("Starts"), sort_key="starts_at"),
         "venue",
-        Column("seats_taken", label="Seats taken"),
+        Column("seats_taken", label=_("Seats taken")),
         "capacity",
         TitleColumn(
             "seats_waiting",
-            label="Waiting list",
+            label=_("Waiting list"),
             accessor=lambda s: f"{s.seats_waiting} seats waiting" if s.seats_waiting else "—",
             get_url=lambda s: reverse("courses:staff_waitlist", args=[s.pk]),
         ),
@@ -245,18 +246,18 @@ class SessionViewSet(ModelViewSet):
         [
             FieldPanel("workshop"),
             FieldPanel("label"),
-            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading="When"),
-            FieldRowPanel([FieldPanel("venue"), FieldPanel("time_zone")], heading="Where"),
+            FieldRowPanel([FieldPanel("starts_at"), FieldPanel("ends_at")], heading=_("When")),
+            FieldRowPanel([FieldPanel("venue"), FieldPanel("time_zone")], heading=_("Where")),
             FieldPanel("instructors", widget=forms.CheckboxSelectMultiple),
             FieldRowPanel([FieldPanel("capacity"), FieldPanel("status")]),
             FieldRowPanel(
                 [FieldPanel("registration_opens_at"), FieldPanel("registration_closes_at")],
-                heading="Registration",
+                heading=_("Registration"),
             ),
             InlinePanel(
                 "ticket_types",
-                heading="Ticket types",
-                label="Ticket type",
+                heading=_("Ticket types"),
+                label=_("Ticket type"),
                 min_num=0,
                 panels=[
                     FieldRowPanel([FieldPanel("name"), FieldPanel("price_amount")]),
@@ -342,7 +343,7 @@ class MasterclassViewSet(SnippetViewSet):
     model = Masterclass
     icon = "folder-open-inverse"
     menu_label = "Masterclasses"
-    list_display = ["title", "slug", Column("price_display", label="Price"), "created_at"]
+    list_display = ["title", "slug", Column("price_display", label=_("Price")), "created_at"]
     search_fields = ["title"]
     panels = [
         FieldPanel("title"),
@@ -359,8 +360,8 @@ class VideoViewSet(SnippetViewSet):
     menu_label = "Lesson videos"
     list_display = [
         "title",
-        Column("duration_display", label="Duration"),
-        Column("size_display", label="Size"),
+        Column("duration_display", label=_("Duration")),
+        Column("size_display", label=_("Size")),
         "content_type",
         "created_at",
     ]

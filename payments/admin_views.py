@@ -184,7 +184,7 @@ class RegistrationCancelView(StaffActionView):
             )
         except PaymentsError as error:
             return self.refuse(form, error)
-        text = f"{self.object.attendee_name}'s registration is cancelled and the seat is free."
+        text = f"{self.object.attendee_name}'s registration is canceled and the seat is free."
         if result.refund is not None:
             text += f" Refund of {money_amount(result.refund.amount, result.refund.currency)} sent."
         messages.success(self.request, text)
@@ -239,7 +239,7 @@ class SessionCancelView(SessionActionView):
         currency = result.refunds[0].currency if result.refunds else "usd"
         messages.success(
             self.request,
-            f"“{self.object}” is cancelled: {result.registrations} registration(s) cancelled, "
+            f"“{self.object}” is canceled: {result.registrations} registration(s) canceled, "
             f"{len(result.refunds)} order(s) refunded ({money_amount(total, currency)}), "
             f"{result.notices} e-mail(s) on their way.",
         )

@@ -215,7 +215,7 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
     if order is None and hasattr(registration, "order_line"):
         order = registration.order_line.order
     return _message(
-        subject=f"Cancelled: {session.workshop.title}, {local_date(session.local_starts_at)}",
+        subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",
         to=notice.to,
         template="registration_cancelled",
         context={
@@ -250,7 +250,7 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
                 {"order": order, "refunded": refunded, "url": _absolute(order.get_absolute_url())}
             )
     return _message(
-        subject=f"Cancelled: {session.workshop.title}, {local_date(session.local_starts_at)}",
+        subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",
         to=notice.to,
         template="session_cancelled",
         context={

@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from courses.formatting import money
 from courses.forms import WalkInForm
@@ -48,16 +49,16 @@ def parse_quantities(data, ticket_types: list[TicketType]) -> dict[int, int]:
 class AttendeeForm(forms.Form):
     ticket_type = forms.IntegerField(widget=forms.HiddenInput)
     attendee_name = forms.CharField(
-        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
     attendee_email = forms.EmailField(
-        label="E-mail", help_text="The ticket is sent here.", widget=forms.EmailInput()
+        label=_("E-mail"), help_text=_("The ticket is sent here."), widget=forms.EmailInput()
     )
     licence_number = forms.CharField(
-        label="Licence number",
+        label=_("License number"),
         max_length=50,
         required=False,
-        help_text="Printed on the CE certificate, e.g. CAMTC 12345.",
+        help_text=_("Printed on the CE certificate, e.g. CAMTC 12345."),
     )
 
 
@@ -99,7 +100,7 @@ REASON_HELP = "Required. Kept with the refund and quoted in the e-mail to the at
 
 
 class OrderRefundForm(forms.Form):
-    amount = MoneyField(label="Amount to refund", min_value=Decimal("0.01"))
+    amount = MoneyField(label=_("Amount to refund"), min_value=Decimal("0.01"))
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=500, help_text=REASON_HELP
     )
@@ -109,8 +110,10 @@ class OrderRefundForm(forms.Form):
 
 class RegistrationCancelForm(forms.Form):
     refund_amount = MoneyField(
-        label="Refund for this seat",
-        help_text="Prefilled from the workshop's refund policy; change it if needed (0 for none).",
+        label=_("Refund for this seat"),
+        help_text=_(
+            "Prefilled from the workshop's refund policy; change it if needed (0 for none)."
+        ),
     )
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}), max_length=500, help_text=REASON_HELP
@@ -119,13 +122,13 @@ class RegistrationCancelForm(forms.Form):
 
 class SessionCancelForm(forms.Form):
     reason = forms.CharField(
-        label="Message to everyone",
+        label=_("Message to everyone"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=1000,
-        help_text="Required. Why the session is cancelled; every attendee and buyer receives it.",
+        help_text=_("Required. Why the session is canceled; every attendee and buyer receives it."),
     )
     confirm = forms.BooleanField(
-        label="Yes, cancel the session, every registration, and refund every paid order in full"
+        label=_("Yes, cancel the session, every registration, and refund every paid order in full")
     )
 
 

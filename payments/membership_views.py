@@ -11,6 +11,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from . import selectors
@@ -99,17 +100,21 @@ def membership_return(request: HttpRequest) -> HttpResponse:
         return redirect(_join_url(_next_url(request)))
     summary = selectors.membership_summary(user=request.user)
     if summary.has_access:
-        messages.success(request, "Welcome to the membership! Every masterclass is yours to watch.")
+        messages.success(
+            request, _("Welcome to the membership! Every masterclass is yours to watch.")
+        )
         return redirect(_next_url(request) or reverse("payments:membership_join"))
     if membership is not None:
         messages.warning(
             request,
-            "Your payment is still being confirmed. Your access starts as soon as it is; "
-            "we'll e-mail you if anything needs your attention.",
+            _(
+                "Your payment is still being confirmed. Your access starts as soon as it is; "
+                "we'll e-mail you if anything needs your attention."
+            ),
         )
     else:
         messages.error(
-            request, "We could not find a completed membership payment. Nothing was charged."
+            request, _("We could not find a completed membership payment. Nothing was charged.")
         )
     return redirect(_join_url(_next_url(request)))
 

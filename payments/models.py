@@ -21,6 +21,7 @@ from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
@@ -29,12 +30,12 @@ from courses.formatting import money_amount
 
 
 class OrderStatus(models.TextChoices):
-    PENDING = "pending", "Awaiting payment"
-    PAID = "paid", "Paid"
-    EXPIRED = "expired", "Expired"
-    CANCELLED = "cancelled", "Cancelled"
-    REFUNDED = "refunded", "Refunded"
-    PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
+    PENDING = "pending", _("Awaiting payment")
+    PAID = "paid", _("Paid")
+    EXPIRED = "expired", _("Expired")
+    CANCELLED = "cancelled", _("Canceled")
+    REFUNDED = "refunded", _("Refunded")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
 
 
 class PaymentMethod(models.TextChoices):
@@ -50,22 +51,22 @@ class PaymentMethod(models.TextChoices):
 
 class Order(models.Model):
     reference = models.UUIDField(
-        unique=True, default=uuid.uuid4, editable=False, help_text="Public, unguessable id."
+        unique=True, default=uuid.uuid4, editable=False, help_text=_("Public, unguessable id.")
     )
     reservation = models.UUIDField(
-        unique=True, help_text="The reservation of the seats (courses.Registration)."
+        unique=True, help_text=_("The reservation of the seats (courses.Registration).")
     )
     buyer = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="orders"
     )
-    email = models.EmailField(help_text="Receipts go here.")
+    email = models.EmailField(help_text=_("Receipts go here."))
     session = models.ForeignKey(
         "courses.Session",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
-        help_text="The session whose seats were bought (empty for a masterclass order).",
+        help_text=_("The session whose seats were bought (empty for a masterclass order)."),
     )
     masterclass = models.ForeignKey(
         "courses.Masterclass",
@@ -73,12 +74,12 @@ class Order(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="orders",
-        help_text="The masterclass bought outright (empty for a workshop order).",
+        help_text=_("The masterclass bought outright (empty for a workshop order)."),
     )
     status = models.CharField(
         max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING
     )
-    total_amount = models.PositiveIntegerField(help_text="In minor units (cents).")
+    total_amount = models.PositiveIntegerField(help_text=_("In minor units (cents)."))
     amount_refunded = models.PositiveIntegerField(default=0)
     currency = models.CharField(max_length=3)
     hold_expires_at = models.DateTimeField()
@@ -86,11 +87,11 @@ class Order(models.Model):
     stripe_checkout_url = models.URLField(max_length=2000, blank=True)
     stripe_payment_intent_id = models.CharField(max_length=255, blank=True, db_index=True)
     awaiting_async_payment = models.BooleanField(
-        default=False, help_text="Checkout completed with a delayed method (e.g. bank debit)."
+        default=False, help_text=_("Checkout completed with a delayed method (e.g. bank debit).")
     )
-    late_payment = models.BooleanField(default=False, help_text="Paid after the hold expired.")
+    late_payment = models.BooleanField(default=False, help_text=_("Paid after the hold expired."))
     needs_attention = models.BooleanField(
-        default=False, help_text="Staff should look: e.g. paid too late and refunded."
+        default=False, help_text=_("Staff should look: e.g. paid too late and refunded.")
     )
     attention_note = models.CharField(max_length=255, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -236,9 +237,9 @@ class OrderLine(models.Model):
 
 
 class PaymentStatus(models.TextChoices):
-    PROCESSING = "processing", "Processing"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
+    PROCESSING = "processing", _("Processing")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
 
 
 class Payment(models.Model):
@@ -258,19 +259,19 @@ class Payment(models.Model):
 
 
 class RefundStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    REQUIRES_ACTION = "requires_action", "Requires action"
-    SUCCEEDED = "succeeded", "Succeeded"
-    FAILED = "failed", "Failed"
-    CANCELED = "canceled", "Cancelled"
+    PENDING = "pending", _("Pending")
+    REQUIRES_ACTION = "requires_action", _("Requires action")
+    SUCCEEDED = "succeeded", _("Succeeded")
+    FAILED = "failed", _("Failed")
+    CANCELED = "canceled", _("Canceled")
 
 
 class RefundReason(models.TextChoices):
-    LATE_PAYMENT = "late_payment", "Paid after the hold expired; no seat left"
-    CUSTOMER = "requested_by_customer", "Requested by the customer"
-    STAFF = "staff", "Issued by staff"
-    STRIPE = "stripe", "Issued in the Stripe dashboard"
-    SESSION_CANCELLED = "session_cancelled", "The session was cancelled"
+    LATE_PAYMENT = "late_payment", _("Paid after the hold expired; no seat left")
+    CUSTOMER = "requested_by_customer", _("Requested by the customer")
+    STAFF = "staff", _("Issued by staff")
+    STRIPE = "stripe", _("Issued in the Stripe dashboard")
+    SESSION_CANCELLED = "session_cancelled", _("The session was canceled")
 
 
 class Refund(models.Model):
@@ -285,25 +286,25 @@ class Refund(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     stripe_refund_id = models.CharField(
-        max_length=255, blank=True, help_text="Empty until Stripe has accepted the refund."
+        max_length=255, blank=True, help_text=_("Empty until Stripe has accepted the refund.")
     )
     idempotency_key = models.CharField(
         max_length=255,
         blank=True,
-        help_text="Sent with every attempt; empty for refunds we did not start.",
+        help_text=_("Sent with every attempt; empty for refunds we did not start."),
     )
     amount = models.PositiveIntegerField()
     currency = models.CharField(max_length=3)
     status = models.CharField(max_length=20, choices=RefundStatus.choices)
     reason = models.CharField(max_length=30, choices=RefundReason.choices)
-    note = models.TextField(blank=True, help_text="Why, in staff's or the system's words.")
+    note = models.TextField(blank=True, help_text=_("Why, in staff's or the system's words."))
     registration = models.ForeignKey(
         "courses.Registration",
         null=True,
         blank=True,
         on_delete=models.PROTECT,
         related_name="refunds",
-        help_text="The cancelled seat this refund is for, if it is for one seat.",
+        help_text=_("The canceled seat this refund is for, if it is for one seat."),
     )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -314,7 +315,9 @@ class Refund(models.Model):
     )
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.TextField(blank=True)
-    submitted_at = models.DateTimeField(null=True, blank=True, help_text="When Stripe accepted it.")
+    submitted_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When Stripe accepted it.")
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -351,7 +354,7 @@ class Refund(models.Model):
             RefundStatus.REQUIRES_ACTION: "Pending at Stripe",
             RefundStatus.SUCCEEDED: "Refunded",
             RefundStatus.FAILED: "Failed",
-            RefundStatus.CANCELED: "Cancelled",
+            RefundStatus.CANCELED: _("Canceled"),
         }[RefundStatus(self.status)]
 
 
@@ -429,15 +432,15 @@ class StripeEvent(models.Model):
 
 
 class NoticeKind(models.TextChoices):
-    REGISTRATION_CANCELLED = "registration_cancelled", "Registration cancelled"
-    SESSION_CANCELLED = "session_cancelled", "Session cancelled"
-    COMPLIMENTARY_TICKET = "complimentary_ticket", "Complimentary ticket"
-    PAYMENT_LINK = "payment_link", "Payment link"
-    ACCOUNT_INVITE = "account_invite", "Account invitation"
-    MEMBERSHIP_WELCOME = "membership_welcome", "Membership: welcome"
-    MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed", "Membership: payment failed"
-    MEMBERSHIP_RENEWAL_REMINDER = "membership_renewal_reminder", "Membership: renewal reminder"
-    MEMBERSHIP_CANCELLED = "membership_cancelled", "Membership: cancellation confirmed"
+    REGISTRATION_CANCELLED = "registration_cancelled", _("Registration canceled")
+    SESSION_CANCELLED = "session_cancelled", _("Session canceled")
+    COMPLIMENTARY_TICKET = "complimentary_ticket", _("Complimentary ticket")
+    PAYMENT_LINK = "payment_link", _("Payment link")
+    ACCOUNT_INVITE = "account_invite", _("Account invitation")
+    MEMBERSHIP_WELCOME = "membership_welcome", _("Membership: welcome")
+    MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed", _("Membership: payment failed")
+    MEMBERSHIP_RENEWAL_REMINDER = "membership_renewal_reminder", _("Membership: renewal reminder")
+    MEMBERSHIP_CANCELLED = "membership_cancelled", _("Membership: cancellation confirmed")
 
 
 class Notice(models.Model):
@@ -464,7 +467,7 @@ class Notice(models.Model):
     membership = models.ForeignKey(
         "Membership", null=True, blank=True, on_delete=models.CASCADE, related_name="notices"
     )
-    note = models.TextField(blank=True, help_text="Staff's reason, quoted in the e-mail.")
+    note = models.TextField(blank=True, help_text=_("Staff's reason, quoted in the e-mail."))
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -479,21 +482,21 @@ class Notice(models.Model):
 
 
 class MembershipPlan(models.TextChoices):
-    MONTHLY = "monthly", "Monthly"
-    ANNUAL = "annual", "Annual"
+    MONTHLY = "monthly", _("Monthly")
+    ANNUAL = "annual", _("Annual")
 
 
 class MembershipStatus(models.TextChoices):
     """Stripe's subscription statuses, mirrored as Stripe reports them."""
 
-    INCOMPLETE = "incomplete", "Awaiting first payment"
-    INCOMPLETE_EXPIRED = "incomplete_expired", "First payment never completed"
-    TRIALING = "trialing", "Trial"
-    ACTIVE = "active", "Active"
-    PAST_DUE = "past_due", "Payment failed (retrying)"
-    CANCELED = "canceled", "Cancelled"
-    UNPAID = "unpaid", "Unpaid"
-    PAUSED = "paused", "Paused"
+    INCOMPLETE = "incomplete", _("Awaiting first payment")
+    INCOMPLETE_EXPIRED = "incomplete_expired", _("First payment never completed")
+    TRIALING = "trialing", _("Trial")
+    ACTIVE = "active", _("Active")
+    PAST_DUE = "past_due", _("Payment failed (retrying)")
+    CANCELED = "canceled", _("Canceled")
+    UNPAID = "unpaid", _("Unpaid")
+    PAUSED = "paused", _("Paused")
 
 
 class Membership(models.Model):
@@ -511,14 +514,16 @@ class Membership(models.Model):
     stripe_subscription_id = models.CharField(max_length=255, unique=True)
     plan = models.CharField(max_length=10, choices=MembershipPlan.choices)
     status = models.CharField(max_length=20, choices=MembershipStatus.choices)
-    amount = models.PositiveIntegerField(default=0, help_text="Per period, in minor units.")
+    amount = models.PositiveIntegerField(default=0, help_text=_("Per period, in minor units."))
     currency = models.CharField(max_length=3, blank=True)
     current_period_end = models.DateTimeField(null=True, blank=True)
     cancel_at_period_end = models.BooleanField(default=False)
     ended_at = models.DateTimeField(null=True, blank=True)
     synced_at = models.DateTimeField(
-        help_text="When the subscription was last read from Stripe; an older read never "
-        "overwrites a newer one."
+        help_text=_(
+            "When the subscription was last read from Stripe; an older read never "
+            "overwrites a newer one."
+        )
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -595,20 +600,24 @@ class MembershipSettings(BaseGenericSetting):
     monthly_amount = models.PositiveIntegerField(
         default=2900,
         validators=[MinValueValidator(50)],
-        help_text="In cents: 2900 is $29.00 a month. Used only while STRIPE_PRICE_MONTHLY is "
-        "unset; when it is set, the join page shows and Stripe charges that Stripe price.",
+        help_text=_(
+            "In cents: 2900 is $29.00 a month. Used only while STRIPE_PRICE_MONTHLY is "
+            "unset; when it is set, the join page shows and Stripe charges that Stripe price."
+        ),
     )
     annual_amount = models.PositiveIntegerField(
         default=29000,
         validators=[MinValueValidator(50)],
-        help_text="In cents: 29000 is $290.00 a year. Used only while STRIPE_PRICE_ANNUAL is "
-        "unset; when it is set, the join page shows and Stripe charges that Stripe price.",
+        help_text=_(
+            "In cents: 29000 is $290.00 a year. Used only while STRIPE_PRICE_ANNUAL is "
+            "unset; when it is set, the join page shows and Stripe charges that Stripe price."
+        ),
     )
     currency = models.CharField(
         max_length=3,
         default="usd",
         validators=[RegexValidator(r"^[A-Za-z]{3}$", "Use a three-letter ISO code such as usd.")],
-        help_text="Three-letter ISO code, e.g. usd.",
+        help_text=_("Three-letter ISO code, e.g. usd."),
     )
 
     panels = [FieldPanel("monthly_amount"), FieldPanel("annual_amount"), FieldPanel("currency")]

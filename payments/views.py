@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -135,7 +136,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
                 if order.status == OrderStatus.PENDING:
                     _start_checkout(request, order)
                 else:
-                    messages.success(request, "You're booked. Your tickets are on their way.")
+                    messages.success(request, _("You're booked. Your tickets are on their way."))
                 return redirect(order)
     else:
         initial = []
@@ -257,7 +258,7 @@ def order_pay(request: HttpRequest, reference) -> HttpResponse:
     if order.stripe_checkout_url and order.hold_is_active:
         return redirect(order.stripe_checkout_url)
     if not order.hold_is_active:
-        messages.error(request, "This order is no longer awaiting payment.")
+        messages.error(request, _("This order is no longer awaiting payment."))
         return redirect(order)
     _start_checkout(request, order)
     order.refresh_from_db()
@@ -277,9 +278,9 @@ def checkout_return(request: HttpRequest, reference) -> HttpResponse:
     )
     order = services.checkout_fulfil_on_return(order=order)
     if order.status == OrderStatus.PAID and order.masterclass_id is not None:
-        messages.success(request, "Payment received. The masterclass is yours: enjoy watching!")
+        messages.success(request, _("Payment received. The masterclass is yours: enjoy watching!"))
     elif order.status == OrderStatus.PAID:
-        messages.success(request, "Payment received. You're booked!")
+        messages.success(request, _("Payment received. You're booked!"))
     if signed_key:
         return redirect(order_link_path(reference=order.reference))
     return redirect(order)

@@ -413,6 +413,9 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True
+# One language (US English) today; every user-facing string is marked for translation,
+# and `make messages` refreshes the catalog here.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 # --- Security -----------------------------------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

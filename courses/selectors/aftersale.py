@@ -204,7 +204,7 @@ def _door_row(registration: Registration, session: Session) -> dict:
     if registration.status == RegistrationStatus.CANCELLED:
         reason = f" ({registration.cancel_reason})" if registration.cancel_reason else ""
         refusal = (
-            f"Ticket cancelled: {registration.attendee_name}'s registration was cancelled"
+            f"Ticket canceled: {registration.attendee_name}'s registration was canceled"
             f"{reason}. Do not admit; the attendee can register at the door as a walk-in."
         )
     return {

@@ -44,7 +44,7 @@ def _refuse_unusable(registration: Registration) -> None:
     """Only confirmed tickets admit anyone; say plainly why any other one does not."""
     if registration.status == RegistrationStatus.CANCELLED:
         raise TicketNotValid(
-            f"Ticket cancelled: {registration.attendee_name}'s registration was cancelled"
+            f"Ticket canceled: {registration.attendee_name}'s registration was canceled"
             f"{' (' + registration.cancel_reason + ')' if registration.cancel_reason else ''}. "
             "Do not admit; the attendee can register at the door as a walk-in."
         )

@@ -186,7 +186,7 @@ def seat_hold_confirm(
     if not pending:
         return registrations
     if any(r.status == RegistrationStatus.CANCELLED for r in pending):
-        raise HoldExpired("These seats were cancelled.")
+        raise HoldExpired("These seats were canceled.")
     lapsed = [
         r
         for r in pending

@@ -52,7 +52,7 @@ def waitlist_join(
         raise WaitlistError("Sign in to join the waiting list.")
     session = session_lock(session_id=session_id)
     if session.is_cancelled:
-        raise WaitlistError("This session was cancelled, so it has no waiting list.")
+        raise WaitlistError("This session was canceled, so it has no waiting list.")
     if not session.registration_is_open(now):
         raise WaitlistError("Registration for this session is closed, and so is its waiting list.")
     ticket_type = None

@@ -69,18 +69,18 @@ def _seat_share(registration: Registration, order: Order, paid: int) -> int:
 def _cancel_refusal(registration: Registration, now, *, by_staff: bool) -> str:
     session = registration.session
     if registration.status == RegistrationStatus.CANCELLED:
-        return "This registration is already cancelled."
+        return "This registration is already canceled."
     if registration.status != RegistrationStatus.CONFIRMED:
         return (
             "This seat is still awaiting payment: if it is not paid, it is released "
             "automatically when the hold ends."
         )
     if session.is_cancelled:
-        return "This session was cancelled; every registration is being refunded."
+        return "This session was canceled; every registration is being refunded."
     if by_staff and session.ends_at <= now:
         return "This session has ended: refund the order instead if money should go back."
     if not by_staff and session.starts_at <= now:
-        return "This workshop has already started, so the registration can no longer be cancelled."
+        return "This workshop has already started, so the registration can no longer be canceled."
     return ""
 
 

@@ -69,7 +69,7 @@ def registration_cancel_with_refund(
         amount = quote.amount
         if by_staff:
             if not note.strip():
-                raise RefundNotPossible("Give a reason for cancelling: the attendee is told.")
+                raise RefundNotPossible("Give a reason for canceling: the attendee is told.")
             amount = quote.amount if refund_amount is None else refund_amount
             if amount < 0:
                 raise RefundNotPossible("The refund cannot be negative.")
@@ -142,9 +142,9 @@ def session_cancel_with_refunds(
         except RegistrationClosed:
             raise CancellationRefused("This session does not exist.") from None
         if session.is_cancelled:
-            raise CancellationRefused("This session is already cancelled.")
+            raise CancellationRefused("This session is already canceled.")
         if session.ends_at <= now:
-            raise CancellationRefused("This session has already ended, so it cannot be cancelled.")
+            raise CancellationRefused("This session has already ended, so it cannot be canceled.")
         attendees = list(
             Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
         )

@@ -26,7 +26,7 @@ def registration_create_complimentary(
     if ticket_type is None:
         raise CancellationRefused("Choose one of this session's ticket types.")
     if session.is_cancelled or session.ends_at <= timezone.now():
-        raise CancellationRefused("This session is cancelled or over: no seats can be added.")
+        raise CancellationRefused("This session is canceled or over: no seats can be added.")
     with transaction.atomic():
         registration = courses_services.registration_create_walk_in(
             session=session,

@@ -107,7 +107,7 @@ def test_closed_registration_says_so(client, page_tree):
 
 def test_cancelled_session_is_marked_and_left_out_of_the_listing(client, page_tree):
     page, _ = add_workshop_page("Cancelled Clinic", status=SessionStatus.CANCELLED)
-    assert "Cancelled" in client.get(page.url).content.decode()
+    assert "Canceled" in client.get(page.url).content.decode()
     assert "Cancelled Clinic" not in client.get("/workshops/").content.decode()
 
 

@@ -335,7 +335,7 @@ def test_a_crafted_cancel_through_the_form_is_refused_and_changes_nothing(admin_
     response = session_admin_save(admin_client, ticket_type, capacity="12", status="cancelled")
     assert response.status_code == 200
     assert response.context["form"].errors["status"] == [
-        "A session cannot be cancelled from this form. To cancel a session, use “Cancel "
+        "A session cannot be canceled from this form. To cancel a session, use “Cancel "
         "this session” in the session's actions menu: it refunds every paid order and "
         "e-mails attendees and the waiting list."
     ]

@@ -37,7 +37,7 @@ def test_check_in_by_code_then_the_same_ticket_is_refused_as_used(ticket_type):
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        (RegistrationStatus.CANCELLED, "Ticket cancelled"),
+        (RegistrationStatus.CANCELLED, "Ticket canceled"),
         (RegistrationStatus.EXPIRED, "reservation expired"),
         (RegistrationStatus.HELD, "still awaiting payment"),
     ],
@@ -75,7 +75,7 @@ def test_scan_view_answers_json_for_the_camera_scanner(staff_client, ticket_type
     assert again.status_code == 409
     assert "Already used" in again.json()["message"]
     assert (
-        "Ticket cancelled"
+        "Ticket canceled"
         in scan(staff_client, session, cancelled.code, json=True).json()["message"]
     )
     unknown = scan(staff_client, session, "nope", json=True)
@@ -88,7 +88,7 @@ def test_typed_code_shows_the_refusal_on_the_page(staff_client, ticket_type):
     response = scan(staff_client, ticket_type.session, cancelled.code)
     assert response.status_code == 302
     page = staff_client.get(response.url)
-    assert "Ticket cancelled" in page.content.decode()
+    assert "Ticket canceled" in page.content.decode()
 
 
 def test_check_in_and_out_from_the_list(staff_client, ticket_type):

@@ -141,7 +141,7 @@ def test_a_ticket_cancelled_while_the_device_was_offline_is_flagged(session, sta
     )
     (result,) = apply(session, staff_user, action(felix, at(9, 3)))
     assert result.outcome == "flagged"
-    assert "Felix" in result.message and "cancelled on the server" in result.message
+    assert "Felix" in result.message and "canceled on the server" in result.message
     felix.refresh_from_db()
     assert felix.checked_in_at is None
     (flag,) = selectors.session_door_list(session=session).flags

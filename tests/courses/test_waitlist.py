@@ -128,7 +128,7 @@ def test_cancelled_and_closed_sessions_refuse_joins(sold_out):
     with pytest.raises(WaitlistError, match="closed"):
         _join(ticket)
     services.session_cancel(session=session)
-    with pytest.raises(WaitlistError, match="cancelled"):
+    with pytest.raises(WaitlistError, match="canceled"):
         _join(ticket)
     assert not WaitlistEntry.objects.exists()
 
@@ -143,7 +143,7 @@ def test_cancelling_a_session_closes_its_list_without_offers(sold_out, run_on_co
     assert waiting.status == WaitlistStatus.CLOSED and waiting.ended_at
     # No offer, only the news that the session was cancelled (test_waitlist_notices.py).
     assert [m.subject for m in mail.outbox] == [
-        f"Cancelled: {ticket.session.workshop.title} — the waiting list is closed"
+        f"Canceled: {ticket.session.workshop.title} — the waiting list is closed"
     ]
 
 

@@ -79,7 +79,7 @@ def test_everyone_still_on_the_list_hears_once_that_the_session_was_cancelled(
     message = _to("waiting@example.com")[0]
     session = ticket.session
     start = timezone.localtime(session.starts_at, session.tz)
-    assert message.subject == "Cancelled: Myofascial Release — the waiting list is closed"
+    assert message.subject == "Canceled: Myofascial Release — the waiting list is closed"
     assert "Hello Waiting," in message.body
     assert f"{start:%-I:%M %p}" in message.body and "local time at the venue" in message.body
     assert "You were not charged anything" in message.body

@@ -192,10 +192,10 @@ def test_cancelled_session_says_the_list_is_closed(client, sold_out):
     services.session_cancel(session=session)
     client.force_login(UserFactory())
     body = _text(client.get(_join_url(session)))
-    assert "This session was cancelled." in body
+    assert "This session was canceled." in body
     assert "Join the waiting list<" not in body
     response = client.post(_join_url(session), _join_data(session))
-    assert "cancelled" in _text(response)
+    assert "canceled" in _text(response)
     assert not WaitlistEntry.objects.exists()
 
 
@@ -380,7 +380,7 @@ def test_the_admin_form_cannot_cancel_a_session_behind_the_lists_back(
     with run_on_commit():
         response = session_admin_save(client, ticket_type, capacity="3", status="cancelled")
     assert response.status_code == 200
-    assert "cannot be cancelled from this form" in _text(response)
+    assert "cannot be canceled from this form" in _text(response)
     session.refresh_from_db()
     entry.refresh_from_db()
     assert (session.status, session.capacity) == ("scheduled", 2)

@@ -105,7 +105,7 @@ def test_offline_check_ins_sync_with_device_times_and_a_replay_changes_nothing(
     felix = upcoming(CANCELLED_UPCOMING[0])
     check_in_by_code(page, felix.code)
     expect(page.locator(".scan-feedback")).to_contain_text(
-        "Ticket cancelled: Felix Wagner's registration was cancelled"
+        "Ticket canceled: Felix Wagner's registration was canceled"
     )
     expect(page.locator(".scan-feedback")).to_contain_text("Do not admit")
     expect(page.locator(".door-banner")).to_have_text("Offline — 3 check-ins waiting to sync")

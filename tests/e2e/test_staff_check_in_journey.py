@@ -53,7 +53,7 @@ def test_staff_checks_in_on_a_phone_and_a_cancelled_ticket_is_refused(
     cancelled = Registration.objects.get(attendee_email=CANCELLED_UPCOMING[1])
     page.get_by_label("Or type the ticket code").fill(cancelled.code)
     page.get_by_role("button", name="Check in", exact=True).click()
-    refusal = page.get_by_text("Ticket cancelled: Felix Wagner's registration was cancelled")
+    refusal = page.get_by_text("Ticket canceled: Felix Wagner's registration was canceled")
     refusal.wait_for()
     expect(refusal).to_be_visible()
     shots("cancelled-ticket-refused")

@@ -166,7 +166,7 @@ def test_double_submit_makes_one_refund_at_stripe(client, buyer, stripe_fake, ru
     with run_on_commit():
         second = client.post(_cancel_url(seat), {"expected_amount": "34900"})
     assert second.status_code == 409
-    assert "already cancelled" in second.content.decode()
+    assert "already canceled" in second.content.decode()
     assert Refund.objects.count() == 1 and len(stripe_fake.refunds) == 1
 
     # A retried task asks Stripe again with the same idempotency key: the fake replays
@@ -352,7 +352,7 @@ def test_started_or_cancelled_registrations_cannot_be_cancelled(client, buyer, s
     other = RegistrationFactory(
         ticket_type=ticket, buyer=buyer, status=RegistrationStatus.CANCELLED
     )
-    assert "already cancelled" in client.get(_cancel_url(other)).content.decode()
+    assert "already canceled" in client.get(_cancel_url(other)).content.decode()
 
 
 def test_a_deadline_passing_before_confirming_shows_the_new_amount(client, buyer, stripe_fake):

@@ -181,7 +181,7 @@ def test_declined_card_and_abandoned_checkout(member_client, user, stripe_fake, 
     assert stripe_fake.subscriptions == {}
 
     abandoned = member_client.post(page, {"action": "abandon"}, follow=True)
-    assert "Checkout cancelled." in abandoned.content.decode()
+    assert "Checkout canceled." in abandoned.content.decode()
     assert abandoned.redirect_chain[-1][0].endswith(
         "/payments/membership/?next=/masterclasses/persistent-low-back-pain/soft-tissue-work/&cancelled=1"
     )
@@ -238,7 +238,7 @@ def test_manage_opens_the_customer_portal(
     membership = Membership.objects.get()
     assert membership.cancel_at_period_end and membership.status == "active"
     account = member_client.get(reverse("accounts:dashboard")).content.decode()
-    assert "Ends on" in account and "Cancelled · ends soon" in account
+    assert "Ends on" in account and "Canceled · ends soon" in account
 
     with django_capture_on_commit_callbacks(execute=True):
         member_client.post(response.url, {"action": "resume", "subscription": subscription_id})

@@ -72,7 +72,7 @@ def test_confirm_page_says_what_will_happen(staff_client, ten_registrations):
     edit = staff_client.get(reverse("workshop_sessions:edit", args=[session.pk])).content.decode()
     assert _url(session) in edit and "Cancel this session" in edit
     page = staff_client.get(_url(session)).content.decode()
-    assert "<strong>10</strong> registrations cancelled" in page
+    assert "<strong>10</strong> registrations canceled" in page
     assert "<strong>6</strong> paid orders refunded in full" in page
     assert "$3,141.00" in page  # nine paid seats at $349
 
@@ -106,7 +106,7 @@ def test_cancelling_a_session_with_ten_registrations(
     buyers = {o.email for o in orders}
     assert set(recipients) == attendees | buyers and len(attendees) == 10
     assert set(recipients.values()) == {1}
-    assert all(REASON in m.body and "has been cancelled" in m.body for m in mail.outbox)
+    assert all(REASON in m.body and "has been canceled" in m.body for m in mail.outbox)
     buyer0 = next(m for m in mail.outbox if m.to == ["buyer0@example.com"])
     assert "$1,047.00" in buyer0.body and "Attendee 0-1" not in buyer0.body
     guest = next(m for m in mail.outbox if m.to == ["guest@example.com"])
@@ -116,7 +116,7 @@ def test_cancelling_a_session_with_ten_registrations(
     before = len(mail.outbox)
     with django_capture_on_commit_callbacks(execute=True):
         again = staff_client.post(_url(session), {"reason": REASON, "confirm": "on"})
-    assert again.status_code == 400 and "already cancelled" in again.content.decode()
+    assert again.status_code == 400 and "already canceled" in again.content.decode()
     assert len(mail.outbox) == before and Refund.objects.count() == 6
     # A retried e-mail task finds its notice sent.
     for notice in Notice.objects.all():
