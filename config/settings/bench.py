@@ -12,6 +12,7 @@ os.environ.setdefault(
     "DATABASE_URL", "postgres://postgres@127.0.0.1:5432/physiomassage_workshops_bench"
 )
 os.environ.setdefault("EMAIL_URL", "consolemail://")
+os.environ.setdefault("SITE_URL", "http://127.0.0.1:8000")
 os.environ.setdefault("STRIPE_SECRET_KEY", "sk_test_bench")
 os.environ.setdefault("STRIPE_WEBHOOK_SECRET", "whsec_bench")
 
