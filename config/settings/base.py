@@ -4,18 +4,10 @@
 between machines comes from an environment variable listed in ``.env.example``.
 """
 
-from pathlib import Path
-
-from django.utils.csp import CSP
-
 import environ
 
 from config.cache import redis_cache_settings
-
-BASE_DIR = Path(__file__).resolve().parent.parent.parent
-
-env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+from config.settings.env import BASE_DIR, env
 
 # --- Core -------------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -223,74 +215,7 @@ WAGTAILEMBEDS_RESPONSIVE_HTML = True
 # No gravatar.com: the admin makes no outside requests; avatars are uploads or the default.
 WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
-# --- Static and media ---------------------------------------------------------------
-STATIC_URL = "/static/"
-STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
-STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
-MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
-# Members-only files (lesson videos) live outside MEDIA_ROOT and are never served by URL.
-PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "private-media")
-# Lesson videos: how long a signed playback URL works, the upload limit, and (production)
-# the nginx `internal` location that X-Accel-Redirect hands the bytes to. Empty: Django
-# streams the file itself (dev, tests).
-VIDEO_PLAYBACK_MAX_AGE = env.int("VIDEO_PLAYBACK_MAX_AGE", default=3 * 60 * 60)
-VIDEO_MAX_UPLOAD_BYTES = env.int("VIDEO_MAX_UPLOAD_BYTES", default=2 * 1024**3)
-VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
-# Uploads are checked by ffprobe when it is installed (looked up on PATH per upload);
-# "" forces our own container parser (courses/containers.py).
-VIDEO_FFPROBE = env("VIDEO_FFPROBE", default="ffprobe")
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
-    # Lesson videos: never publicly readable (courses/storage.py).
-    "private": {"BACKEND": "courses.storage.PrivateMediaStorage"},
-}
-# Several web machines: uploads in an S3-compatible object store instead of local disk.
-# Public media (images, documents) in S3_MEDIA_BUCKET, lesson videos in S3_PRIVATE_BUCKET,
-# whose objects are private and reached only through presigned URLs that the app hands
-# out after checking the viewer's access (VIDEO_PRESIGNED_SECONDS).
-S3_MEDIA_BUCKET = env("S3_MEDIA_BUCKET", default="")
-S3_PRIVATE_BUCKET = env("S3_PRIVATE_BUCKET", default="")
-VIDEO_PRESIGNED_SECONDS = env.int("VIDEO_PRESIGNED_SECONDS", default=120)
-
-
-def s3_storages(media_bucket: str, private_bucket: str) -> dict:
-    """STORAGES entries for the object store; credentials from the standard AWS_* variables
-    (or the machine's role), S3_ENDPOINT_URL for a non-AWS store (MinIO, R2, moto)."""
-    common = {
-        "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
-        "region_name": env("S3_REGION", default="") or None,
-        "file_overwrite": False,
-    }
-    return {
-        "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **common,
-                "bucket_name": media_bucket,
-                "location": "media",
-                "default_acl": "public-read",
-                "querystring_auth": False,
-                "custom_domain": env("S3_MEDIA_DOMAIN", default="") or None,
-            },
-        },
-        "private": {
-            "BACKEND": "storages.backends.s3.S3Storage",
-            "OPTIONS": {
-                **common,
-                "bucket_name": private_bucket,
-                "default_acl": "private",
-                "querystring_auth": True,
-                "querystring_expire": VIDEO_PRESIGNED_SECONDS,
-            },
-        },
-    }
-
-
-if S3_MEDIA_BUCKET and S3_PRIVATE_BUCKET:
-    STORAGES.update(s3_storages(S3_MEDIA_BUCKET, S3_PRIVATE_BUCKET))
-DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+from config.settings.media import *  # noqa: E402
 
 # --- E-mail -------------------------------------------------------------------------
 
@@ -321,72 +246,7 @@ DEFAULT_FROM_EMAIL = env(
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# --- Celery -------------------------------------------------------------------------
-# Without a broker, tasks run in-process (eagerly) so `make run` needs no Redis.
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
-CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_TASK_ACKS_LATE = True
-CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_SERIALIZER = "json"
-CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict = {
-    # Side effects recorded with their state change (receipts, tickets, refunds, offers,
-    # certificates, syncs) that the broker never got or the worker lost: handed over again.
-    "courses-outbox-dispatch-due": {
-        "task": "courses.tasks.outbox_dispatch_due",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    # Scheduled publishing ("go live at" on pages) needs this; run exactly one beat.
-    "publish-scheduled-pages": {
-        "task": "cms.tasks.publish_scheduled_pages",
-        "schedule": 60.0,
-        "options": {"expires": 55},
-    },
-    # Bookkeeping only: lapsed holds already stopped counting when they lapsed.
-    "courses-holds-expire": {"task": "courses.tasks.holds_expire", "schedule": 60.0},
-    "payments-orders-expire": {"task": "payments.tasks.orders_expire", "schedule": 60.0},
-    # Refunds Stripe has not accepted yet (an outage) are sent again with the same
-    # idempotency key; long-pending ones are checked with Stripe.
-    "payments-refunds-retry": {"task": "payments.tasks.refunds_retry", "schedule": 5 * 60},
-    # Memberships whose paid period ended without news from Stripe (a webhook lost after
-    # every retry) are read from Stripe again: renewed members keep access, ended ones lose it.
-    "payments-memberships-resync": {
-        "task": "payments.tasks.memberships_resync_overdue",
-        "schedule": 60 * 60,
-    },
-    # Annual members hear seven days before they are charged again (once per period).
-    "payments-memberships-remind-renewals": {
-        "task": "payments.tasks.memberships_remind_renewals",
-        "schedule": 60 * 60,
-    },
-    # After the sale: reminders and CE certificates. Both are idempotent, so a second beat
-    # process or a retry cannot send anything twice.
-    "courses-send-due-reminders": {
-        "task": "courses.tasks.reminders_send_due",
-        "schedule": 15 * 60,
-    },
-    "courses-issue-due-certificates": {
-        "task": "courses.tasks.certificates_issue_due",
-        "schedule": 60 * 60,
-    },
-    # Lapsed waiting-list offers stop holding seats at once; this moves the list on.
-    # Privacy: accounts whose deletion cooling-off period ended are erased.
-    "accounts-deletions-process": {
-        "task": "accounts.tasks.account_deletions_process",
-        "schedule": 60 * 60,
-    },
-    "courses-waitlist-offers-expire": {
-        "task": "courses.tasks.waitlist_offers_expire",
-        "schedule": 2 * 60,
-    },
-}
-
-# Wagtail's own background jobs (search index, reference index) use Django's tasks.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+from config.settings.tasks import *  # noqa: E402
 
 # --- Stripe -------------------------------------------------------------------------
 STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY", default="")
@@ -417,79 +277,7 @@ USE_TZ = True
 # and `make messages` refreshes the catalog here.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 
-# --- Security -----------------------------------------------------------------------
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-# The header the proxy in front of us (deploy/nginx.conf) sets to the client's address;
-# empty: REMOTE_ADDR (no proxy). Rate limits count per this address.
-CLIENT_IP_HEADER = env("CLIENT_IP_HEADER", default="")
-ALLAUTH_TRUSTED_CLIENT_IP_HEADER = CLIENT_IP_HEADER or None
-# Content-Security-Policy (Django's own middleware, config/csp.py). Our pages run no
-# inline script: every script is a file from our origin. Inline style attributes are
-# allowed (progress bars set their width); <style> elements are not. Stripe's hosted
-# Checkout and Customer Portal are reached by redirect after a form post, which
-# form-action must allow. Dev reports only; test and production enforce.
-SITE_CSP = {
-    "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
-    "style-src": [CSP.SELF],
-    "style-src-attr": [CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:"],
-    "font-src": [CSP.SELF],
-    "connect-src": [CSP.SELF],
-    "media-src": [CSP.SELF],
-    "worker-src": [CSP.SELF],
-    "manifest-src": [CSP.SELF],
-    "object-src": [CSP.NONE],
-    "base-uri": [CSP.SELF],
-    "frame-ancestors": [CSP.NONE],
-    "form-action": [CSP.SELF, "https://checkout.stripe.com", "https://billing.stripe.com"],
-}
-# The Wagtail admin still writes inline scripts (inline panels, date pickers) and style
-# attributes, and frames its own previews: it gets the same origin rules, inline allowed.
-ADMIN_CSP = SITE_CSP | {
-    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
-    "style-src-attr": [CSP.UNSAFE_INLINE],
-    "img-src": [CSP.SELF, "data:", "blob:"],
-    "frame-src": [CSP.SELF],
-    "frame-ancestors": [CSP.SELF],
-}
-SECURE_CSP: dict = {}
-SECURE_CSP_REPORT_ONLY = SITE_CSP
-SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "same-origin"
-X_FRAME_OPTIONS = "DENY"
-
-# Every line carries the request id (also in the X-Request-ID response header and the
-# Celery tasks a request enqueues). LOG_FORMAT=json for log collectors (production default).
-LOG_FORMAT = env("LOG_FORMAT", default="plain")
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "config.observability.RequestIdFilter"}},
-    "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
-        "json": {
-            "()": "pythonjsonlogger.json.JsonFormatter",
-            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
-            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-        },
-    },
-    "handlers": {
-        "console": {
-            "class": "logging.StreamHandler",
-            "formatter": LOG_FORMAT,
-            "filters": ["request_id"],
-        }
-    },
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
-    "loggers": {
-        "django.db.backends": {"level": "WARNING"},
-        "django.tasks": {"level": "WARNING"},
-        "wagtail": {"level": "WARNING"},
-        "stripe": {"level": "WARNING"},
-    },
-}
+from config.settings.security import *  # noqa: E402
 
 # --- After the sale (courses) -------------------------------------------------------
 # Hours before a session starts at which each confirmed attendee gets a reminder e-mail.
@@ -503,17 +291,3 @@ CE_PROVIDER_ADDRESS = env(
     default="1200 Wilshire Blvd, Suite 300, Los Angeles, CA 90017, USA",
 )
 CE_SIGNATORY = env("CE_SIGNATORY", default="Dana Whitfield, PT, DPT — Education Director")
-
-# --- Errors -------------------------------------------------------------------------------
-# Sentry (web and Celery) when SENTRY_DSN is set; without it, ADMINS get Django's error
-# e-mails (a comma-separated list of addresses).
-ADMINS = env.list("ADMINS", default=[])
-SENTRY_DSN = env("SENTRY_DSN", default="")
-if SENTRY_DSN:
-    from config.observability import release_from_git, sentry_init
-
-    sentry_init(
-        dsn=SENTRY_DSN,
-        release=env("SENTRY_RELEASE", default="") or release_from_git(BASE_DIR),
-        environment=env("SENTRY_ENVIRONMENT", default="production"),
-    )

@@ -16,7 +16,7 @@ import pytest
 from moto.server import ThreadedMotoServer
 from PIL import Image as PILImage
 
-from config.settings.base import s3_storages
+from config.settings.media import s3_storages
 from tests.courses.test_video_stream import member_client, url_for
 from tests.factories import (
     VIDEO_BYTES,
