@@ -398,6 +398,10 @@ class Registration(models.Model):
         indexes = [
             models.Index(fields=["session", "status", "hold_expires_at"]),
             models.Index(fields=["ticket_type", "status", "hold_expires_at"]),
+            # The registration funnel report counts by each step's date.
+            models.Index(fields=["created_at"], name="registration_created_idx"),
+            models.Index(fields=["confirmed_at"], name="registration_confirmed_idx"),
+            models.Index(fields=["checked_in_at"], name="registration_checked_in_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -689,6 +693,7 @@ class LessonProgress(models.Model):
     class Meta:
         ordering = ["-updated_at", "pk"]
         verbose_name_plural = "lesson progress"
+        indexes = [models.Index(fields=["updated_at"], name="lesson_progress_updated_idx")]
         constraints = [
             models.UniqueConstraint(fields=["user", "lesson_key"], name="lesson_progress_unique"),
             models.CheckConstraint(

@@ -122,7 +122,10 @@ class Order(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["status", "hold_expires_at"])]
+        indexes = [
+            models.Index(fields=["status", "hold_expires_at"]),
+            models.Index(fields=["paid_at"], name="order_paid_at_idx"),  # revenue report
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(amount_refunded__lte=models.F("total_amount")),
@@ -473,6 +476,8 @@ class Notice(models.Model):
 
     class Meta:
         ordering = ["created_at", "pk"]
+        # The members report counts failed membership payments per month.
+        indexes = [models.Index(fields=["kind", "created_at"], name="notice_kind_created_idx")]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} to {self.to}"
@@ -624,3 +629,6 @@ class MembershipSettings(BaseGenericSetting):
 
     class Meta:
         verbose_name = "membership prices"
+
+
+from .report_models import FunnelCount, FunnelKind  # noqa: E402,F401  (one models namespace)
