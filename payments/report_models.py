@@ -4,7 +4,7 @@ register page was opened (the top of the registration funnel).
 The later funnel steps are read from the records that already say them (held and
 confirmed registrations, check-ins, certificates), so nothing is counted twice. Page
 opens are counted, not logged: one row per (day, workshop, kind) whose ``count`` is
-incremented with ``F()``, so the table grows with days × workshops, not with visitors,
+incremented with ``F()``, so the table grows with days times workshops, not with visitors,
 and a report sums a few hundred rows (``payments.services.funnel``).
 """
 

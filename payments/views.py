@@ -85,6 +85,8 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         context["error"] = str(refused)
         return render(request, "payments/register_tickets.html", context, status=400)
     if not quantities or not context["registration_open"]:
+        if request.method == "GET" and not request.GET:
+            services.funnel_count_record(workshop_id=session.workshop_id)
         if request.GET and not quantities and context["registration_open"]:
             context["error"] = "Choose at least one ticket."
         return render(request, "payments/register_tickets.html", context)

@@ -15,6 +15,7 @@ from .cancellations import (
     session_cancel_with_refunds,
 )
 from .complimentary import registration_create_complimentary
+from .funnel import funnel_count_record
 from .notices import notice_claim
 from .orders import (
     SeatRequest,
@@ -55,6 +56,7 @@ __all__ = [
     "checkout_fulfil_on_return",
     "checkout_payment_failed",
     "checkout_session_sync",
+    "funnel_count_record",
     "masterclass_order_create",
     "notice_claim",
     "order_checkout_start",
