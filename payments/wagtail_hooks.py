@@ -7,9 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
-from wagtail.admin.ui.menus import MenuItem
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.ui.menus import MenuItem as ActionMenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
@@ -18,10 +20,11 @@ from wagtail.permissions import register_permission_policy
 from courses.formatting import money_amount
 from courses.models import Registration, RegistrationStatus, Session
 
-from . import admin_views, phone_admin, selectors
+from . import admin_views, phone_admin, report_views, selectors
 from .admin_display import disputes_display, refunds_display
 from .admin_panels import BookingsPanel
 from .models import Order, OrderStatus
+from .reports.definitions import REPORTS
 from .viewsets import (
     AuditedExportIndexView,
     MembershipViewSet,
@@ -87,7 +90,7 @@ class OrderIndexView(AuditedExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _order_refund_url(instance, self.request.user):
-            buttons.append(MenuItem("Refund", url=url, icon_name="rotate", priority=40))
+            buttons.append(ActionMenuItem("Refund", url=url, icon_name="rotate", priority=40))
         return buttons
 
 
@@ -112,23 +115,25 @@ class RegistrationIndexView(AuditedExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _registration_cancel_url(instance, self.request.user):
-            buttons.append(MenuItem("Cancel / refund", url=url, icon_name="cross", priority=40))
+            buttons.append(
+                ActionMenuItem("Cancel / refund", url=url, icon_name="cross", priority=40)
+            )
         return buttons
 
 
 @hooks.register("workshop_session_actions")
-def session_staff_actions(session: Session, user) -> list[MenuItem]:
+def session_staff_actions(session: Session, user) -> list[ActionMenuItem]:
     if session.is_cancelled or session.ends_at <= timezone.now():
         return []
     items = []
     if user.has_perm(admin_views.CHECK_IN_PERMISSION):
         url = reverse("payments_session_complimentary", args=[session.pk])
         items.append(
-            MenuItem("Add complimentary registration", url=url, icon_name="plus", priority=50)
+            ActionMenuItem("Add complimentary registration", url=url, icon_name="plus", priority=50)
         )
     if user.has_perm(admin_views.REFUND_PERMISSION):
         url = reverse("payments_session_cancel", args=[session.pk])
-        items.append(MenuItem("Cancel this session", url=url, icon_name="cross", priority=60))
+        items.append(ActionMenuItem("Cancel this session", url=url, icon_name="cross", priority=60))
     return items
 
 
@@ -326,3 +331,41 @@ def register_checkout_viewsets():
 def add_bookings_panel(request, panels):
     if request.user.has_perm("payments.view_order"):
         panels.append(BookingsPanel())
+
+
+# --- The owner's reports (views in report_views.py) ----------------------------------------
+
+
+class ReportMenuItem(MenuItem):
+    def is_shown(self, request) -> bool:
+        return report_views.user_can_see_reports(request.user)
+
+
+@hooks.register("register_admin_menu_item")
+def register_reports_menu():
+    items = [
+        ReportMenuItem(_("Overview"), reverse("payments_reports"), icon_name="table", order=0),
+        *(
+            ReportMenuItem(
+                report.title,
+                reverse("payments_report", args=[slug]),
+                icon_name="table",
+                order=10 * (index + 1),
+            )
+            for index, (slug, report) in enumerate(REPORTS.items())
+        ),
+    ]
+    return SubmenuMenuItem(_("Reports"), Menu(items=items), icon_name="table", order=260)
+
+
+@hooks.register("register_admin_urls")
+def register_report_urls():
+    return [
+        path("reports/", report_views.ReportIndexView.as_view(), name="payments_reports"),
+        path("reports/<slug:slug>/", report_views.ReportView.as_view(), name="payments_report"),
+        path(
+            "reports/<slug:slug>/csv/",
+            report_views.ReportView.as_view(as_csv=True),
+            name="payments_report_csv",
+        ),
+    ]

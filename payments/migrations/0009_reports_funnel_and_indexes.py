@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0014_reports_funnel_and_indexes'),
+        ('courses', '0013_us_english_labels'),
         ('payments', '0008_us_english_labels'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

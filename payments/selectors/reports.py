@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Aggregate, Case, Count, F, Q, Sum, When
+from django.db.models import Aggregate, Case, Count, F, IntegerField, Q, Sum, When
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.utils import timezone
 
@@ -291,7 +291,11 @@ def members_by_month(*, span: DateRange) -> list[MemberMonth]:
     )
     now = timezone.now()
     ends = [min(now, _month_end(month)) for month in months]
-    monthly = Case(When(plan=MembershipPlan.ANNUAL, then=F("amount") / 12), default=F("amount"))
+    monthly = Case(
+        When(plan=MembershipPlan.ANNUAL, then=F("amount") / 12),
+        default=F("amount"),
+        output_field=IntegerField(),
+    )
 
     def live_at(moment: datetime.datetime) -> Q:
         return Q(created_at__lt=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gte=moment))
