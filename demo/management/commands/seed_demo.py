@@ -18,6 +18,7 @@ from cms.services import site_sync
 from demo import content
 from demo.aftersale import seed_aftersale
 from demo.groups import EDITORS, ensure_editors_group, ensure_tree_roots
+from demo.history import seed_history
 from demo.images import demo_image
 from demo.masterclasses import seed_masterclasses
 from demo.refunds import seed_refunds
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         seed_aftersale(home)
         seed_refunds()
         seed_waitlist()
+        seed_history()
         self.seed_second_factors()
         self.stdout.write(self.style.SUCCESS("Demo site ready."))
 
