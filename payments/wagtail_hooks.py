@@ -10,7 +10,7 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
-from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.menus import MenuItem as ActionMenuItem
 from wagtail.admin.views import generic
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
@@ -341,21 +341,27 @@ class ReportMenuItem(MenuItem):
         return report_views.user_can_see_reports(request.user)
 
 
-@hooks.register("register_admin_menu_item")
-def register_reports_menu():
-    items = [
-        ReportMenuItem(_("Overview"), reverse("payments_reports"), icon_name="table", order=0),
-        *(
-            ReportMenuItem(
-                report.title,
-                reverse("payments_report", args=[slug]),
-                icon_name="table",
-                order=10 * (index + 1),
-            )
-            for index, (slug, report) in enumerate(REPORTS.items())
-        ),
-    ]
-    return SubmenuMenuItem(_("Reports"), Menu(items=items), icon_name="table", order=260)
+# Wagtail's own "Reports" menu (locked pages, site history...) gains the business
+# reports; each item shows only to people with payments.view_reports.
+@hooks.register("register_reports_menu_item")
+def register_business_overview_menu_item():
+    return ReportMenuItem(
+        _("Business overview"), reverse("payments_reports"), icon_name="table", order=10
+    )
+
+
+def _report_menu_item(slug: str, order: int):
+    def item():
+        report = REPORTS[slug]
+        return ReportMenuItem(
+            report.title, reverse("payments_report", args=[slug]), icon_name="table", order=order
+        )
+
+    return item
+
+
+for _order, _slug in enumerate(REPORTS, start=2):
+    hooks.register("register_reports_menu_item", _report_menu_item(_slug, _order * 10))
 
 
 @hooks.register("register_admin_urls")
