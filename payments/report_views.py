@@ -2,8 +2,8 @@
 index and one page per report (charts, the table behind them, a date range), plus the
 same table as CSV. Thin: ``reports.definitions`` builds, ``selectors.reports`` counts."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -22,9 +22,12 @@ def user_can_see_reports(user) -> bool:
 
 
 class ReportsPermissionMixin:
+    """A plain 403 with an explanation, not Wagtail's redirect to the dashboard: the
+    figures are the owner's, and a person without the permission should hear why."""
+
     def dispatch(self, request, *args, **kwargs):
         if not user_can_see_reports(request.user):
-            raise PermissionDenied
+            return TemplateResponse(request, "payments/reports/forbidden.html", status=403)
         return super().dispatch(request, *args, **kwargs)  # type: ignore[misc]
 
 

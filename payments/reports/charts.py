@@ -18,6 +18,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 WIDE = 960
+ROWS_WIDE = 720
 NARROW = 360
 Format = Callable[[float], str]
 
@@ -120,24 +121,37 @@ def _bars_wide(
     return _svg(WIDE, height, title, _DESC, body, "chart-wide")
 
 
-def _bars_narrow(
-    labels: Sequence[str], series: Sequence[Series], stacked: bool, fmt: Format, title: str
+def _fit(label: str, width: int) -> str:
+    """Cut a row label to the canvas (about 7.5 units a character at 13 units)."""
+    room = int(width / 7.6)
+    return label if len(label) <= room else label[: room - 1].rstrip() + "…"
+
+
+def _bars_rows(
+    width: int,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    stacked: bool,
+    fmt: Format,
+    title: str,
+    css: str,
 ) -> str:
-    """One row per label: the label on its own line, the bars under it."""
-    left, right, top = 8, 8, 8
-    bar_h = 14 if stacked or len(series) == 1 else 10
+    """One row per label: the label on its own line, the bars under it, each bar's
+    figure (a stack's total) at its end."""
+    left, right, top = 8, 72, 8
+    bar_h = 16 if stacked or len(series) == 1 else 12
     row_h = 22 + (bar_h if stacked else bar_h * len(series)) + 10
     height = top + row_h * len(labels) + 24
     ticks = nice_ticks(*_extent(series, stacked))
     low, high = ticks[0], ticks[-1]
 
     def x(value: float) -> float:
-        return left + (NARROW - left - right) * (value - low) / (high - low)
+        return left + (width - left - right) * (value - low) / (high - low)
 
     body = []
     for i, label in enumerate(labels):
         y0 = top + row_h * i
-        body.append(_text(left, y0 + 15, label, "start", ' font-weight="600"'))
+        body.append(_text(left, y0 + 15, _fit(label, width), "start", ' font-weight="600"'))
         base = 0.0
         for j, one in enumerate(series):
             value = one.values[i]
@@ -147,18 +161,23 @@ def _bars_narrow(
             else:
                 x_start, x_end = x(min(value, 0)), x(max(value, 0))
                 y = y0 + 22 + bar_h * j
+                body.append(_text(x_end + 4, y + bar_h - 3, fmt(value), "start", ' font-size="11"'))
             body.append(
                 f'<rect class="chart-s{j}" x="{x_start:.1f}" y="{y}" '
                 f'width="{max(0.0, x_end - x_start):.1f}" height="{bar_h - 1}"><title>'
                 f"{escape(label)}, {escape(one.name)}: {escape(fmt(value))}</title></rect>"
             )
+        if stacked:
+            body.append(
+                _text(x(base) + 4, y0 + 22 + bar_h - 3, fmt(base), "start", ' font-size="11"')
+            )
     axis_y = top + row_h * len(labels) + 4
     body.append(
-        f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top}" y2="{axis_y}" class="chart-axis"/>'
+        f'<line x1="{x(0):.1f}" x2="{x(0):.1f}" y1="{top + 20}" y2="{axis_y}" class="chart-axis"/>'
     )
     body.append(_text(x(low), axis_y + 16, fmt(low), "start"))
     body.append(_text(x(high), axis_y + 16, fmt(high), "end"))
-    return _svg(NARROW, height, title, _DESC, body, "chart-narrow")
+    return _svg(width, height, title, _DESC, body, css)
 
 
 _DESC = "The table below the chart gives the same figures."
@@ -171,15 +190,16 @@ def bar_chart(
     series: Sequence[Series],
     stacked: bool = False,
     fmt: Format = lambda v: f"{v:,.0f}",
-    narrow_only: bool = False,
+    rows: bool = False,
 ) -> Chart:
     """Grouped (or ``stacked``) bars: columns when wide, rows when narrow. Long labels
-    (session or workshop names) read better as rows at every width: ``narrow_only``."""
-    narrow = _bars_narrow(labels, series, stacked, fmt, title)
-    if narrow_only:
-        svg = narrow.replace("chart-narrow", "chart-rows", 1)
+    (session or workshop names) read better as rows at every width: ``rows``."""
+    narrow = _bars_rows(NARROW, labels, series, stacked, fmt, title, "chart-narrow")
+    if rows:
+        wide = _bars_rows(ROWS_WIDE, labels, series, stacked, fmt, title, "chart-wide chart-rows")
     else:
-        svg = _bars_wide(labels, series, stacked, fmt, title) + narrow
+        wide = _bars_wide(labels, series, stacked, fmt, title)
+    svg = wide + narrow
     # Safe: every label, name and value above went through escape().
     return Chart(title=title, svg=mark_safe(svg), legend=[s.name for s in series])
 

@@ -175,7 +175,7 @@ def session_fill(span: DateRange, options: Options) -> ReportResult:
                     Series(_("Free"), [r.free for r in rows]),
                 ],
                 stacked=True,
-                narrow_only=True,
+                rows=True,
             )
         )
     flagged = sum(row.below_threshold for row in rows)
@@ -221,7 +221,7 @@ def funnel(span: DateRange, options: Options) -> ReportResult:
                 title=_("Registration funnel, all workshops"),
                 labels=[str(label) for label in FUNNEL_LABELS],
                 series=[Series(_("All workshops"), totals)],
-                narrow_only=True,
+                rows=True,
             )
         )
     notes = [
@@ -335,7 +335,7 @@ def masterclasses(span: DateRange, options: Options) -> ReportResult:
                     Series(_("Lessons watched"), [r.lessons_watched for r in rows]),
                     Series(_("Lessons finished"), [r.lessons_completed for r in rows]),
                 ],
-                narrow_only=True,
+                rows=True,
             )
         )
     notes = [
