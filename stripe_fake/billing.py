@@ -32,6 +32,7 @@ from .billing_objects import (
     customer_create,
     customer_retrieve,
     invoice_list,
+    invoice_payment_list,
     invoice_retrieve,
 )
 from .billing_objects import price_add as price_add
@@ -82,7 +83,7 @@ def subscription_checkout_pay(stripe: FakeStripe, session: dict) -> dict:
         metadata=data.get("metadata") or {},
     )
     invoice = _invoice_new(stripe, subscription, billing_reason="subscription_create")
-    _invoice_settle(invoice)
+    _invoice_settle(stripe, invoice)
     subscription["latest_invoice"] = invoice["id"]
     stripe._checkout_end(session, "complete", stripe.customers[customer_id])
     session.update(
@@ -363,6 +364,7 @@ BILLING_ROUTES = [
     ("delete", r"/v1/subscriptions/([^/]+)", subscription_cancel_api),
     ("get", r"/v1/invoices", invoice_list),
     ("get", r"/v1/invoices/([^/]+)", invoice_retrieve),
+    ("get", r"/v1/invoice_payments", invoice_payment_list),
     ("post", r"/v1/billing_portal/sessions", portal_session_create),
     ("get", r"/v1/prices/([^/]+)", price_retrieve),
 ]

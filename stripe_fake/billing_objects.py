@@ -8,12 +8,13 @@ import calendar
 import copy
 import datetime
 import json
+import secrets
 import time
 from functools import cache
 from pathlib import Path
 
 from .fake import FakeStripe, fake_stripe
-from .wire import StripeFakeError, _new_id
+from .wire import StripeFakeError, _new_id, sample
 
 FIXTURES = Path(__file__).with_name("fixtures_billing.json")
 INTERVALS = ("day", "week", "month", "year")
@@ -282,7 +283,47 @@ def _invoice_line(invoice_id: str, subscription: dict, item: dict) -> dict:
     return line
 
 
-def _invoice_settle(invoice: dict) -> None:
+def _invoice_settle(stripe: FakeStripe, invoice: dict) -> None:
+    """The invoice is paid by card: like Stripe, a PaymentIntent (with its charge) pays
+    it, recorded as the invoice's ``invoice_payment`` (``GET /v1/invoice_payments``), so
+    a subscription payment can be refunded like any other."""
+    now = int(time.time())
+    intent = sample("payment_intent")
+    intent.update(
+        id=_new_id("pi"),
+        amount=invoice["amount_due"],
+        amount_received=0,
+        currency=invoice["currency"],
+        created=now,
+        customer=invoice["customer"],
+        description="Subscription creation"
+        if invoice["billing_reason"] == "subscription_create"
+        else "Subscription update",
+        metadata={},
+        receipt_email=invoice.get("customer_email"),
+        status="requires_payment_method",
+        latest_charge=None,
+        payment_method=None,
+        canceled_at=None,
+        last_payment_error=None,
+        next_action=None,
+    )
+    intent["client_secret"] = f"{intent['id']}_secret_{secrets.token_hex(12)}"
+    stripe.payment_intents[intent["id"]] = intent
+    stripe._succeed(intent)
+    payment = billing_sample("invoice_payment")
+    payment.update(
+        id=_new_id("inpay"),
+        amount_paid=invoice["amount_due"],
+        amount_requested=invoice["amount_due"],
+        created=now,
+        currency=invoice["currency"],
+        invoice=invoice["id"],
+        payment={"type": "payment_intent", "payment_intent": intent["id"]},
+        status="paid",
+        status_transitions={"canceled_at": None, "paid_at": now},
+    )
+    invoice.setdefault("_payments", []).append(payment)
     invoice.update(
         status="paid",
         attempted=True,
@@ -297,7 +338,7 @@ def _invoice_settle(invoice: dict) -> None:
 def _invoice_paid(stripe: FakeStripe, subscription: dict, invoice: dict, *, before: dict) -> None:
     """A renewal (or a retried) invoice is paid: the subscription is active. ``before`` is
     the subscription before the renewal (its event's ``previous_attributes``)."""
-    _invoice_settle(invoice)
+    _invoice_settle(stripe, invoice)
     subscription["status"] = "active"
     stripe._emit("invoice.paid", _public(invoice))
     stripe._emit("customer.subscription.updated", _public(subscription), before=before)
@@ -309,6 +350,25 @@ def _invoice_fail(invoice: dict) -> None:
         attempt_count=invoice["attempt_count"] + 1,
         next_payment_attempt=int(time.time()) + 3 * 24 * 60 * 60,
     )
+
+
+def invoice_payment_list(stripe: FakeStripe, params: dict) -> dict:
+    """``GET /v1/invoice_payments``: the payments of one invoice (``invoice``), newest
+    first, optionally only those with ``status``."""
+    payments = [
+        copy.deepcopy(payment)
+        for invoice in stripe.invoices.values()
+        if not params.get("invoice") or invoice["id"] == params["invoice"]
+        for payment in invoice.get("_payments", [])
+        if not params.get("status") or payment["status"] == params["status"]
+    ]
+    payments.sort(key=lambda p: p["created"], reverse=True)
+    return {
+        "object": "list",
+        "data": payments,
+        "has_more": False,
+        "url": "/v1/invoice_payments",
+    }
 
 
 def invoice_retrieve(stripe: FakeStripe, params: dict, invoice_id: str) -> dict:

@@ -291,6 +291,8 @@ class Driver:
         client.v1.subscriptions.update(monthly, {"metadata": {"note": "x"}})
         billing.subscription_mark_unpaid(monthly, stripe=fake)
         client.v1.invoices.list({"subscription": monthly})
+        (paid,) = client.v1.invoice_payments.list({"invoice": sessions[1].invoice}).data
+        client.v1.refunds.create({"payment_intent": paid.payment.payment_intent, "amount": 100})
         client.v1.billing_portal.sessions.create(
             {"customer": customer.id, "return_url": "http://testserver/account/"}
         )

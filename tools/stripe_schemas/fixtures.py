@@ -35,7 +35,14 @@ SOURCE_COMMIT = "f6c2a48f (2026-08-21)"
 PAYMENT_FILE = REPO_ROOT / "stripe_fake" / "fixtures.json"
 BILLING_FILE = REPO_ROOT / "stripe_fake" / "fixtures_billing.json"
 PAYMENT_KINDS = ("checkout.session", "payment_intent", "charge", "refund", "dispute", "event")
-BILLING_KINDS = ("customer", "subscription", "invoice", "line_item", "billing_portal.session")
+BILLING_KINDS = (
+    "customer",
+    "subscription",
+    "invoice",
+    "invoice_payment",
+    "line_item",
+    "billing_portal.session",
+)
 
 DROP = object()  # in NEUTRAL: the field is not in the pinned version's object
 
@@ -203,6 +210,15 @@ NEUTRAL: dict[str, dict] = {
         "taxes": [],
     },
     "billing_portal.session": {"flow": None},
+    # A card payment of a paid invoice (the fake sets ids, amounts and the intent).
+    "invoice_payment": {
+        "amount_paid": 0,
+        "currency": "usd",
+        "invoice": "in_123",
+        "livemode": False,
+        "payment": {"type": "payment_intent", "payment_intent": "pi_123"},
+        "status": "paid",
+    },
 }
 
 

@@ -49,6 +49,7 @@ const KINDS = {
   'subscription_item': ['SubscriptionItems', 'SubscriptionItem'],
   'plan': ['Plans', 'Plan'],
   'invoice': ['Invoices', 'Invoice'],
+  'invoice_payment': ['InvoicePayments', 'InvoicePayment'],
   'line_item': ['InvoiceLineItems', 'InvoiceLineItem'],
   'billing_portal.session': ['BillingPortal/Sessions', 'Session'],
   'price': ['Prices', 'Price'],
