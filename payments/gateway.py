@@ -183,7 +183,7 @@ def refund_create(
         "amount": amount,
         "metadata": {"reason": reason, **(metadata or {})},
     }
-    if reason == "requested_by_customer":
+    if reason in ("requested_by_customer", "duplicate"):  # Stripe's own reasons
         params["reason"] = reason
     try:
         return _plain(
@@ -340,6 +340,46 @@ def subscriptions_list(*, customer_id: str) -> list[dict]:
     except stripe.StripeError as error:
         raise GatewayError(str(error)) from error
     return [_plain(subscription) for subscription in page.data]
+
+
+def subscription_cancel(*, subscription_id: str) -> dict:
+    """End a subscription now (no proration credit: a refund, if any, is separate)."""
+    try:
+        return _plain(client().v1.subscriptions.cancel(subscription_id))
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+
+
+@dataclass(frozen=True)
+class SubscriptionPayment:
+    payment_intent_id: str
+    amount: int
+    currency: str
+
+
+def subscription_payments(*, subscription_id: str) -> list[SubscriptionPayment]:
+    """The card payments of a subscription's paid invoices (its latest ten), as
+    ``invoice_payment`` objects name them: what a refund of the subscription refunds."""
+    try:
+        invoices = client().v1.invoices.list({"subscription": subscription_id, "limit": 10})
+        found = []
+        for invoice in invoices.data:
+            if invoice.status != "paid" or not invoice.id:
+                continue
+            payments = client().v1.invoice_payments.list({"invoice": invoice.id, "status": "paid"})
+            for payment in payments.data:
+                intent = _id_of(getattr(payment.payment, "payment_intent", None))
+                if intent:
+                    found.append(
+                        SubscriptionPayment(intent, int(payment.amount_paid or 0), payment.currency)
+                    )
+        return found
+    except stripe.StripeError as error:
+        raise _gateway_error(error) from error
+
+
+def _id_of(value) -> str:
+    return value if isinstance(value, str) else str(getattr(value, "id", "") or "")
 
 
 def price_retrieve(*, price_id: str) -> dict:

@@ -43,4 +43,25 @@ def membership_notice_message(notice: Notice) -> EmailMultiAlternatives:
     )
 
 
-MEMBERSHIP_SENDERS = dict.fromkeys(SUBJECTS, membership_notice_message)
+def membership_duplicate_message(notice: Notice) -> EmailMultiAlternatives:
+    """To staff: a person's second subscription was refunded and canceled."""
+    membership = Membership.objects.select_related("user").get(pk=notice.membership_id)
+    user = membership.user
+    member = f"{user.full_name} <{user.email}>" if user.full_name else user.email
+    return mail_message(
+        subject=f"[PhysioMassage Academy] Duplicate membership canceled and refunded: {member}",
+        to=notice.to,
+        template="membership_duplicate",
+        context={
+            "member": member,
+            "cancelled": membership.stripe_subscription_id,
+            "note": notice.note,
+            "admin_url": settings.SITE_URL + reverse("memberships:index"),
+        },
+    )
+
+
+MEMBERSHIP_SENDERS = {
+    **dict.fromkeys(SUBJECTS, membership_notice_message),
+    NoticeKind.MEMBERSHIP_DUPLICATE: membership_duplicate_message,
+}

@@ -444,6 +444,7 @@ class NoticeKind(models.TextChoices):
     MEMBERSHIP_PAYMENT_FAILED = "membership_payment_failed", _("Membership: payment failed")
     MEMBERSHIP_RENEWAL_REMINDER = "membership_renewal_reminder", _("Membership: renewal reminder")
     MEMBERSHIP_CANCELLED = "membership_cancelled", _("Membership: cancellation confirmed")
+    MEMBERSHIP_DUPLICATE = "membership_duplicate", _("Membership: duplicate canceled (to staff)")
 
 
 class Notice(models.Model):

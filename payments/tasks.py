@@ -114,6 +114,15 @@ def membership_sync(subscription_id: str) -> None:
 
 
 @shared_task(**TASK_RETRY)
+def membership_duplicates_resolve(user_id: int) -> list[str]:
+    """Refund and cancel a person's newer duplicate subscriptions (retried while Stripe
+    cannot be reached; idempotent)."""
+    from .services import membership_duplicates
+
+    return membership_duplicates.membership_duplicates_resolve(user_id=user_id)
+
+
+@shared_task(**TASK_RETRY)
 def memberships_resync_overdue() -> int:
     """Periodic: memberships past their period end without news from Stripe."""
     from .services import memberships

@@ -87,6 +87,19 @@ def membership_plan_offers() -> dict[str, PlanOffer]:
     return offers
 
 
+BILLING_STATUSES = (MembershipStatus.ACTIVE, MembershipStatus.TRIALING, MembershipStatus.PAST_DUE)
+
+
+def membership_has_another_live(*, membership: Membership) -> bool:
+    """The member has another subscription that Stripe still bills (a duplicate, or
+    the one a duplicate of this is measured against)."""
+    return (
+        Membership.objects.filter(user_id=membership.user_id, status__in=BILLING_STATUSES)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
 def memberships_for_user(*, user) -> QuerySet[Membership]:
     if not user.is_authenticated:
         return Membership.objects.none()

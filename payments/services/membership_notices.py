@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import Membership, MembershipPlan, MembershipStatus, NoticeKind
+from ..selectors.memberships import membership_has_another_live
 from .notices import notice_claim
 
 RENEWAL_REMINDER_BEFORE = datetime.timedelta(days=7)
@@ -39,7 +40,14 @@ def _claim(membership: Membership, kind: str, key: str) -> None:
 
 
 def membership_notices_claim(*, membership: Membership) -> None:
-    """Claim the e-mails the membership's current state calls for (inside its sync)."""
+    """Claim the e-mails the membership's current state calls for (inside its sync).
+    While the member has another billing subscription (a duplicate being canceled, see
+    ``membership_duplicates``) there is no welcome and no "canceled" for this one: their
+    membership goes on."""
+    if membership_has_another_live(membership=membership) and (
+        membership.status in WELCOME_STATUSES or membership.status == MembershipStatus.CANCELED
+    ):
+        return
     if membership.status in WELCOME_STATUSES:
         _claim(membership, NoticeKind.MEMBERSHIP_WELCOME, "first")
     if membership.status == MembershipStatus.PAST_DUE:

@@ -42,6 +42,7 @@ from ..errors import (
     NoMembership,
 )
 from ..models import Membership, MembershipPlan, MembershipStatus
+from . import membership_duplicates
 from .membership_checkouts import (
     membership_checkout_claim,
     membership_checkout_close,
@@ -308,6 +309,7 @@ def membership_apply(*, subscription: dict, read_at: datetime.datetime) -> Membe
     membership.save()
     _grant_follow(membership, subscription, read_at)
     membership_notices_claim(membership=membership)
+    membership_duplicates.membership_duplicates_check(membership=membership)
     return membership
 
 
