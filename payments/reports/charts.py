@@ -216,7 +216,7 @@ def _lines(
     width: int, labels: Sequence[str], series: Sequence[Series], fmt: Format, title: str, css: str
 ) -> str:
     height, left, right, top, bottom = (
-        (300, 72, 16, 12, 44) if width == WIDE else (260, 60, 12, 12, 44)
+        (300, 72, 36, 12, 44) if width == WIDE else (260, 60, 28, 12, 44)
     )
     ticks = nice_ticks(*_extent(series, False))
     low, high = ticks[0], ticks[-1]

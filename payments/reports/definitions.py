@@ -5,6 +5,7 @@ import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -164,8 +165,9 @@ def session_fill(span: DateRange, options: Options) -> ReportResult:
         charts.append(
             bar_chart(
                 title=_("Seats per session"),
+                # The date first: a narrow chart cuts long titles, never the date.
                 labels=[
-                    f"{r.session.workshop.title} · {local_date(r.session.local_starts_at)}"
+                    f"{date_format(r.session.local_starts_at, 'M j')} · {r.session.workshop.title}"
                     for r in rows
                 ],
                 series=[
