@@ -6,7 +6,7 @@ cancellation confirmation. Each is a ``Notice`` claimed once per key by
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
-from django.utils.translation import gettext_lazy, pgettext
+from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from courses.formatting import local_date
 from courses.mail import mail_message
@@ -56,7 +56,8 @@ def membership_duplicate_message(notice: Notice) -> EmailMultiAlternatives:
     user = membership.user
     member = f"{user.full_name} <{user.email}>" if user.full_name else user.email
     return mail_message(
-        subject=f"[PhysioMassage Academy] Duplicate membership canceled and refunded: {member}",
+        subject="[PhysioMassage Academy] "
+        + gettext("Duplicate membership canceled and refunded: %(member)s") % {"member": member},
         to=notice.to,
         template="membership_duplicate",
         context={

@@ -15,6 +15,7 @@ import logging
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from courses.formatting import money_amount
 from courses.services.outbox import outbox_add
@@ -95,8 +96,14 @@ def _tell_staff(membership: Membership, *, kept: str, refunded: list[tuple[int, 
     from ..selectors import staff_alert_recipients
 
     amounts = ", ".join(money_amount(amount, currency) for amount, currency in refunded)
-    note = f"Kept {kept}, canceled {membership.stripe_subscription_id}. " + (
-        f"Refunded {amounts} to the member's card." if refunded else "It had no payment to refund."
+    note = _("Kept %(kept)s, canceled %(cancelled)s.") % {
+        "kept": kept,
+        "cancelled": membership.stripe_subscription_id,
+    }
+    note += " " + (
+        _("Refunded %(amounts)s to the member's card.") % {"amounts": amounts}
+        if refunded
+        else _("It had no payment to refund.")
     )
     for to in staff_alert_recipients():
         notice_claim(
