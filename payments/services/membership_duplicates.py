@@ -96,9 +96,9 @@ def _tell_staff(membership: Membership, *, kept: str, refunded: list[tuple[int, 
     from ..selectors import staff_alert_recipients
 
     amounts = ", ".join(money_amount(amount, currency) for amount, currency in refunded)
-    note = _("Kept %(kept)s, canceled %(cancelled)s.") % {
+    note = _("Kept %(kept)s, canceled %(newer)s.") % {
         "kept": kept,
-        "cancelled": membership.stripe_subscription_id,
+        "newer": membership.stripe_subscription_id,
     }
     note += " " + (
         _("Refunded %(amounts)s to the member's card.") % {"amounts": amounts}
