@@ -44,7 +44,7 @@ def certificate_message(*, certificate: Certificate) -> EmailMultiAlternatives:
     message = _message(
         template="certificate_issued",
         subject=f"Your CE certificate: {certificate.course_title}",
-        to=certificate.registration.attendee_email,
+        to=certificate.recipient_email,
         context={
             "certificate": certificate,
             "verify_url": certificate_verify_url(certificate=certificate),
