@@ -1,5 +1,5 @@
-"""The demo's CE-approved masterclass: approval facts, a five-question test on persistent
-low back pain, and the demo member's passed attempt with its Home Study certificate.
+"""The demo's CE-approved masterclass: approval facts, a five-question test on the neck and
+shoulder, and the demo member's passed attempt with its Home Study certificate.
 Safe to run again (nothing is added twice)."""
 
 from decimal import Decimal
@@ -9,71 +9,75 @@ from django.utils import timezone
 
 from courses.models import HomeStudyOption, HomeStudyQuestion, Masterclass, QuestionKind
 
-CE_TITLE = "Persistent Low Back Pain: Assessment, Soft-Tissue Treatment and Home Programs"
+CE_TITLE = (
+    "The Neck and Shoulder Complex: Safe Screening, Soft-Tissue Treatment and Scapular Control"
+)
 APPROVAL_NUMBER = "NCBTMB Approved Provider #1099-482"
 
 # (question, kind, [(option, correct)], explanation)
 QUESTIONS = [
     (
-        "A client reports low back pain with new numbness in the saddle area and difficulty "
-        "passing urine. What do you do?",
+        "Before neck work, a client mentions dizziness and double vision when they look up. "
+        "What do you do?",
         QuestionKind.SINGLE,
         [
-            ("Stop and refer them for same-day medical assessment", True),
-            ("Treat gently and review at the next session", False),
-            ("Add core strengthening to the home program", False),
-            ("Apply heat and reassess in 20 minutes", False),
+            ("Skip neck work today and refer them to their physician", True),
+            ("Use lighter pressure on the neck and continue", False),
+            ("Stretch the neck into extension to test it", False),
+            ("Treat the shoulders only and reassess next week", False),
         ],
-        "Saddle numbness with bladder changes are red flags for cauda equina syndrome, a "
-        "surgical emergency. Massage is contraindicated until a physician has ruled it out.",
+        "Dizziness and double vision are among the warning signs of cervical arterial "
+        "dysfunction (the \u201c5 Ds and 3 Ns\u201d). Neck work waits until a physician has "
+        "assessed them; provoking the symptoms on the table is never a test.",
     ),
     (
-        "Which of these are simple, repeatable movement tests you can use without a lab? "
+        "Which of these belong to the screening questions before any neck work? "
         "Select all that apply.",
         QuestionKind.MULTIPLE,
         [
-            ("Sit-to-stand", True),
-            ("Hip hinge", True),
-            ("Lumbar MRI", False),
-            ("Loaded reach", True),
+            ("Dizziness or drop attacks", True),
+            ("Difficulty swallowing or speaking", True),
+            ("Numbness or tingling in the face", True),
+            ("Which pillow the client prefers", False),
         ],
-        "Sit-to-stand, the hip hinge and a loaded reach show how a client moves and are easy "
-        "to repeat at every session; imaging is ordered by a physician, not by the therapist.",
+        "Dizziness, drop attacks, difficulty swallowing (dysphagia) or speaking (dysarthria) "
+        "and facial numbness are red flags to ask about every time; pillow preference is "
+        "useful history but not a safety screen.",
     ),
     (
-        "For a client whose back is sensitive to pressure, how should the first soft-tissue "
-        "session be paced?",
+        "Where does the levator scapulae attach?",
         QuestionKind.SINGLE,
         [
-            ("Start with broad, moderate pressure and build as the client tolerates it", True),
-            ("Start with deep stripping to release the erector spinae quickly", False),
-            ("Avoid the lumbar region entirely for the whole program", False),
+            ("Transverse processes of C1-C4 and the superior angle of the scapula", True),
+            ("Spinous processes of C7-T5 and the acromion", False),
+            ("Occiput and the lateral third of the clavicle", False),
         ],
-        "A sensitized nervous system responds to a predictable, comfortable input. Broad, "
-        "moderate pressure that builds with feedback keeps the client relaxed and the "
-        "session useful.",
+        "Levator scapulae runs from the transverse processes of C1-C4 to the superior angle "
+        "of the scapula; the occiput-to-clavicle line is the upper trapezius.",
     ),
     (
-        "In the home program, how much pain during exercise is acceptable?",
+        "For a client with a sensitive neck, which position lets the upper trapezius "
+        "soften before you work on it?",
         QuestionKind.SINGLE,
         [
-            ("Up to 3/10, if it settles by the next morning", True),
-            ("None: stop at the first sensation", False),
-            ("Up to 8/10, because pain means progress", False),
+            ("Side-lying with the head supported level and the shoulder slightly elevated", True),
+            ("Prone with the head turned fully to one side", False),
+            ("Seated with the neck flexed forward against resistance", False),
         ],
-        "Pain up to about 3/10 that settles by the next morning is a safe signal to continue; "
-        "stopping at any sensation teaches avoidance, and high pain flares symptoms.",
+        "Side-lying with the head supported in line shortens the upper trapezius and keeps "
+        "the neck neutral; full rotation in prone loads the very tissues you want to calm.",
     ),
     (
-        "Which of these help clients actually do their home program? Select all that apply.",
+        "Which make a home program for shoulder blade control more likely to be done? "
+        "Select all that apply.",
         QuestionKind.MULTIPLE,
         [
-            ("Few exercises (about three), clearly dosed", True),
-            ("Checking at each visit how it went", True),
-            ("A long list covering every muscle group", False),
+            ("Two exercises, clearly dosed (for example 2 x 10, daily)", True),
+            ("Checking at the next visit how it went", True),
+            ("A long list covering every shoulder muscle", False),
         ],
-        "Adherence drops as programs grow. Two or three well-dosed exercises, reviewed at each "
-        "visit, are done far more often than a long list.",
+        "Adherence drops as programs grow. Two well-dosed exercises, reviewed at each visit, "
+        "are done far more often than a long list.",
     ),
 ]
 
@@ -107,8 +111,9 @@ def home_study_questions_add(masterclass: Masterclass) -> None:
             )
 
 
-def seed_home_study(*, masterclass_slug: str, member_email: str, lesson_keys: list[str]) -> None:
+def seed_home_study(*, masterclass_slug: str, member_email: str) -> None:
     """CE-approve the masterclass; the member watched every lesson and passed the test."""
+    from courses.locators import masterclass_lessons
     from courses.models import LessonProgress
     from courses.services.home_study import home_study_attempt_start, home_study_attempt_submit
 
@@ -121,10 +126,10 @@ def seed_home_study(*, masterclass_slug: str, member_email: str, lesson_keys: li
     if member.home_study_certificates.filter(masterclass=masterclass).exists():
         return
     now = timezone.now()
-    for key in lesson_keys:
+    for lesson in masterclass_lessons(masterclass.pk):
         LessonProgress.objects.update_or_create(
             user=member,
-            lesson_key=key,
+            lesson_key=lesson.key,
             defaults={
                 "masterclass": masterclass,
                 "position_seconds": 24,

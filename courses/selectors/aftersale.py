@@ -103,7 +103,11 @@ def sessions_needing_certificates(*, now=None, within_days: int = 30) -> QuerySe
         status=RegistrationStatus.CONFIRMED,
         checked_in_at__isnull=False,
         checked_out_at__isnull=False,
-    ).exclude(pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id"))
+    ).exclude(
+        pk__in=Certificate.objects.filter(
+            revoked_at__isnull=True, registration__isnull=False
+        ).values("registration_id")
+    )
     return Session.objects.filter(
         Exists(owed),
         status=SessionStatus.SCHEDULED,

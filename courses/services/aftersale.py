@@ -64,7 +64,9 @@ def certificate_issue_for_session(
         registrations = (
             selectors.registrations_with_full_attendance(session=session)
             .exclude(
-                pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id")
+                pk__in=Certificate.objects.filter(
+                    revoked_at__isnull=True, registration__isnull=False
+                ).values("registration_id")
             )
             .select_related("session__workshop", "session__venue")
         )
@@ -104,6 +106,8 @@ def certificate_reissue(
         old = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if old.revoked_at is not None:
             raise CoursesError("This certificate was already superseded; re-issue the newest one.")
+        if old.registration_id is None:
+            raise CoursesError("Home study certificates are issued by passing the test.")
         old.revoked_at = now
         old.save(update_fields=["revoked_at"])
         registration = Registration.objects.select_related(

@@ -4,9 +4,10 @@ Home Study certificate."""
 import datetime
 from decimal import Decimal
 
-import pytest
 from django.core import mail
 from django.utils import timezone
+
+import pytest
 
 from courses.errors import HomeStudyAnswersInvalid, HomeStudyAttemptClosed, HomeStudyError
 from courses.models import Certificate, HomeStudyAttempt, QuestionKind

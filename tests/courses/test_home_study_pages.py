@@ -96,7 +96,7 @@ def test_fail_shows_what_was_wrong_then_double_submit_is_refused(client, ce):
     text = response.content.decode()
     assert "Not passed this time" in text
     assert "2 answers were wrong" in text
-    assert "cauda equina" in text  # the explanation of a wrong answer
+    assert "cervical arterial dysfunction" in text  # the explanation of a wrong answer
 
     response = client.post(url, right_answers(masterclass), follow=True)
     assert "already submitted" in response.content.decode()
@@ -235,3 +235,19 @@ def test_ce_hours_that_differ_from_the_video_save_with_a_warning(admin_client, c
     assert str(masterclass.ce_hours) == "0.5"
     edit = admin_client.get(url).content.decode()
     assert "The published lessons add up to" in edit
+
+
+def test_demo_member_passed_the_ce_masterclass_and_reseeding_adds_nothing(demo_site, client):
+    from django.core.management import call_command
+
+    from demo import content
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - second run
+    certificate = Certificate.objects.get(masterclass__isnull=False)
+    assert certificate.user.email == content.MEMBER_EMAIL
+    assert certificate.course_type == "Home Study"
+    assert HomeStudyAttempt.objects.filter(passed=True).count() == 1
+    assert HomeStudyQuestion.objects.count() == 5
+    client.login(email=content.MEMBER_EMAIL, password=content.MEMBER_PASSWORD)
+    transcript = client.get(reverse("accounts:ce_transcript")).content.decode()
+    assert certificate.course_title in transcript
