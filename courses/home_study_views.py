@@ -7,7 +7,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from .errors import HomeStudyAnswersInvalid, HomeStudyAttemptClosed, HomeStudyError
@@ -87,7 +86,7 @@ def home_study_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
         except HomeStudyError as refused:
             error, status = str(refused), 400
         else:
-            return redirect(reverse("courses:home_study_attempt", args=[attempt.pk]) + "#result")
+            return redirect("courses:home_study_attempt", attempt_id=attempt.pk)
         attempt.refresh_from_db()
     if attempt.is_submitted:
         eligibility = home_study_eligibility(user=request.user, masterclass=masterclass)

@@ -528,6 +528,14 @@ VIDEO_EXTENSIONS = ["mp4", "webm"]
 VIDEO_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
 
 
+def ce_hours_text(hours: Decimal | None) -> str:
+    """ "14 CE hours", "7.5 CE hours", "1 CE hour": boards want "CE", never "CEU"."""
+    if hours is None:
+        return ""
+    number = hours.normalize() if hours % 1 else int(hours)
+    return f"{number} CE hour{'' if number == 1 else 's'}"
+
+
 class Masterclass(index.Indexed, models.Model):
     """An online series of lessons that can be bought on its own or come with a grant."""
 
@@ -608,6 +616,10 @@ class Masterclass(index.Indexed, models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def ce_hours_display(self) -> str:
+        return ce_hours_text(self.ce_hours)
 
     @property
     def is_purchasable(self) -> bool:
@@ -881,9 +893,7 @@ class Certificate(models.Model):
 
     @property
     def ce_hours_display(self) -> str:
-        """ "14 CE hours", "7.5 CE hours": boards want "CE", never "CEU"."""
-        hours = self.ce_hours.normalize() if self.ce_hours % 1 else int(self.ce_hours)
-        return f"{hours} CE hour{'' if hours == 1 else 's'}"
+        return ce_hours_text(self.ce_hours)
 
 
 class ReminderSent(models.Model):

@@ -12,7 +12,7 @@ from courses.models import HomeStudyOption, HomeStudyQuestion, Masterclass, Ques
 CE_TITLE = (
     "The Neck and Shoulder Complex: Safe Screening, Soft-Tissue Treatment and Scapular Control"
 )
-APPROVAL_NUMBER = "NCBTMB Approved Provider #1099-482"
+APPROVAL_NUMBER = "NCBTMB 1099-482"
 
 # (question, kind, [(option, correct)], explanation)
 QUESTIONS = [

@@ -8,7 +8,7 @@ until when). Pages and services both ask these, so they cannot disagree."""
 import datetime
 import random
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
@@ -22,6 +22,7 @@ from courses.models import (
     HomeStudyQuestion,
     LessonProgress,
     Masterclass,
+    ce_hours_text,
 )
 from courses.selectors.access import user_can_watch_masterclass
 
@@ -52,16 +53,6 @@ class LessonsStatus:
         return [row for row in self.lessons if not row.done]
 
 
-def _progress_percent(progress: LessonProgress | None) -> int:
-    if progress is None:
-        return 0
-    if progress.completed_at is not None:
-        return 100
-    if not progress.duration_seconds:
-        return 0
-    return min(100, int(100 * progress.position_seconds / progress.duration_seconds))
-
-
 def home_study_lessons_status(
     *, user, masterclass: Masterclass, lessons: list[LessonRef] | None = None
 ) -> LessonsStatus:
@@ -75,7 +66,9 @@ def home_study_lessons_status(
     }
     return LessonsStatus(
         lessons=[
-            LessonStatus(lesson=lesson, percent=_progress_percent(progress.get(lesson.key)))
+            LessonStatus(
+                lesson=lesson, percent=row.percent if (row := progress.get(lesson.key)) else 0
+            )
             for lesson in lessons
         ]
     )
@@ -161,24 +154,24 @@ def home_study_eligibility(
     lessons = home_study_lessons_status(user=user, masterclass=masterclass)
     submitted = list(home_study_attempts_submitted(user=user, masterclass=masterclass)[:50])
     last = submitted[0] if submitted else None
-    facts = {"attempts_used": len(submitted), "lessons": lessons, "last_attempt": last}
+    facts = Eligibility(attempts_used=len(submitted), lessons=lessons, last_attempt=last)
     if not masterclass.ce_approved:
-        return Eligibility(blocked=Blocked.NOT_APPROVED, **facts)
+        return replace(facts, blocked=Blocked.NOT_APPROVED)
     if not home_study_questions(masterclass=masterclass).exists():
-        return Eligibility(blocked=Blocked.NO_QUESTIONS, **facts)
+        return replace(facts, blocked=Blocked.NO_QUESTIONS)
     if not user_can_watch_masterclass(user=user, masterclass=masterclass, at=now):
-        return Eligibility(blocked=Blocked.NO_ACCESS, **facts)
+        return replace(facts, blocked=Blocked.NO_ACCESS)
     if any(attempt.passed for attempt in submitted):
-        return Eligibility(blocked=Blocked.PASSED, **facts)
+        return replace(facts, blocked=Blocked.PASSED)
     if not lessons.unlocked:
-        return Eligibility(blocked=Blocked.LESSONS_LEFT, **facts)
+        return replace(facts, blocked=Blocked.LESSONS_LEFT)
     blocked, opens, left = home_study_retake_rule(
         masterclass=masterclass,
         attempts_used=len(submitted),
         last_submitted_at=last.submitted_at if last else None,
         now=now,
     )
-    return Eligibility(blocked=blocked, next_attempt_at=opens, attempts_left=left, **facts)
+    return replace(facts, blocked=blocked, next_attempt_at=opens, attempts_left=left)
 
 
 # --- One attempt's questions, in its own shuffled order ---------------------------------
@@ -227,6 +220,10 @@ class CEPeriod:
     @property
     def hours(self) -> Decimal:
         return sum((c.ce_hours for c in self.certificates), Decimal("0"))
+
+    @property
+    def hours_label(self) -> str:
+        return ce_hours_text(self.hours)
 
     @property
     def hours_display(self) -> str:

@@ -53,7 +53,7 @@ def test_masterclass_page_offers_the_test(client, ce, page_tree):
     _watch_all(member, lessons)
     client.force_login(member)
     text = client.get(page_tree.series.url).content.decode()
-    assert "Earn 1 CE hours" in text
+    assert "Earn 1 CE hour" in text
     assert reverse("courses:home_study_test", args=[masterclass.slug]) in text
 
 
@@ -122,7 +122,7 @@ def test_pass_then_transcript_lists_the_home_study_certificate(client, ce):
     assert "Home Study" in transcript
     dashboard = client.get(reverse("accounts:dashboard")).content.decode()
     assert reverse("accounts:ce_transcript") in dashboard
-    assert "1 CE hours</strong> earned in" in dashboard
+    assert "1 CE hour</strong> earned in" in dashboard
 
 
 def test_empty_transcript_explains_how_to_earn_ce(client):
