@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.generic import TemplateView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -106,7 +107,7 @@ class ScheduleAgainView(WagtailAdminTemplateMixin, TemplateView):
                 for error in errors:
                     form.add_error(None, error)
             return self.render(form, formset, status=400)
-        days = ", ".join(f"{s.local_starts_at:%-d %b %Y}" for s in created)
+        days = ", ".join(date_format(s.local_starts_at, "M j, Y") for s in created)
         messages.success(
             request,
             f"Scheduled {len(created)} new date{'s' if len(created) != 1 else ''} of "

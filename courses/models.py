@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.fields import RichTextField
@@ -226,7 +227,7 @@ class Session(ClusterableModel):
 
     def __str__(self) -> str:
         local = self.local_starts_at
-        return f"{self.workshop.title} — {local:%d %b %Y}, {self.venue.city}"
+        return f"{self.workshop.title} — {date_format(local, 'M j, Y')}, {self.venue.city}"
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:
