@@ -99,7 +99,7 @@ def home_study_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
                 "masterclass": masterclass,
                 "eligibility": eligibility,
                 "next_attempt": _next_attempt_label(eligibility),
-        "site_zone": settings.TIME_ZONE,
+                "site_zone": settings.TIME_ZONE,
                 "masterclass_url": masterclass_url(masterclass),
                 "blocked_message": home_study_blocked_message(eligibility.blocked),
                 "wrong_count": sum(1 for row in attempt.results if not row["correct"]),
