@@ -57,8 +57,7 @@ def environment(work: Path, port: int, database: str) -> dict:
         "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
         "CELERY_BROKER_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
         "CELERY_TASK_ALWAYS_EAGER": "0",
-        # Four slashes: django-environ drops the leading "/" of filemail:///abs/path.
-        "EMAIL_URL": f"filemail:///{work}/mail",
+        "EMAIL_URL": f"filemail://{work}/mail",
         "STRIPE_SECRET_KEY": "sk_test_deploycheck",
         "STRIPE_WEBHOOK_SECRET": "whsec_deploycheck",
         "STATIC_ROOT": str(work / "staticfiles"),

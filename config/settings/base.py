@@ -4,10 +4,8 @@
 between machines comes from an environment variable listed in ``.env.example``.
 """
 
-import environ
-
 from config.cache import redis_cache_settings
-from config.settings.env import BASE_DIR, env
+from config.settings.env import BASE_DIR, env, mailer_from_url
 
 # --- Core -------------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -218,26 +216,6 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None
 from config.settings.media import *  # noqa: E402
 
 # --- E-mail -------------------------------------------------------------------------
-
-
-def mailer_from_url(url: str) -> dict:
-    """Translate EMAIL_URL (smtp+tls://user:pass@host:587, consolemail://, filemail:///path)
-    into Django 6.1's MAILERS entry."""
-    config = environ.Env.email_url_config(url)
-    options = {}
-    if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
-        options = {
-            "host": config.get("EMAIL_HOST"),
-            "port": config.get("EMAIL_PORT"),
-            "username": config.get("EMAIL_HOST_USER") or None,
-            "password": config.get("EMAIL_HOST_PASSWORD") or None,
-            "use_tls": config.get("EMAIL_USE_TLS", False),
-            "use_ssl": config.get("EMAIL_USE_SSL", False),
-            "timeout": 20,
-        }
-    elif config["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-        options = {"file_path": config.get("EMAIL_FILE_PATH")}
-    return {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}
 
 
 MAILERS = {"default": mailer_from_url(env("EMAIL_URL", default="consolemail://"))}
