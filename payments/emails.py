@@ -62,7 +62,7 @@ def _order_url(order: Order) -> str:
     """The order page. A phone booking's buyer may never have signed in: theirs is signed."""
     if order.taken_by_id is not None:
         return absolute_url(order_link_path(reference=order.reference))
-    return absolute_url(order.getabsolute_url())
+    return absolute_url(order.get_absolute_url())
 
 
 def _send_once(claim_on: QuerySet, field: str, **message) -> bool:
@@ -83,7 +83,7 @@ def masterclass_receipt_send(*, order: Order) -> None:
             "order": order,
             "masterclass": masterclass,
             "watch_url": absolute_url(masterclass_url(masterclass)),
-            "order_url": absolute_url(order.getabsolute_url()),
+            "order_url": absolute_url(order.get_absolute_url()),
         },
     )
 
@@ -154,7 +154,7 @@ def order_refund_notice_send(*, order_id: int) -> None:
         context={
             "order": order,
             "session": order.session,
-            "order_url": absolute_url(order.getabsolute_url()),
+            "order_url": absolute_url(order.get_absolute_url()),
         },
     )
 
@@ -219,7 +219,7 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
             "note": notice.note,
             "is_attendee": notice.to.lower() == registration.attendee_email.lower(),
             "account_url": absolute_url(reverse("accounts:dashboard")),
-            "order_url": absolute_url(order.getabsolute_url()) if order else "",
+            "order_url": absolute_url(order.get_absolute_url()) if order else "",
         },
     )
 
@@ -239,7 +239,7 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
         )
         if refunded:
             orders.append(
-                {"order": order, "refunded": refunded, "url": absolute_url(order.getabsolute_url())}
+                {"order": order, "refunded": refunded, "url": absolute_url(order.get_absolute_url())}
             )
     return _message(
         subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",

@@ -223,6 +223,9 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="PhysioMassage Academy <bookings@physiomassage.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An e-mail claimed this long ago and still not sent belonged to a worker that died
+# mid-send; the task's next run sends it (courses/mail.py). Longer than any SMTP send.
+MAIL_SEND_LEASE_SECONDS = env.int("MAIL_SEND_LEASE_SECONDS", default=10 * 60)
 
 from config.settings.tasks import *  # noqa: E402
 
