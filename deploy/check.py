@@ -253,9 +253,9 @@ def restore_drill(env: dict) -> str:
 
 def summary(started: float) -> int:
     failed = [name for name, ok, *_ in RESULTS if not ok]
-    print(f"\n{'step':<20}{'result':<8}{'seconds':>8}")
+    print(f"\n{'step':<24}{'result':<8}{'seconds':>8}")
     for name, ok, _detail, took in RESULTS:
-        print(f"{name:<20}{'PASS' if ok else 'FAIL':<8}{took:>8.1f}")
+        print(f"{name:<24}{'PASS' if ok else 'FAIL':<8}{took:>8.1f}")
     total = time.monotonic() - started
     verdict = f"FAILED: {', '.join(failed)}" if failed else "all steps passed"
     print(f"deploy-check: {verdict} ({len(RESULTS)} steps, {total:.0f} s)")
