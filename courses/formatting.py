@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from .models import Session
@@ -105,7 +106,7 @@ def money_amount(amount: int | None, currency: str = DEFAULT_CURRENCY) -> str:
 def money(amount: int | None, currency: str = DEFAULT_CURRENCY, *, free_label: bool = True) -> str:
     """A price: like ``money_amount`` but 0 reads "Free" (unless ``free_label=False``)."""
     if amount == 0 and free_label:
-        return "Free"
+        return gettext("Free")
     return money_amount(amount, currency)
 
 

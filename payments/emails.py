@@ -13,6 +13,7 @@ from email.message import MIMEPart
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext
 
 import segno
 from allauth.account.forms import default_token_generator
@@ -49,13 +50,20 @@ def ticket_qr_png(code: str) -> bytes:
 def ticket_qr_svg(code: str) -> str:
     buffer = io.BytesIO()
     segno.make(code, error="m").save(
-        buffer, kind="svg", border=2, xmldecl=False, omitsize=True, title="Ticket QR code"
+        buffer, kind="svg", border=2, xmldecl=False, omitsize=True, title=gettext("Ticket QR code")
     )
     return buffer.getvalue().decode()
 
 
 def _message(*, subject: str, **message) -> EmailMultiAlternatives:
     return mail_message(subject=f"[PhysioMassage Academy] {subject}", **message)
+
+
+def _cancelled_subject(session: Session) -> str:
+    return gettext("Canceled: %(workshop)s, %(date)s") % {
+        "workshop": session.workshop.title,
+        "date": local_date(session.local_starts_at),
+    }
 
 
 def _order_url(order: Order) -> str:
@@ -76,7 +84,8 @@ def masterclass_receipt_send(*, order: Order) -> None:
     _send_once(
         Order.objects.filter(pk=order.pk),
         "receipt_sent_at",
-        subject=f"Receipt for order {order.number}: {masterclass.title}",
+        subject=gettext("Receipt for order %(number)s: %(masterclass)s")
+        % {"number": order.number, "masterclass": masterclass.title},
         to=order.email,
         template="masterclass_receipt",
         context={
@@ -100,7 +109,7 @@ def order_confirmation_send(*, order_id: int) -> None:
     _send_once(
         Order.objects.filter(pk=order.pk),
         "receipt_sent_at",
-        subject=f"Receipt for order {order.number}",
+        subject=gettext("Receipt for order %(number)s") % {"number": order.number},
         to=order.email,
         template="order_receipt",
         context={
@@ -131,7 +140,8 @@ def _ticket_message(*, registration: Registration, session: Session, ics: str, s
         cid="<ticket-qr>",
     )
     return {
-        "subject": subject or f"Your ticket: {session.workshop.title}",
+        "subject": subject
+        or gettext("Your ticket: %(workshop)s") % {"workshop": session.workshop.title},
         "to": registration.attendee_email,
         "template": "ticket",
         "context": {
@@ -148,7 +158,8 @@ def order_refund_notice_send(*, order_id: int) -> None:
     _send_once(
         Order.objects.filter(pk=order.pk),
         "refund_notice_sent_at",
-        subject=f"Refund for order {order.number}: the session filled up",
+        subject=gettext("Refund for order %(number)s: the session filled up")
+        % {"number": order.number},
         to=order.email,
         template="late_payment_refund",
         context={
@@ -176,9 +187,10 @@ def dispute_staff_notice_send(*, dispute_id: int) -> bool:
             gateway.dispute_dashboard_url(dispute_id=dispute.stripe_dispute_id)
         ),
     }
-    subject = (
-        f"Payment disputed: order {order.number} ({money_amount(dispute.amount, dispute.currency)})"
-    )
+    subject = gettext("Payment disputed: order %(number)s (%(amount)s)") % {
+        "number": order.number,
+        "amount": money_amount(dispute.amount, dispute.currency),
+    }
     return mail_send_once(
         claim=Dispute.objects.filter(pk=dispute.pk),
         field="staff_notified_at",
@@ -207,7 +219,7 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
     if order is None and hasattr(registration, "order_line"):
         order = registration.order_line.order
     return _message(
-        subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",
+        subject=_cancelled_subject(session),
         to=notice.to,
         template="registration_cancelled",
         context={
@@ -239,10 +251,14 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
         )
         if refunded:
             orders.append(
-                {"order": order, "refunded": refunded, "url": absolute_url(order.get_absolute_url())}
+                {
+                    "order": order,
+                    "refunded": refunded,
+                    "url": absolute_url(order.get_absolute_url()),
+                }
             )
     return _message(
-        subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",
+        subject=_cancelled_subject(session),
         to=notice.to,
         template="session_cancelled",
         context={
@@ -271,7 +287,8 @@ def _complimentary_ticket(notice: Notice) -> EmailMultiAlternatives:
             registration=registration,
             session=session,
             ics=ics,
-            subject=f"Your complimentary ticket: {session.workshop.title}",
+            subject=gettext("Your complimentary ticket: %(workshop)s")
+            % {"workshop": session.workshop.title},
         )
     )
 
@@ -285,7 +302,8 @@ def _payment_link(notice: Notice) -> list[EmailMultiAlternatives]:
         return []
     return [
         _message(
-            subject=f"Complete your booking: {order.session.workshop.title}",
+            subject=gettext("Complete your booking: %(workshop)s")
+            % {"workshop": order.session.workshop.title},
             to=notice.to,
             template="payment_link",
             context={
@@ -312,7 +330,7 @@ def _account_invite(notice: Notice) -> list[EmailMultiAlternatives]:
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
     return [
         _message(
-            subject="Your PhysioMassage Academy account",
+            subject=gettext("Your PhysioMassage Academy account"),
             to=notice.to,
             template="account_invite",
             context={

@@ -5,6 +5,7 @@ cancellation confirmation. Each is a ``Notice`` claimed once per key by
 
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
+from django.utils.translation import gettext_lazy, pgettext
 
 from courses.formatting import local_date
 from courses.links import absolute_url
@@ -13,10 +14,16 @@ from courses.mail import mail_message
 from .models import Membership, Notice, NoticeKind
 
 SUBJECTS = {
-    NoticeKind.MEMBERSHIP_WELCOME: "Welcome to the membership",
-    NoticeKind.MEMBERSHIP_PAYMENT_FAILED: "Your membership payment did not go through",
-    NoticeKind.MEMBERSHIP_RENEWAL_REMINDER: "Your annual membership renews on {renews}",
-    NoticeKind.MEMBERSHIP_CANCELLED: "Your membership is cancelled: access until {ends}",
+    NoticeKind.MEMBERSHIP_WELCOME: gettext_lazy("Welcome to the membership"),
+    NoticeKind.MEMBERSHIP_PAYMENT_FAILED: gettext_lazy(
+        "Your membership payment did not go through"
+    ),
+    NoticeKind.MEMBERSHIP_RENEWAL_REMINDER: gettext_lazy(
+        "Your annual membership renews on %(renews)s"
+    ),
+    NoticeKind.MEMBERSHIP_CANCELLED: gettext_lazy(
+        "Your membership is canceled: access until %(ends)s"
+    ),
 }
 
 
@@ -25,14 +32,14 @@ def membership_notice_message(notice: Notice) -> EmailMultiAlternatives:
     kind = NoticeKind(notice.kind)
     renews = local_date(membership.current_period_end)
     ends = local_date(membership.access_ends_at)
-    subject = SUBJECTS[kind].format(renews=renews, ends=ends)
+    subject = SUBJECTS[kind] % {"renews": renews, "ends": ends}
     return mail_message(
         subject=f"[PhysioMassage Academy] {subject}",
         to=notice.to,
         template=kind.value,
         context={
             "membership": membership,
-            "name": membership.user.full_name or "there",
+            "name": membership.user.full_name or pgettext("the name in “Hi there”", "there"),
             "renews": renews,
             "ends": ends,
             "price": membership.price_display(),
