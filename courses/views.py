@@ -28,6 +28,7 @@ from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf
 from .errors import CoursesError, InvalidProgress, PlaybackDenied, TicketNotFound
 from .forms import AttendeeMessageForm, WalkInForm
+from .links import absolute_url
 from .models import Certificate, Session, Video
 from .playback import PlaybackClaims, playback_token_read
 from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
@@ -43,7 +44,7 @@ def session_calendar(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("workshop", "venue"), pk=session_id)
     referer_url = request.GET.get("from", "")
     url = referer_url if referer_url.startswith("/") and not referer_url.startswith("//") else ""
-    body = session_ics(session=session, url=request.build_absolute_uri(url) if url else "")
+    body = session_ics(session=session, url=absolute_url(url) if url else "")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     filename = f"workshop-{session.local_starts_at:%Y-%m-%d}-{session.pk}.ics"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -429,7 +430,8 @@ def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpRespo
 @require_POST
 @staff_required
 def staff_certificate_reissue(request: HttpRequest, certificate_id: int) -> HttpResponse:
-    certificate = get_object_or_404(Certificate, pk=certificate_id)
+    # Seat certificates only: a home-study certificate has no session to return to.
+    certificate = get_object_or_404(Certificate, pk=certificate_id, registration__isnull=False)
     try:
         new = services.certificate_reissue(certificate=certificate, issued_by=request.user)
     except CoursesError as error:

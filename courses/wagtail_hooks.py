@@ -38,6 +38,7 @@ from . import admin_views, selectors, services
 from .admin_panels import ComingUpPanel
 from .errors import CoursesError
 from .forms import SessionAdminForm, VideoAdminForm
+from .home_study_admin import HomeStudyQuestionViewSet, masterclass_edit_handler
 from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Video, Workshop
 
 
@@ -354,13 +355,7 @@ class MasterclassViewSet(SnippetViewSet):
     menu_label = _("Masterclasses")
     list_display = ["title", "slug", Column("price_display", label=_("Price")), "created_at"]
     search_fields = ["title"]
-    panels = [
-        FieldPanel("title"),
-        FieldPanel("slug"),
-        FieldPanel("summary"),
-        FieldPanel("price_amount"),
-        FieldPanel("currency"),
-    ]
+    edit_handler = masterclass_edit_handler  # with the home-study CE panel
 
 
 class VideoViewSet(SnippetViewSet):
@@ -410,7 +405,7 @@ class AccessGrantViewSet(SnippetViewSet):
 
 
 class MasterclassGroup(SnippetViewSetGroup):
-    items = (MasterclassViewSet, VideoViewSet, AccessGrantViewSet)
+    items = (MasterclassViewSet, HomeStudyQuestionViewSet, VideoViewSet, AccessGrantViewSet)
     menu_icon = "media"
     menu_label = _("Masterclasses")
     menu_name = "masterclasses"

@@ -24,6 +24,7 @@ from courses.models import AccessSource, Instructor, Masterclass, Video, Worksho
 from courses.services import access_grant_create
 from demo import content
 from demo.groups import EDITORS
+from demo.home_study import seed_home_study
 from demo.images import demo_image
 
 MEDIA = Path(__file__).resolve().parent / "media"
@@ -161,6 +162,9 @@ def seed_masterclasses(home) -> MasterclassIndexPage:
     _workshop_inclusion()
     _accounts()
     _editor_permissions()
+    seed_home_study(
+        masterclass_slug=SERIES[1]["masterclass_slug"], member_email=content.MEMBER_EMAIL
+    )
     return library
 
 
@@ -300,7 +304,7 @@ def _editor_permissions() -> None:
         return
     codenames = [
         f"{action}_{model}"
-        for model in ("video", "masterclass")
+        for model in ("video", "masterclass", "homestudyquestion")
         for action in ("add", "change", "delete", "view")
     ]
     group.permissions.add(

@@ -10,7 +10,6 @@ the claim back and raises, so Celery retries it.
 import io
 from email.message import MIMEPart
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -22,6 +21,7 @@ from allauth.account.utils import user_pk_to_url_str
 
 from courses.calendar import session_ics
 from courses.formatting import local_date, local_datetime, money_amount
+from courses.links import absolute_url
 from courses.locators import masterclass_url
 from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
@@ -55,10 +55,6 @@ def ticket_qr_svg(code: str) -> str:
     return buffer.getvalue().decode()
 
 
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
 def _message(*, subject: str, **message) -> EmailMultiAlternatives:
     return mail_message(subject=f"[PhysioMassage Academy] {subject}", **message)
 
@@ -70,15 +66,11 @@ def _cancelled_subject(session: Session) -> str:
     }
 
 
-def _absolute_url(url: str) -> str:
-    return _absolute(url) if url.startswith("/") else url
-
-
 def _order_url(order: Order) -> str:
     """The order page. A phone booking's buyer may never have signed in: theirs is signed."""
     if order.taken_by_id is not None:
-        return _absolute(order_link_path(reference=order.reference))
-    return _absolute(order.get_absolute_url())
+        return absolute_url(order_link_path(reference=order.reference))
+    return absolute_url(order.get_absolute_url())
 
 
 def _send_once(claim_on: QuerySet, field: str, **message) -> bool:
@@ -99,8 +91,8 @@ def masterclass_receipt_send(*, order: Order) -> None:
         context={
             "order": order,
             "masterclass": masterclass,
-            "watch_url": _absolute_url(masterclass_url(masterclass)),
-            "order_url": _absolute(order.get_absolute_url()),
+            "watch_url": absolute_url(masterclass_url(masterclass)),
+            "order_url": absolute_url(order.get_absolute_url()),
         },
     )
 
@@ -155,7 +147,7 @@ def _ticket_message(*, registration: Registration, session: Session, ics: str, s
         "context": {
             "registration": registration,
             "session": session,
-            "ticket_url": _absolute(ticket_link_path(code=registration.code)),
+            "ticket_url": absolute_url(ticket_link_path(code=registration.code)),
         },
         "attachments": [qr, ("workshop.ics", ics, "text/calendar")],
     }
@@ -173,7 +165,7 @@ def order_refund_notice_send(*, order_id: int) -> None:
         context={
             "order": order,
             "session": order.session,
-            "order_url": _absolute(order.get_absolute_url()),
+            "order_url": absolute_url(order.get_absolute_url()),
         },
     )
 
@@ -190,8 +182,8 @@ def dispute_staff_notice_send(*, dispute_id: int) -> bool:
         "dispute": dispute,
         "order": order,
         "due": local_datetime(dispute.evidence_due_by),
-        "admin_url": _absolute(reverse("orders:inspect", args=[order.pk])),
-        "dashboard_url": _absolute_url(
+        "admin_url": absolute_url(reverse("orders:inspect", args=[order.pk])),
+        "dashboard_url": absolute_url(
             gateway.dispute_dashboard_url(dispute_id=dispute.stripe_dispute_id)
         ),
     }
@@ -238,8 +230,8 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
             "by_staff": bool(notice.note),
             "note": notice.note,
             "is_attendee": notice.to.lower() == registration.attendee_email.lower(),
-            "account_url": _absolute(reverse("accounts:dashboard")),
-            "order_url": _absolute(order.get_absolute_url()) if order else "",
+            "account_url": absolute_url(reverse("accounts:dashboard")),
+            "order_url": absolute_url(order.get_absolute_url()) if order else "",
         },
     )
 
@@ -259,7 +251,11 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
         )
         if refunded:
             orders.append(
-                {"order": order, "refunded": refunded, "url": _absolute(order.get_absolute_url())}
+                {
+                    "order": order,
+                    "refunded": refunded,
+                    "url": absolute_url(order.get_absolute_url()),
+                }
             )
     return _message(
         subject=_cancelled_subject(session),
@@ -272,7 +268,7 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
             ],
             "orders": orders,
             "note": notice.note,
-            "workshops_url": settings.SITE_URL + "/workshops/",
+            "workshops_url": absolute_url("/workshops/"),
         },
     )
 
@@ -284,7 +280,7 @@ def _complimentary_ticket(notice: Notice) -> EmailMultiAlternatives:
     session = registration.session
     ics = session_ics(
         session=session,
-        url=_absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
+        url=absolute_url(reverse("payments:ticket", kwargs={"code": registration.code})),
     )
     return _message(
         **_ticket_message(
@@ -314,7 +310,7 @@ def _payment_link(notice: Notice) -> list[EmailMultiAlternatives]:
                 "order": order,
                 "session": order.session,
                 "lines": list(order.lines.select_related("registration__ticket_type")),
-                "checkout_url": _absolute_url(order.stripe_checkout_url),
+                "checkout_url": absolute_url(order.stripe_checkout_url),
                 "order_url": _order_url(order),
             },
         )
@@ -340,8 +336,8 @@ def _account_invite(notice: Notice) -> list[EmailMultiAlternatives]:
             context={
                 "order": order,
                 "user": user,
-                "set_password_url": _absolute(path.replace("UID-KEY", key)),
-                "sign_in_url": _absolute(reverse("account_login")),
+                "set_password_url": absolute_url(path.replace("UID-KEY", key)),
+                "sign_in_url": absolute_url(reverse("account_login")),
             },
         )
     ]

@@ -3,12 +3,12 @@ failed (with the way into the Customer Portal), the annual renewal reminder and 
 cancellation confirmation. Each is a ``Notice`` claimed once per key by
 ``payments.services.memberships`` and sent by ``payments.emails.notice_send``."""
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_lazy, pgettext
 
 from courses.formatting import local_date
+from courses.links import absolute_url
 from courses.mail import mail_message
 
 from .models import Membership, Notice, NoticeKind
@@ -43,9 +43,9 @@ def membership_notice_message(notice: Notice) -> EmailMultiAlternatives:
             "renews": renews,
             "ends": ends,
             "price": membership.price_display(),
-            "portal_url": settings.SITE_URL + reverse("payments:membership_manage"),
-            "library_url": settings.SITE_URL + "/masterclasses/",
-            "join_url": settings.SITE_URL + reverse("payments:membership_join"),
+            "portal_url": absolute_url(reverse("payments:membership_manage")),
+            "library_url": absolute_url("/masterclasses/"),
+            "join_url": absolute_url(reverse("payments:membership_join")),
         },
     )
 
@@ -64,7 +64,7 @@ def membership_duplicate_message(notice: Notice) -> EmailMultiAlternatives:
             "member": member,
             "cancelled": membership.stripe_subscription_id,
             "note": notice.note,
-            "admin_url": settings.SITE_URL + reverse("memberships:index"),
+            "admin_url": absolute_url(reverse("memberships:index")),
         },
     )
 

@@ -19,6 +19,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from courses import selectors as courses_selectors
 from courses.errors import CoursesError
 from courses.formatting import local_datetime
+from courses.links import absolute_url
 from courses.models import Session
 from courses.services import SeatRequest
 
@@ -52,7 +53,7 @@ class PhoneStaffView(WagtailAdminTemplateMixin, TemplateView):
 
 def _send_link(request, order: Order) -> bool:
     """E-mail the payment link; the outcome is a message for staff. True when sent."""
-    absolute = request.build_absolute_uri
+    absolute = absolute_url
     try:
         order = services.phone_order_link_send(
             order_id=order.pk,

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses import selectors as courses_selectors
 from courses.calendar import session_ics
 from courses.errors import CoursesError, SessionFull, WaitlistOfferInvalid
+from courses.links import absolute_url
 from courses.locators import masterclass_url
 from courses.models import Masterclass, Session, SessionStatus
 from courses.ratelimits import rate_limited
@@ -169,14 +170,14 @@ def _int(value) -> int | None:
 
 
 def _start_checkout(request: HttpRequest, order) -> None:
-    success = request.build_absolute_uri(
+    success = absolute_url(
         reverse("payments:checkout_return", kwargs={"reference": order.reference})
     )
     try:
         services.order_checkout_start(
             order_id=order.pk,
             success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=request.build_absolute_uri(order.get_absolute_url()),
+            cancel_url=absolute_url(order.get_absolute_url()),
         )
     except PaymentsError as error:
         messages.error(request, str(error))
@@ -309,7 +310,7 @@ def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
     if not signed and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     ticket = selectors.ticket_for_viewer(code=code, user=request.user, signed_link=signed)
-    url = request.build_absolute_uri(reverse("payments:ticket", kwargs={"code": code}))
+    url = absolute_url(reverse("payments:ticket", kwargs={"code": code}))
     response = HttpResponse(
         session_ics(session=ticket.session, url=url), content_type="text/calendar"
     )

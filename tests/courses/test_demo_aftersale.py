@@ -11,7 +11,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_has_a_finished_session_with_certificates_and_is_idempotent(demo_site, client):
     call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115 - second run
-    # The after-sale cohorts (the year of history for the reports has its own).
+    # The after-sale cohorts (the reports' history and the home-study certificate aside).
     cohorts = {"session__label__in": [aftersale.PAST_LABEL, aftersale.UPCOMING_LABEL]}
     certificates = Certificate.objects.filter(registration__session__label=aftersale.PAST_LABEL)
     assert certificates.count() == 5  # the attendee who left early has none
