@@ -24,6 +24,7 @@ from courses.selectors import (
     user_membership_grant,
     workshops_including_masterclass,
 )
+from courses.selectors.streaming import video_player_media
 
 
 def format_duration(seconds: float | int | None) -> str:
@@ -226,6 +227,7 @@ def lesson_context(lesson: Page, user) -> dict:
         )
         context["playback_token"] = token
         context["stream_url"] = playback_url(token)
+        context["player_media"] = video_player_media(video=lesson.video, token=token)
         progress = current.progress if current else None
         # Resume where the viewer left off, unless they had (nearly) finished.
         if progress and not progress.completed_at:

@@ -7,10 +7,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import services
+from .captions import MAX_CAPTION_BYTES, CaptionInvalid, Cue, webvtt_parse
 from .errors import CoursesError, SessionInvalid
 from .formatting import money
 from .media import VideoFileInfo, video_file_inspect
 from .models import Session, SessionStatus, TicketType, Venue
+from .services.transcoding import video_renditions_request
 
 CANCEL_ACTION_HELP = (
     "To cancel a session, use “Cancel this session” in the session's actions menu: it "
@@ -102,7 +104,51 @@ class VideoAdminForm(WagtailAdminModelForm):
         if commit:
             video.save()
             self.save_m2m()
+            if self.file_info is not None:
+                video_renditions_request(video=video)
         return video
+
+
+class VideoCaptionForm(WagtailAdminModelForm):
+    """A caption track: the uploaded WebVTT file is parsed before anything is saved, and
+    every problem is shown with its line number."""
+
+    upload = forms.FileField(
+        label=_("WebVTT file"),
+        required=False,
+        help_text=_(
+            "A .vtt caption file saved as UTF-8. Uploading a new file replaces the captions."
+        ),
+    )
+    parsed: tuple[str, list[Cue]] | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = cleaned.get("upload")
+        video = cleaned.get("video")
+        if not uploaded:
+            if not self.instance.pk:
+                self.add_error("upload", _("Choose the WebVTT (.vtt) file with the captions."))
+            return cleaned
+        try:
+            # Bounded read: the parser refuses anything over the limit with its size.
+            self.parsed = webvtt_parse(
+                uploaded.read(MAX_CAPTION_BYTES + 1),
+                duration_seconds=video.duration_seconds if video else None,
+            )
+        except CaptionInvalid as invalid:
+            for message in invalid.errors:
+                self.add_error("upload", message)
+        return cleaned
+
+    def save(self, commit: bool = True):
+        caption = super().save(commit=False)
+        if self.parsed is not None:
+            caption.content, cues = self.parsed
+            caption.cues = [cue.as_dict() for cue in cues]
+        if commit:
+            caption.save()
+        return caption
 
 
 class WalkInForm(forms.Form):

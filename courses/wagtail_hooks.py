@@ -17,7 +17,6 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    HelpPanel,
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
@@ -36,8 +35,9 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from . import admin_views, selectors, services
 from .admin_panels import ComingUpPanel
 from .errors import CoursesError
-from .forms import SessionAdminForm, VideoAdminForm
-from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Video, Workshop
+from .forms import SessionAdminForm
+from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Workshop
+from .video_admin import VideoCaptionViewSet, VideoViewSet
 
 
 class VenueViewSet(SnippetViewSet):
@@ -354,35 +354,6 @@ class MasterclassViewSet(SnippetViewSet):
     ]
 
 
-class VideoViewSet(SnippetViewSet):
-    model = Video
-    icon = "media"
-    menu_label = "Lesson videos"
-    list_display = [
-        "title",
-        Column("duration_display", label=_("Duration")),
-        Column("size_display", label=_("Size")),
-        "content_type",
-        "created_at",
-    ]
-    search_fields = ["title"]
-    edit_handler = ObjectList(
-        [
-            HelpPanel(
-                content=(
-                    "Videos are private: members stream them from their lesson page and "
-                    "they never get a public address. Upload MP4 (H.264) or WebM (VP9)."
-                )
-            ),
-            FieldPanel("title"),
-            FieldPanel("file"),
-            FieldPanel("duration_seconds"),
-            FieldPanel("poster"),
-        ],
-        base_form_class=VideoAdminForm,
-    )
-
-
 class AccessGrantViewSet(SnippetViewSet):
     model = AccessGrant
     icon = "key"
@@ -401,7 +372,7 @@ class AccessGrantViewSet(SnippetViewSet):
 
 
 class MasterclassGroup(SnippetViewSetGroup):
-    items = (MasterclassViewSet, VideoViewSet, AccessGrantViewSet)
+    items = (MasterclassViewSet, VideoViewSet, VideoCaptionViewSet, AccessGrantViewSet)
     menu_icon = "media"
     menu_label = "Masterclasses"
     menu_name = "masterclasses"

@@ -10,6 +10,7 @@ an editor's upload would.
 import datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.core.files.base import ContentFile
@@ -20,8 +21,10 @@ from wagtail.documents.models import Document
 from allauth.account.models import EmailAddress
 
 from cms.models import LessonPage, MasterclassIndexPage, MasterclassPage
-from courses.models import AccessSource, Instructor, Masterclass, Video, Workshop
+from courses.models import AccessSource, Instructor, Masterclass, StreamStatus, Video, Workshop
 from courses.services import access_grant_create
+from courses.services.captions import video_caption_store
+from courses.services.transcoding import ffmpeg_path, video_renditions_build
 from demo import content
 from demo.groups import EDITORS
 from demo.images import demo_image
@@ -236,6 +239,7 @@ def _slugify(title: str) -> str:
 def _video(title: str, filename: str, poster) -> Video:
     video = Video.objects.filter(title=title).first()
     if video is not None:
+        _media_for(video, filename)  # a demo seeded before captions and renditions existed
         return video
     video = Video(
         title=title,
@@ -246,7 +250,36 @@ def _video(title: str, filename: str, poster) -> Video:
     )
     video.file.save(filename, ContentFile((MEDIA / filename).read_bytes()), save=False)
     video.save()
+    _media_for(video, filename)
     return video
+
+
+def _media_for(video: Video, filename: str) -> None:
+    if not video.captions.exists():
+        captions = (MEDIA / filename.replace(".webm", ".en.vtt")).read_bytes()
+        video_caption_store(video=video, language="en", label="English", data=captions)
+    if video.stream_status in (StreamStatus.NONE, StreamStatus.UNAVAILABLE):
+        _renditions(video)
+
+
+def _renditions(video: Video) -> None:
+    """Adaptive renditions built now, in this process (a 24 s clip takes a few seconds),
+    so the demo streams HLS without a worker; skipped with the reason without ffmpeg."""
+    if ffmpeg_path() is None:
+        if not getattr(_renditions, "warned", False):
+            print(
+                "Demo videos play as progressive WebM: ffmpeg was not found "
+                f"(VIDEO_FFMPEG={settings.VIDEO_FFMPEG!r}); install Debian's ffmpeg for HLS."
+            )
+            _renditions.warned = True  # type: ignore[attr-defined]
+        return
+    Video.objects.filter(pk=video.pk).update(
+        stream_status=StreamStatus.PENDING, stream_source=video.file.name
+    )
+    status = video_renditions_build(video_id=video.pk)
+    if status != StreamStatus.READY:
+        video.refresh_from_db()
+        print(f"Demo video {video.title!r}: no renditions ({video.stream_error})")
 
 
 def _handout() -> Document:
