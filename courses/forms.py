@@ -1,7 +1,10 @@
 """Admin forms: they collect input and hand the rules to ``services``."""
 
+from pathlib import PurePath
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -82,11 +85,35 @@ class SessionAdminForm(WagtailAdminModelForm):
         return True
 
 
+class PrivateFileInput(forms.FileInput):
+    """A file input that names the current file without linking to it: private files
+    have no URL (Django's ClearableFileInput asks for one and fails on the edit view)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, None, attrs, renderer)
+        current = PurePath(getattr(value, "name", "") or "").name
+        if not current:
+            return html
+        return format_html(
+            '<p class="help">{} <code>{}</code>. {}</p>{}',
+            _("Current file:"),
+            current,
+            _("Choose a new file only to replace it."),
+            html,
+        )
+
+
 class VideoAdminForm(WagtailAdminModelForm):
     """Editors' upload form: checks the file is really an MP4/WebM video within the size
-    limit, and records its type, size and (when ffprobe can read it) duration."""
+    limit, and records its type, size and (when ffprobe can read it) duration. A new file
+    queues adaptive-streaming renditions (``video_renditions_request``)."""
 
     file_info: VideoFileInfo | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].widget = PrivateFileInput()
 
     def clean_file(self):
         uploaded = self.cleaned_data.get("file")
