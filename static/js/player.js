@@ -1,8 +1,11 @@
 // Lesson player: resume where the viewer left off and save the position as they watch.
 // Positions go to the progress API every few seconds while playing, and on pause, end
 // and leaving the page. Without JavaScript the <video> still plays its original file
-// (HTTP Range); with it, the adaptive HLS stream plays when the lesson has one: natively
-// where the browser can (Safari), else through hls.js, loaded only then. Speed, captions
+// (HTTP Range); with it, the adaptive HLS stream plays when the lesson has one: through
+// hls.js (loaded only then) wherever Media Source Extensions exist, natively where they
+// do not (older iPhones). hls.js first, as its documentation advises: Chromium now also
+// answers canPlayType(HLS) with "maybe", and hls.js gives every browser the same bitrate
+// switching and a fallback to the original file when a link expires. Speed, captions
 // and keyboard shortcuts are here too; the transcript is in transcript.js.
 (function () {
   "use strict";
@@ -18,21 +21,22 @@
     document.head.appendChild(script);
   }
 
+  function playNatively(video, url) {
+    if (!video.canPlayType("application/vnd.apple.mpegurl")) {
+      video.dataset.engine = "progressive";
+      return;
+    }
+    video.dataset.engine = "native-hls";
+    video.src = url;
+  }
+
   // The adaptive stream; the progressive <source> stays as the fallback.
   function attachStream(video, say) {
     var url = video.dataset.hlsUrl;
     if (!url) { return; }
-    if (video.canPlayType("application/vnd.apple.mpegurl")) {
-      video.dataset.engine = "native-hls";
-      video.src = url;
-      return;
-    }
-    if (!window.MediaSource) { video.dataset.engine = "progressive"; return; }
+    if (!(window.MediaSource || window.ManagedMediaSource)) { playNatively(video, url); return; }
     loadScript(video.dataset.hlsLibrary, function (ok) {
-      if (!ok || !window.Hls || !window.Hls.isSupported()) {
-        video.dataset.engine = "progressive";
-        return;
-      }
+      if (!ok || !window.Hls || !window.Hls.isSupported()) { playNatively(video, url); return; }
       var hls = new window.Hls({ capLevelToPlayerSize: true });
       var fatalErrors = 0;
       hls.on(window.Hls.Events.ERROR, function (event, data) {

@@ -136,7 +136,7 @@ def test_an_editor_uploads_captions_and_sees_them_on_the_video(admin_client):
     response = post_caption(admin_client, video, GOOD)
     assert response.status_code == 302
     caption = VideoCaption.objects.get(video=video)
-    assert [c["text"] for c in caption.cues][0] == "Welcome to the lesson."
+    assert caption.cues[0]["text"] == "Welcome to the lesson."
     page = admin_client.get(f"/admin/snippets/courses/video/edit/{video.pk}/").content.decode()
     assert "English" in page and "2 cues" in page
 
