@@ -74,7 +74,8 @@ class VideoViewSet(SnippetViewSet):
                     "they never get a public address. Upload MP4 (H.264) or WebM (VP9); "
                     "after saving, the server prepares adaptive streaming (360p and 720p) "
                     "and a poster frame. Add captions for every video: viewers who cannot "
-                    "hear it need them."
+                    "hear it need them. Chapters: in the lesson's notes, start a heading "
+                    "with a time, e.g. “2:15 Positioning the client”."
                 )
             ),
             FieldPanel("title"),

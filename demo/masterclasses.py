@@ -154,6 +154,13 @@ def lesson_notes(title: str, summary: str) -> list[dict]:
             "<li>Ask for feedback on pressure in numbers, not adjectives.</li>"
             f"<li>Write down one thing from “{title}” you will try this week.</li></ul>",
         },
+        # Headings that start with a time are the video's chapters on the lesson page.
+        {"type": "heading", "value": {"text": "0:00 Setting the scene", "level": "h3"}},
+        {"type": "paragraph", "value": "<p>What the client wants, and what to ask first.</p>"},
+        {"type": "heading", "value": {"text": "0:11 Safety checks", "level": "h3"}},
+        {"type": "paragraph", "value": "<p>The questions and tests before any hands-on work.</p>"},
+        {"type": "heading", "value": {"text": "0:15 Hands-on", "level": "h3"}},
+        {"type": "paragraph", "value": "<p>Positioning, pressure and feedback, step by step.</p>"},
     ]
 
 

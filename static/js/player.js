@@ -193,6 +193,14 @@
     document.addEventListener("visibilitychange", function () {
       if (document.visibilityState === "hidden") { save(true); }
     });
+    // Chapters (timestamped headings of the lesson notes) seek like transcript lines.
+    var chapterButtons = document.querySelectorAll("[data-seek-to]");
+    for (var c = 0; c < chapterButtons.length; c++) {
+      chapterButtons[c].addEventListener("click", function (event) {
+        video.currentTime = parseFloat(event.currentTarget.dataset.seekTo) || 0;
+        if (video.paused) { video.play(); }
+      });
+    }
     if (restart) {
       restart.addEventListener("click", function () {
         video.currentTime = 0;

@@ -229,8 +229,16 @@ def test_the_lesson_page_gives_the_member_tracks_and_transcript_but_no_public_ur
     _lesson, _masterclass, member = streamed
     lesson = page_tree.lesson
     lesson.video = _lesson.video
+    lesson.notes = [
+        {"type": "heading", "value": {"text": "0:02 Technique", "level": "h3"}},
+        {"type": "heading", "value": {"text": "0:00 - Welcome", "level": "h2"}},
+        {"type": "heading", "value": {"text": "0:30 After the end of the video", "level": "h3"}},
+        {"type": "heading", "value": {"text": "Key points", "level": "h3"}},
+    ]
     lesson.save()
     html = client_for(member).get(lesson.url).content.decode()
+    chapters = re.findall(r'data-seek-to="(\d+)"><span[^>]*>([\d:]+)</span> ([^<]+)<', html)
+    assert chapters == [("0", "0:00", "Welcome"), ("2", "0:02", "Technique")]
     assert re.search(
         r'<track kind="captions" src="/learn/captions/[^"]+/en\.vtt" srclang="en"', html
     )

@@ -6,9 +6,11 @@ the tests that run it are skipped with that reason when it is missing."""
 import re
 import shutil
 import subprocess
+from io import StringIO
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
 import pytest
 
@@ -200,3 +202,18 @@ def test_progress_is_shown_while_processing(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
     VideoFactory(stream_status=StreamStatus.PROCESSING, stream_progress=45)
     assert "Processing (45 %)" in client.get("/admin/snippets/courses/video/").content.decode()
+
+
+def test_the_backfill_command_queues_videos_without_renditions(
+    settings, django_capture_on_commit_callbacks
+):
+    settings.VIDEO_FFMPEG = ""
+    VideoFactory(stream_status=StreamStatus.READY, stream_renditions=[{"name": "360p"}])
+    older = VideoFactory()
+    out, err = StringIO(), StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("video_renditions", stdout=out, stderr=err)
+    assert "Queued renditions for 1 video(s)." in out.getvalue()
+    assert "ffmpeg is not installed here" in err.getvalue()
+    older.refresh_from_db()
+    assert older.stream_status == StreamStatus.UNAVAILABLE

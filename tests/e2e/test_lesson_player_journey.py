@@ -47,6 +47,7 @@ def streamed_lesson(transactional_db, page_tree, settings):
     assert video.stream_status == StreamStatus.READY, video.stream_error
     lesson = page_tree.lesson
     lesson.video = video
+    lesson.notes = [{"type": "heading", "value": {"text": "0:15 Hands-on", "level": "h3"}}]
     lesson.save()
     return lesson
 
@@ -115,6 +116,13 @@ def test_member_watches_the_hls_stream_with_captions_and_transcript(
     )
     expect(red_flags).to_have_attribute("aria-current", "true")
     expect(red_flags).to_have_class(re.compile("is-current"))
+
+    # A chapter (a timestamped heading of the notes) seeks too.
+    page.get_by_role("button", name=re.compile("Hands-on")).click()
+    video.evaluate("v => v.pause()")
+    page.wait_for_function(
+        "() => { const t = document.querySelector('video').currentTime; return t >= 15 && t < 19; }"
+    )
 
     # Keyboard: C turns captions off again, K plays and pauses, the speed menu applies.
     page.locator("body").click(position={"x": 5, "y": 5})
