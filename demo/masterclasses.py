@@ -8,11 +8,13 @@ an editor's upload would.
 """
 
 import datetime
+import secrets
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -25,6 +27,7 @@ from courses.models import AccessSource, Instructor, Masterclass, StreamStatus, 
 from courses.services import access_grant_create
 from courses.services.captions import video_caption_store
 from courses.services.transcoding import ffmpeg_path, video_renditions_build
+from courses.storage import private_media_storage
 from demo import content
 from demo.groups import EDITORS
 from demo.images import demo_image
@@ -266,12 +269,17 @@ def _media_for(video: Video, filename: str) -> None:
         captions = (MEDIA / filename.replace(".webm", ".en.vtt")).read_bytes()
         video_caption_store(video=video, language="en", label="English", data=captions)
     if video.stream_status in (StreamStatus.NONE, StreamStatus.UNAVAILABLE):
-        _renditions(video)
+        _renditions(video, filename)
 
 
-def _renditions(video: Video) -> None:
-    """Adaptive renditions built now, in this process (a 24 s clip takes a few seconds),
-    so the demo streams HLS without a worker; skipped with the reason without ffmpeg."""
+# Clip file name -> the demo video whose renditions were built from it in this run.
+_BUILT: dict[str, int] = {}
+
+
+def _renditions(video: Video, filename: str) -> None:
+    """Adaptive renditions built now, in this process, so the demo streams HLS without a
+    worker: ffmpeg runs once per committed clip (a few seconds), the other lessons using
+    the clip get a copy of the files. Skipped with the reason without ffmpeg."""
     if ffmpeg_path() is None:
         if not getattr(_renditions, "warned", False):
             print(
@@ -280,13 +288,38 @@ def _renditions(video: Video) -> None:
             )
             _renditions.warned = True  # type: ignore[attr-defined]
         return
+    source = Video.objects.filter(pk=_BUILT.get(filename), stream_status=StreamStatus.READY)
+    if source.exists():
+        _copy_renditions(source.get(), video)
+        return
     Video.objects.filter(pk=video.pk).update(
         stream_status=StreamStatus.PENDING, stream_source=video.file.name
     )
     status = video_renditions_build(video_id=video.pk)
+    if status == StreamStatus.READY:
+        _BUILT[filename] = video.pk
     if status != StreamStatus.READY:
         video.refresh_from_db()
         print(f"Demo video {video.title!r}: no renditions ({video.stream_error})")
+
+
+def _copy_renditions(source: Video, video: Video) -> None:
+    storage = private_media_storage()
+    folder = f"hls/{secrets.token_urlsafe(16)}"
+    names = ["poster.jpg"]
+    for rendition in source.stream_renditions:
+        files = storage.listdir(f"{source.stream_folder}/{rendition['name']}")[1]
+        names += [f"{rendition['name']}/{name}" for name in files]
+    for name in names:
+        with storage.open(f"{source.stream_folder}/{name}", "rb") as handle:
+            storage.save(f"{folder}/{name}", File(handle))
+    Video.objects.filter(pk=video.pk).update(
+        stream_status=StreamStatus.READY,
+        stream_progress=100,
+        stream_source=video.file.name,
+        stream_folder=folder,
+        stream_renditions=source.stream_renditions,
+    )
 
 
 def _handout() -> Document:
