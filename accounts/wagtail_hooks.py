@@ -1,6 +1,7 @@
 """Admin for accounts: the audit log (read-only, for admins) and privacy requests."""
 
 from django.urls import path, reverse
+from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
@@ -47,7 +48,7 @@ class AuditLogViewSet(ModelViewSet):
     model = AuditEntry
     name = "audit-log"
     icon = "history"
-    menu_label = "Audit log"
+    menu_label = _("Audit log")
     add_to_settings_menu = True
     list_display = ["created_at", "actor_label", "action", "target_label", "target_type"]
     list_filter = ["action", "created_at"]
@@ -79,7 +80,7 @@ class DeletionRequestIndexView(generic.IndexView):
             ERASE_PERMISSION
         ):
             url = reverse("accounts_deletion_erase", args=[instance.pk])
-            buttons.append(MenuItem("Erase now", url=url, icon_name="bin", priority=40))
+            buttons.append(MenuItem(_("Erase now"), url=url, icon_name="bin", priority=40))
         return buttons
 
 
@@ -91,7 +92,7 @@ class DeletionRequestViewSet(ModelViewSet):
     index_view_class = DeletionRequestIndexView
     name = "privacy-requests"
     icon = "user"
-    menu_label = "Privacy requests"
+    menu_label = _("Privacy requests")
     add_to_settings_menu = True
     list_display = ["email", "status", "requested_at", "due_at", "completed_at"]
     list_filter = ["status"]

@@ -11,6 +11,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext, gettext_lazy, ngettext
 from django.views.generic import TemplateView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -64,17 +66,17 @@ class ScheduleAgainView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
-        return f"Schedule again: {self.source.workshop.title}"
+        return gettext("Schedule again: %(workshop)s") % {"workshop": self.source.workshop.title}
 
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("workshop_sessions:index"), "label": "Dates & tickets"},
+            {"url": reverse("workshop_sessions:index"), "label": gettext("Dates & tickets")},
             {
                 "url": reverse("workshop_sessions:edit", args=[self.source.pk]),
                 "label": str(self.source),
             },
-            {"url": "", "label": "Schedule again"},
+            {"url": "", "label": gettext("Schedule again")},
         ]
 
     def get(self, request, *args, **kwargs):
@@ -106,11 +108,15 @@ class ScheduleAgainView(WagtailAdminTemplateMixin, TemplateView):
                 for error in errors:
                     form.add_error(None, error)
             return self.render(form, formset, status=400)
-        days = ", ".join(f"{s.local_starts_at:%-d %b %Y}" for s in created)
+        days = ", ".join(date_format(s.local_starts_at, "M j, Y") for s in created)
         messages.success(
             request,
-            f"Scheduled {len(created)} new date{'s' if len(created) != 1 else ''} of "
-            f"{self.source.workshop.title}: {days}. They are on sale now.",
+            ngettext(
+                "Scheduled %(count)s new date of %(workshop)s: %(days)s. It is on sale now.",
+                "Scheduled %(count)s new dates of %(workshop)s: %(days)s. They are on sale now.",
+                len(created),
+            )
+            % {"count": len(created), "workshop": self.source.workshop.title, "days": days},
         )
         first = created[0].local_starts_at
         return redirect(f"{reverse('courses_session_calendar')}?month={first:%Y-%m}")
@@ -170,7 +176,7 @@ class SessionCalendarView(WagtailAdminTemplateMixin, TemplateView):
     """All sessions of a month: a grid on wide screens, a list on phones."""
 
     template_name = "courses/admin/session_calendar.html"
-    page_title = "Calendar"
+    page_title = gettext_lazy("Calendar")
     header_icon = "calendar"
 
     def dispatch(self, request, *args, **kwargs):
@@ -179,7 +185,7 @@ class SessionCalendarView(WagtailAdminTemplateMixin, TemplateView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_breadcrumbs_items(self):
-        return [*self.breadcrumbs_items, {"url": "", "label": "Calendar of sessions"}]
+        return [*self.breadcrumbs_items, {"url": "", "label": gettext("Calendar of sessions")}]
 
     def _int(self, name: str) -> int | None:
         value = self.request.GET.get(name, "")

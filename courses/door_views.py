@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
@@ -36,9 +37,11 @@ def door_api(view):
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if not request.user.is_authenticated:
-            return _json({"error": "Sign in again to check attendees in."}, 403)
+            return _json({"error": gettext("Sign in again to check attendees in.")}, 403)
         if not request.user.has_perm(CHECK_IN_PERMISSION):
-            return _json({"error": "You do not have permission to check attendees in."}, 403)
+            return _json(
+                {"error": gettext("You do not have permission to check attendees in.")}, 403
+            )
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -53,7 +56,9 @@ def door_attendees(request: HttpRequest, session_id: int) -> JsonResponse:
     if raw := request.GET.get("since"):
         since = parse_datetime(raw)
         if since is None or since.tzinfo is None:
-            return _json({"error": "“since” must be the cursor of an earlier answer."}, 400)
+            return _json(
+                {"error": gettext("“since” must be the cursor of an earlier answer.")}, 400
+            )
     door = selectors.session_door_list(session=session, since=since)
     return _json(
         {
@@ -78,11 +83,13 @@ def door_sync(request: HttpRequest, session_id: int) -> JsonResponse:
     """Apply a device's queued actions; a replay answers the stored outcomes."""
     session = get_object_or_404(Session, pk=session_id)
     if len(request.body) > MAX_SYNC_BODY_BYTES:
-        return _json({"error": "The batch is too large; send fewer actions at a time."}, 400)
+        return _json(
+            {"error": gettext("The batch is too large; send fewer actions at a time.")}, 400
+        )
     try:
         payload = json.loads(request.body or b"null")
     except (ValueError, UnicodeDecodeError):
-        return _json({"error": "The body is not JSON."}, 400)
+        return _json({"error": gettext("The body is not JSON.")}, 400)
     try:
         actions = services.door_actions_parse(payload=payload)
         results = services.check_in_actions_apply(

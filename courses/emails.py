@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf, certificate_verify_url
@@ -23,8 +24,10 @@ def _kind_label(kind: str) -> str:
     hours = int(kind.rstrip("h"))
     if hours % 24 == 0:
         days = hours // 24
-        return "tomorrow" if days == 1 else f"in {days} days"
-    return f"in {hours} hours"
+        if days == 1:
+            return gettext("tomorrow")
+        return ngettext("in %(count)s day", "in %(count)s days", days) % {"count": days}
+    return ngettext("in %(count)s hour", "in %(count)s hours", hours) % {"count": hours}
 
 
 def reminder_message(*, registration: Registration, kind: str) -> EmailMultiAlternatives:
@@ -32,7 +35,8 @@ def reminder_message(*, registration: Registration, kind: str) -> EmailMultiAlte
     when = _kind_label(kind)
     message = _message(
         template="session_reminder",
-        subject=f"Reminder: {session.workshop.title} starts {when}",
+        subject=gettext("Reminder: %(workshop)s starts %(when)s")
+        % {"workshop": session.workshop.title, "when": when},
         to=registration.attendee_email,
         context={"registration": registration, "session": session, "when": when},
     )
@@ -43,7 +47,7 @@ def reminder_message(*, registration: Registration, kind: str) -> EmailMultiAlte
 def certificate_message(*, certificate: Certificate) -> EmailMultiAlternatives:
     message = _message(
         template="certificate_issued",
-        subject=f"Your CE certificate: {certificate.course_title}",
+        subject=gettext("Your CE certificate: %(course)s") % {"course": certificate.course_title},
         to=certificate.registration.attendee_email,
         context={
             "certificate": certificate,
@@ -76,10 +80,16 @@ def waitlist_offer_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
     seats = entry.offered_seats
     return _message(
         template="waitlist_offer",
-        subject=(
-            f"{'A seat is' if seats == 1 else f'{seats} seats are'} free for you: "
-            f"{session.workshop.title} — book by {local_datetime(deadline)}"
-        ),
+        subject=ngettext(
+            "A seat is free for you: %(workshop)s — book by %(deadline)s",
+            "%(count)s seats are free for you: %(workshop)s — book by %(deadline)s",
+            seats,
+        )
+        % {
+            "count": seats,
+            "workshop": session.workshop.title,
+            "deadline": local_datetime(deadline),
+        },
         to=entry.user.email,
         context={
             "entry": entry,
@@ -100,7 +110,8 @@ def waitlist_session_cancelled_message(*, entry: WaitlistEntry) -> EmailMultiAlt
     session = entry.session
     return _message(
         template="waitlist_session_cancelled",
-        subject=f"Canceled: {session.workshop.title} — the waiting list is closed",
+        subject=gettext("Canceled: %(workshop)s — the waiting list is closed")
+        % {"workshop": session.workshop.title},
         to=entry.user.email,
         context={
             "entry": entry,
@@ -116,7 +127,8 @@ def waitlist_offer_expired_message(*, entry: WaitlistEntry) -> EmailMultiAlterna
     lapsed_at = timezone.localtime(entry.offer_expires_at, session.tz)
     return _message(
         template="waitlist_offer_expired",
-        subject=f"Your waiting-list offer for {session.workshop.title} has expired",
+        subject=gettext("Your waiting-list offer for %(workshop)s has expired")
+        % {"workshop": session.workshop.title},
         to=entry.user.email,
         context={
             "entry": entry,

@@ -4,10 +4,11 @@ One style, so a buyer never sees ``$349`` on a page and ``$349.00`` at checkout:
 
 - money in the currency's minor digits as Stripe counts them (``$349.00``, ``$1,047.50``,
   ``¥5,000``); 0 is "Free" where it is a price;
-- dates day-first with the month spelled out (``14 March 2026``), ranges printed with an en dash (written "-" here);
+- dates in US order with the month spelled out (``March 14, 2026``), ranges printed with
+  an en dash (written "-" here);
 - times on a 12-hour clock (``9:00 AM``), daily hours with the venue's zone
   (``9:00 AM-5:00 PM PST``); a moment with its date, time and zone
-  (``Saturday 14 March 2026, 9:00 AM PST``).
+  (``Saturday, March 14, 2026, 9:00 AM PST``).
 
 Everything is shown in the venue's time zone: callers pass the session's ``tz`` (or times
 already converted, such as ``session.local_starts_at``). Template filters of the same
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.dates import MONTHS, WEEKDAYS
+from django.utils.translation import gettext
 
 if TYPE_CHECKING:
     from .models import Session
@@ -104,7 +106,7 @@ def money_amount(amount: int | None, currency: str = DEFAULT_CURRENCY) -> str:
 def money(amount: int | None, currency: str = DEFAULT_CURRENCY, *, free_label: bool = True) -> str:
     """A price: like ``money_amount`` but 0 reads "Free" (unless ``free_label=False``)."""
     if amount == 0 and free_label:
-        return "Free"
+        return gettext("Free")
     return money_amount(amount, currency)
 
 
@@ -123,13 +125,9 @@ def _local(moment: datetime.datetime, tz: Zone) -> datetime.datetime:
     return timezone.localtime(moment, zone)
 
 
-def _day(value: Moment, *, month: bool = True, year: bool = True) -> str:
-    text = str(value.day)
-    if month:
-        text += f" {MONTHS[value.month]}"
-    if year:
-        text += f" {value.year}"
-    return text
+def _day(value: Moment, *, year: bool = True) -> str:
+    text = f"{MONTHS[value.month]} {value.day}"
+    return f"{text}, {value.year}" if year else text
 
 
 def _clock(moment: datetime.datetime) -> str:
@@ -138,8 +136,8 @@ def _clock(moment: datetime.datetime) -> str:
 
 
 def date_range(start: Moment | None, end: Moment | None = None) -> str:
-    """The days of a session, already in the venue's zone: "14 March 2026",
-    "14-15 March 2026", "30 March - 1 April 2026", "30 December 2026 - 2 January 2027"."""
+    """The days of a session, already in the venue's zone: "March 14, 2026",
+    "March 14-15, 2026", "March 30 - April 1, 2026", "December 30, 2026 - January 2, 2027"."""
     if start is None:
         return ""
     end = end or start
@@ -148,7 +146,7 @@ def date_range(start: Moment | None, end: Moment | None = None) -> str:
     if start.month != end.month:
         return f"{_day(start, year=False)} – {_day(end)}"
     if start.day != end.day:
-        return f"{start.day}–{_day(end)}"
+        return f"{_day(start, year=False)}–{end.day}, {end.year}"
     return _day(start)
 
 
@@ -161,7 +159,7 @@ def time_range(start: datetime.datetime | None, end: datetime.datetime | None) -
 
 
 def local_date(moment: Moment | None, tz: Zone = None) -> str:
-    """A day in the venue's zone: "14 March 2026" (a datetime is converted first)."""
+    """A day in the venue's zone: "March 14, 2026" (a datetime is converted first)."""
     if moment is None:
         return ""
     if isinstance(moment, datetime.datetime):
@@ -189,17 +187,17 @@ def local_time_zoned(moment: datetime.datetime | None, tz: Zone = None) -> str:
 
 def local_datetime(moment: datetime.datetime | None, tz: Zone = None) -> str:
     """A moment in the venue's zone, for deadlines and start times people act on:
-    "Saturday 14 March 2026, 9:00 AM PST"."""
+    "Saturday, March 14, 2026, 9:00 AM PST"."""
     if moment is None:
         return ""
     local = _local(moment, tz)
     zone = local.strftime("%Z")
-    text = f"{WEEKDAYS[local.weekday()]} {_day(local)}, {_clock(local)}"
+    text = f"{WEEKDAYS[local.weekday()]}, {_day(local)}, {_clock(local)}"
     return f"{text} {zone}" if zone else text
 
 
 def session_when(session: "Session") -> str:
     """When a session takes place, in its venue's zone: the days, then the daily hours:
-    "14-15 March 2026, 9:00 AM-5:00 PM PST"."""
+    "14-March 15, 2026, 9:00 AM-5:00 PM PST"."""
     start, end = session.local_starts_at, session.local_ends_at
     return f"{date_range(start, end)}, {time_range(start, end)}"

@@ -5,6 +5,7 @@ from pathlib import PurePath
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
@@ -17,7 +18,7 @@ from .media import VideoFileInfo, video_file_inspect
 from .models import Session, SessionStatus, TicketType, Venue
 from .services.transcoding import video_renditions_request
 
-CANCEL_ACTION_HELP = (
+CANCEL_ACTION_HELP = _(
     "To cancel a session, use “Cancel this session” in the session's actions menu: it "
     "refunds every paid order and e-mails attendees and the waiting list."
 )
@@ -37,14 +38,14 @@ class SessionAdminForm(WagtailAdminModelForm):
             return
         if self.instance.pk and self.instance.is_cancelled:
             status.disabled = True
-            status.help_text = "This session was canceled (with refunds); that is final."
+            status.help_text = _("This session was canceled (with refunds); that is final.")
         else:
             status.choices = [
                 choice for choice in status.choices if choice[0] != SessionStatus.CANCELLED
             ]
             status.help_text = CANCEL_ACTION_HELP
-            status.error_messages["invalid_choice"] = (
-                "A session cannot be canceled from this form. " + CANCEL_ACTION_HELP
+            status.error_messages["invalid_choice"] = format_lazy(
+                "{} {}", _("A session cannot be canceled from this form."), CANCEL_ACTION_HELP
             )
 
     def _post_clean(self):
@@ -189,10 +190,15 @@ class WalkInForm(forms.Form):
         required=False,
         help_text=_("Printed on the CE certificate."),
     )
-    ticket_type = forms.ModelChoiceField(queryset=TicketType.objects.none(), empty_label=None)
+    ticket_type = forms.ModelChoiceField(
+        label=_("Ticket type"), queryset=TicketType.objects.none(), empty_label=None
+    )
     payment = forms.ChoiceField(
         label=_("Payment"),
-        choices=[("door", "Paid at the door"), ("complimentary", "Complimentary (no charge)")],
+        choices=[
+            ("door", _("Paid at the door")),
+            ("complimentary", _("Complimentary (no charge)")),
+        ],
         widget=forms.RadioSelect,
         initial="door",
     )
@@ -209,7 +215,7 @@ class WalkInForm(forms.Form):
 
 
 class AttendeeMessageForm(forms.Form):
-    subject = forms.CharField(max_length=150)
+    subject = forms.CharField(label=_("Subject"), max_length=150)
     body = forms.CharField(
         label=_("Message"),
         widget=forms.Textarea(attrs={"rows": 10}),
@@ -224,8 +230,8 @@ class WaitlistJoinForm(forms.Form):
     seats = forms.IntegerField(
         label=_("Seats"),
         error_messages={
-            "required": "Choose how many seats you need.",
-            "invalid": "Choose a number of seats.",
+            "required": _("Choose how many seats you need."),
+            "invalid": _("Choose a number of seats."),
         },
     )
     ticket_type = forms.ModelChoiceField(
@@ -233,7 +239,7 @@ class WaitlistJoinForm(forms.Form):
         queryset=TicketType.objects.none(),
         required=False,
         empty_label=_("Any ticket"),
-        error_messages={"invalid_choice": "That ticket is not sold for this session."},
+        error_messages={"invalid_choice": _("That ticket is not sold for this session.")},
     )
 
     def __init__(self, *args, session: Session, seat_limit: int, **kwargs) -> None:
@@ -263,9 +269,9 @@ NewDateFormSet = forms.formset_factory(
 
 
 class ScheduleAgainForm(forms.Form):
-    venue = forms.ModelChoiceField(queryset=None, empty_label=None)
+    venue = forms.ModelChoiceField(label=_("Venue"), queryset=None, empty_label=None)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["venue"].queryset = Venue.objects.order_by("city", "name")
-        self.fields["venue"].help_text = "Every new date takes place here."
+        self.fields["venue"].help_text = _("Every new date takes place here.")

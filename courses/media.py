@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
 
 from .containers import ContainerInvalid, mp4_check, webm_check
 from .models import VIDEO_CONTENT_TYPES
@@ -48,9 +49,12 @@ def _sniff_container(head: bytes) -> str | None:
 
 def _broken(container: str, reason: str) -> ValidationError:
     return ValidationError(
-        f"This file starts like an {container.upper()} video, but it is not one that can "
-        f"be played: {reason}. Export the lesson again as MP4 (H.264) or WebM (VP9) and "
-        "upload the new file."
+        gettext(
+            "This file starts like an %(container)s video, but it is not one that can "
+            "be played: %(reason)s. Export the lesson again as MP4 (H.264) or WebM (VP9) and "
+            "upload the new file."
+        )
+        % {"container": container.upper(), "reason": reason}
     )
 
 
@@ -63,11 +67,14 @@ def video_file_inspect(uploaded) -> VideoFileInfo:
     limit = settings.VIDEO_MAX_UPLOAD_BYTES
     if size > limit:
         raise ValidationError(
-            f"This file is {filesizeformat(size)}; videos can be at most "
-            f"{filesizeformat(limit)}. Export a smaller file (e.g. 1080p at 5 Mbit/s)."
+            gettext(
+                "This file is %(size)s; videos can be at most "
+                "%(limit)s. Export a smaller file (e.g. 1080p at 5 Mbit/s)."
+            )
+            % {"size": filesizeformat(size), "limit": filesizeformat(limit)}
         )
     if size == 0:
-        raise ValidationError("This file is empty.")
+        raise ValidationError(gettext("This file is empty."))
     uploaded.seek(0)
     head = uploaded.read(64)
     uploaded.seek(0)
@@ -75,13 +82,18 @@ def video_file_inspect(uploaded) -> VideoFileInfo:
     extension = uploaded.name.rsplit(".", 1)[-1].lower() if "." in uploaded.name else ""
     if container is None:
         raise ValidationError(
-            "This file is not an MP4 or WebM video. Export the lesson as MP4 (H.264) or "
-            "WebM (VP9) and upload it again."
+            gettext(
+                "This file is not an MP4 or WebM video. Export the lesson as MP4 (H.264) or "
+                "WebM (VP9) and upload it again."
+            )
         )
     if extension not in VIDEO_CONTENT_TYPES or (extension == "webm") != (container == "webm"):
         raise ValidationError(
-            f"The file name ends in .{extension} but the file is a {container.upper()} video. "
-            f"Rename it to end in .{container}."
+            gettext(
+                "The file name ends in .%(extension)s but the file is a %(kind)s video. "
+                "Rename it to end in .%(container)s."
+            )
+            % {"extension": extension, "kind": container.upper(), "container": container}
         )
     probe = ffprobe_inspect(uploaded, container)
     if probe is None:

@@ -16,6 +16,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.fields import RichTextField
@@ -162,13 +164,23 @@ class Workshop(models.Model):
 
     @property
     def refund_policy_text(self) -> str:
-        text = f"Full refund until {self.refund_full_days} days before the start"
-        if self.refund_partial_days is not None:
-            text += (
-                f"; {self.refund_partial_percent} % refund until "
-                f"{self.refund_partial_days} days before"
+        values = {
+            "full_days": self.refund_full_days,
+            "percent": self.refund_partial_percent,
+            "partial_days": self.refund_partial_days,
+        }
+        if self.refund_partial_days is None:
+            text = gettext(
+                "Full refund until %(full_days)s days before the start; no refund after that. "
+                "You can always transfer your seat to a colleague."
             )
-        return text + "; no refund after that. You can always transfer your seat to a colleague."
+        else:
+            text = gettext(
+                "Full refund until %(full_days)s days before the start; %(percent)s %% refund "
+                "until %(partial_days)s days before; no refund after that. You can always "
+                "transfer your seat to a colleague."
+            )
+        return text % values
 
 
 class SessionStatus(models.TextChoices):
@@ -226,7 +238,7 @@ class Session(ClusterableModel):
 
     def __str__(self) -> str:
         local = self.local_starts_at
-        return f"{self.workshop.title} — {local:%d %b %Y}, {self.venue.city}"
+        return f"{self.workshop.title} — {date_format(local, 'M j, Y')}, {self.venue.city}"
 
     @property
     def tz(self) -> zoneinfo.ZoneInfo:

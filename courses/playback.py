@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from .errors import PlaybackDenied
 
@@ -62,12 +63,12 @@ def playback_token_read(*, token: str, user) -> PlaybackClaims:
             expires_at=int(payload["e"]),
         )
     except (signing.BadSignature, KeyError, TypeError, ValueError) as exc:
-        raise PlaybackDenied("This playback link is not valid.") from exc
+        raise PlaybackDenied(gettext("This playback link is not valid.")) from exc
     if claims.expires_at <= time.time():
-        raise PlaybackDenied("This playback link has expired. Reload the lesson.")
+        raise PlaybackDenied(gettext("This playback link has expired. Reload the lesson."))
     viewer_id = user.pk if user is not None and user.is_authenticated else None
     if claims.user_id != viewer_id:
-        raise PlaybackDenied("This playback link was made for someone else.")
+        raise PlaybackDenied(gettext("This playback link was made for someone else."))
     return claims
 
 

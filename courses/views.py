@@ -16,6 +16,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
@@ -84,17 +85,17 @@ def lesson_progress(request: HttpRequest) -> JsonResponse:
     try:
         data = json.loads(request.body)
     except (ValueError, UnicodeDecodeError):
-        return _error("The request body must be JSON.", 400)
+        return _error(gettext("The request body must be JSON."), 400)
     if not isinstance(data, dict):
-        return _error("The request body must be a JSON object.", 400)
+        return _error(gettext("The request body must be a JSON object."), 400)
     if not request.user.is_authenticated:
-        return _error("Sign in to save your progress.", 403)
+        return _error(gettext("Sign in to save your progress."), 403)
     try:
         claims = playback_token_read(token=str(data.get("token", "")), user=request.user)
     except PlaybackDenied as exc:
         return _error(str(exc), 403)
     if not _may_watch(request, claims):
-        return _error("You do not have access to this lesson.", 403)
+        return _error(gettext("You do not have access to this lesson."), 403)
     try:
         progress = lesson_progress_record(
             user=request.user,
@@ -205,12 +206,18 @@ def staff_attendance(request: HttpRequest, session_id: int, registration_id: int
             registration = services.registration_check_out(
                 session=session, registration_id=registration_id, staff=request.user
             )
-            messages.success(request, f"{registration.attendee_name} checked out.")
+            messages.success(
+                request,
+                gettext("%(name)s checked out.") % {"name": registration.attendee_name},
+            )
         else:
             registration = services.registration_check_in(
                 session=session, registration_id=registration_id, staff=request.user
             )
-            messages.success(request, f"{registration.attendee_name} checked in. Welcome!")
+            messages.success(
+                request,
+                gettext("%(name)s checked in. Welcome!") % {"name": registration.attendee_name},
+            )
     except CoursesError as error:
         messages.error(request, str(error))
     return _back_to_check_in(session, request)
@@ -225,7 +232,7 @@ def staff_scan(request: HttpRequest, session_id: int) -> HttpResponse:
     wants_json = "application/json" in request.headers.get("Accept", "")
     try:
         if not code:
-            raise TicketNotFound("Enter the ticket code printed under the QR code.")
+            raise TicketNotFound(gettext("Enter the ticket code printed under the QR code."))
         registration = services.registration_check_in(
             session=session, code=code, staff=request.user
         )
@@ -235,7 +242,10 @@ def staff_scan(request: HttpRequest, session_id: int) -> HttpResponse:
             return JsonResponse({"ok": False, "message": str(error)}, status=status)
         messages.error(request, str(error))
     else:
-        text = f"Checked in: {registration.attendee_name} ({registration.ticket_type.name})."
+        text = gettext("Checked in: %(name)s (%(ticket)s).") % {
+            "name": registration.attendee_name,
+            "ticket": registration.ticket_type.name,
+        }
         if wants_json:
             local = timezone.localtime(registration.checked_in_at, session.tz)
             return JsonResponse(
@@ -271,7 +281,11 @@ def staff_walk_in(request: HttpRequest, session_id: int) -> HttpResponse:
         except CoursesError as error:
             form.add_error(None, str(error))
         else:
-            messages.success(request, f"{registration.attendee_name} registered and checked in.")
+            messages.success(
+                request,
+                gettext("%(name)s registered and checked in.")
+                % {"name": registration.attendee_name},
+            )
             return redirect("courses:staff_check_in", session.pk)
     return render(
         request,
@@ -297,8 +311,12 @@ def staff_message(request: HttpRequest, session_id: int) -> HttpResponse:
         )
         messages.success(
             request,
-            f"Your message is on its way to {message.recipients_count} "
-            f"attendee{'' if message.recipients_count == 1 else 's'}.",
+            ngettext(
+                "Your message is on its way to %(count)s attendee.",
+                "Your message is on its way to %(count)s attendees.",
+                message.recipients_count,
+            )
+            % {"count": message.recipients_count},
         )
         return redirect("courses:staff_message", session.pk)
     return render(
@@ -323,7 +341,15 @@ def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpRespo
         messages.error(request, str(error))
     else:
         if certificates:
-            messages.success(request, f"{len(certificates)} certificate(s) issued and e-mailed.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)s certificate issued and e-mailed.",
+                    "%(count)s certificates issued and e-mailed.",
+                    len(certificates),
+                )
+                % {"count": len(certificates)},
+            )
         else:
             messages.info(
                 request,
@@ -342,7 +368,9 @@ def staff_certificate_reissue(request: HttpRequest, certificate_id: int) -> Http
         messages.error(request, str(error))
     else:
         messages.success(
-            request, f"Certificate re-issued to {new.participant_name}; the old one is superseded."
+            request,
+            gettext("Certificate re-issued to %(name)s; the old one is superseded.")
+            % {"name": new.participant_name},
         )
     session_id = certificate.registration.session_id
     return redirect(reverse("courses:staff_check_in", args=[session_id]) + "#attendees")
@@ -360,7 +388,7 @@ def certificate_download(request: HttpRequest, code: str) -> HttpResponse:
     if certificate is None or not selectors.certificate_visible_to(
         certificate=certificate, user=request.user
     ):
-        raise Http404("No certificate here.")
+        raise Http404(gettext("No certificate here."))
     return FileResponse(
         io.BytesIO(certificate_pdf(certificate=certificate)),
         content_type="application/pdf",

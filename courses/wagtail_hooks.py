@@ -10,6 +10,7 @@ from django.db.models.deletion import Collector, ProtectedError
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
@@ -43,7 +44,7 @@ from .video_admin import VideoCaptionViewSet, VideoViewSet
 class VenueViewSet(SnippetViewSet):
     model = Venue
     icon = "site"
-    menu_label = "Venues"
+    menu_label = _("Venues")
     list_display = ["name", "city", "region", "time_zone"]
     list_filter = ["city"]
     search_fields = ["name", "city"]
@@ -59,7 +60,7 @@ class VenueViewSet(SnippetViewSet):
 class InstructorViewSet(SnippetViewSet):
     model = Instructor
     icon = "user"
-    menu_label = "Instructors"
+    menu_label = _("Instructors")
     list_display = ["name", "credentials"]
     search_fields = ["name"]
     panels = [FieldPanel("name"), FieldPanel("credentials"), FieldPanel("photo"), FieldPanel("bio")]
@@ -78,7 +79,7 @@ class WorkshopIndexView(SnippetIndexView):
         ):
             url = reverse("courses_schedule_again", args=[instance.latest_session_id])
             buttons.append(
-                UIMenuItem("Schedule a new season", url=url, icon_name="copy", priority=30)
+                UIMenuItem(_("Schedule a new season"), url=url, icon_name="copy", priority=30)
             )
         return buttons
 
@@ -87,7 +88,7 @@ class WorkshopViewSet(SnippetViewSet):
     model = Workshop
     index_view_class = WorkshopIndexView
     icon = "doc-full"
-    menu_label = "Course records"
+    menu_label = _("Course records")
     list_display = ["title", "ce_hours", "course_type", "provider_approval_number"]
     list_filter = ["course_type"]
     search_fields = ["title", "ce_title"]
@@ -128,7 +129,7 @@ def _planning_actions(session: Session, user) -> list[UIMenuItem]:
     if not user.has_perm(admin_views.ADD_SESSION_PERMISSION):
         return []
     url = reverse("courses_schedule_again", args=[session.pk])
-    return [UIMenuItem("Schedule again", url=url, icon_name="copy", priority=30)]
+    return [UIMenuItem(_("Schedule again"), url=url, icon_name="copy", priority=30)]
 
 
 class SessionIndexView(generic.IndexView):
@@ -189,7 +190,7 @@ class SessionEditView(ReturnToNextMixin, generic.EditView):
         buttons = list(super().header_buttons)
         if self.request.user.has_perm(admin_views.ADD_SESSION_PERMISSION):
             url = reverse("courses_schedule_again", args=[self.object.pk])
-            buttons.append(HeaderButton("Schedule again", url=url, icon_name="copy"))
+            buttons.append(HeaderButton(_("Schedule again"), url=url, icon_name="copy"))
         return buttons
 
     @cached_property
@@ -218,7 +219,7 @@ class SessionViewSet(ModelViewSet):
     name = "workshop_sessions"
     url_prefix = "workshop-sessions"
     icon = "date"
-    menu_label = "Dates & tickets"
+    menu_label = _("Dates & tickets")
     add_to_admin_menu = False
     copy_view_enabled = False
     index_view_class = SessionIndexView
@@ -279,7 +280,7 @@ class SessionViewSet(ModelViewSet):
 
 
 class WorkshopsGroup(ViewSetGroup):
-    menu_label = "Workshops"
+    menu_label = _("Workshops")
     menu_icon = "date"
     menu_order = 200
     items = (SessionViewSet, WorkshopViewSet, VenueViewSet, InstructorViewSet)
@@ -295,11 +296,19 @@ def refuse_deleting_records_in_use(request, instances):
         Collector(using=router.db_for_write(type(instances[0]))).collect(instances)
     except ProtectedError as error:
         users = sorted({str(obj) for obj in error.protected_objects})
-        shown = "; ".join(users[:5]) + (f" and {len(users) - 5} more" if len(users) > 5 else "")
+        shown = "; ".join(users[:5])
+        if len(users) > 5:
+            shown = gettext("%(names)s and %(count)s more") % {
+                "names": shown,
+                "count": len(users) - 5,
+            }
         messages.error(
             request,
-            f"“{instances[0]}” is still used by: {shown}. Move or cancel those first; "
-            "nothing was deleted.",
+            gettext(
+                "“%(record)s” is still used by: %(users)s. Move or cancel those first; "
+                "nothing was deleted."
+            )
+            % {"record": instances[0], "users": shown},
         )
         viewset = type(instances[0]).snippet_viewset
         return redirect(reverse(viewset.get_url_name("list")))
@@ -335,14 +344,14 @@ class CalendarMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_calendar_menu_item() -> MenuItem:
     return CalendarMenuItem(
-        "Calendar", reverse("courses_session_calendar"), icon_name="calendar", order=199
+        _("Calendar"), reverse("courses_session_calendar"), icon_name="calendar", order=199
     )
 
 
 class MasterclassViewSet(SnippetViewSet):
     model = Masterclass
     icon = "folder-open-inverse"
-    menu_label = "Masterclasses"
+    menu_label = _("Masterclasses")
     list_display = ["title", "slug", Column("price_display", label=_("Price")), "created_at"]
     search_fields = ["title"]
     panels = [
@@ -357,7 +366,7 @@ class MasterclassViewSet(SnippetViewSet):
 class AccessGrantViewSet(SnippetViewSet):
     model = AccessGrant
     icon = "key"
-    menu_label = "Access grants"
+    menu_label = _("Access grants")
     list_display = ["user", "masterclass", "source", "starts_at", "ends_at", "revoked_at"]
     list_filter = ["source", "masterclass"]
     panels = [
@@ -374,7 +383,7 @@ class AccessGrantViewSet(SnippetViewSet):
 class MasterclassGroup(SnippetViewSetGroup):
     items = (MasterclassViewSet, VideoViewSet, VideoCaptionViewSet, AccessGrantViewSet)
     menu_icon = "media"
-    menu_label = "Masterclasses"
+    menu_label = _("Masterclasses")
     menu_name = "masterclasses"
 
 
@@ -391,7 +400,7 @@ class CheckInMenuItem(MenuItem):
 @hooks.register("register_admin_menu_item")
 def register_check_in_menu_item() -> MenuItem:
     return CheckInMenuItem(
-        "Check-in", reverse("courses:staff_sessions"), icon_name="tick", order=250
+        _("Check-in"), reverse("courses:staff_sessions"), icon_name="tick", order=250
     )
 
 

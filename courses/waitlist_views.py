@@ -7,6 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from . import selectors, services
@@ -59,7 +60,11 @@ def waitlist_join(request: HttpRequest, session_id: int) -> HttpResponse:
                 form.add_error(None, str(error))
             else:
                 position = selectors.waitlist_position(entry=entry)
-                messages.success(request, f"You're on the waiting list: number {position} in line.")
+                messages.success(
+                    request,
+                    gettext("You're on the waiting list: number %(position)s in line.")
+                    % {"position": position},
+                )
                 return redirect("courses:waitlist_join", session_id=session.pk)
     availability = selectors.session_seat_counts(session=session)
     return render(
@@ -84,7 +89,9 @@ def waitlist_leave(request: HttpRequest, entry_id: int) -> HttpResponse:
         messages.error(request, str(error))
     else:
         messages.success(
-            request, f"You have left the waiting list for {entry.session.workshop.title}."
+            request,
+            gettext("You have left the waiting list for %(workshop)s.")
+            % {"workshop": entry.session.workshop.title},
         )
     return redirect(_safe_next(request, reverse("accounts:dashboard")))
 
@@ -132,7 +139,12 @@ def staff_waitlist_move(request: HttpRequest, session_id: int, entry_id: int) ->
     except WaitlistError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{entry.user} moved {direction}.")
+        text = (
+            gettext("%(person)s moved up.")
+            if direction == "up"
+            else gettext("%(person)s moved down.")
+        )
+        messages.success(request, text % {"person": entry.user})
     return _back_to_staff_waitlist(session_id)
 
 
@@ -145,5 +157,8 @@ def staff_waitlist_remove(request: HttpRequest, session_id: int, entry_id: int) 
     except WaitlistError as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, f"{entry.user} was removed from the waiting list.")
+        messages.success(
+            request,
+            gettext("%(person)s was removed from the waiting list.") % {"person": entry.user},
+        )
     return _back_to_staff_waitlist(session_id)

@@ -111,7 +111,7 @@ def _workshop() -> Workshop:
             "ce_hours": Decimal("14.0"),
             "course_type": CourseType.HANDS_ON,
             "provider_approval_number": "NCBTMB 451234-26",
-            "prerequisites": "A current massage licence; bring a sheet, a towel and a pillow.",
+            "prerequisites": "A current massage license; bring a sheet, a towel and a pillow.",
         },
     )
     return workshop

@@ -87,7 +87,7 @@ ARTICLES = [
                 "chronic low back pain. The review pooled outcomes for pain intensity and "
                 "disability in the short and medium term.</p>"
                 "<p>The overall message is consistent with earlier work: adding manual therapy "
-                "to an exercise programme can give a modest extra reduction in pain and "
+                "to an exercise program can give a modest extra reduction in pain and "
                 "disability in the short term, and the certainty of that evidence is limited "
                 "by small trials and varied treatment protocols. Read the full paper for its "
                 "effect sizes and risk-of-bias assessment before quoting numbers to clients.</p>",

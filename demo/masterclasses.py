@@ -48,7 +48,7 @@ LIBRARY = {
 
 SERIES = [
     {
-        "title": "Persistent Low Back Pain: From Assessment to Home Programme",
+        "title": "Persistent Low Back Pain: From Assessment to Home Program",
         "slug": "persistent-low-back-pain",
         "masterclass_slug": "persistent-low-back-pain",
         "price_amount": 14900,
@@ -59,7 +59,7 @@ SERIES = [
         "intro": (
             "Four lessons on assessing and treating clients whose back pain has lasted for "
             "months: what to ask, what to test, how to combine soft-tissue work with graded "
-            "movement, and how to hand over a programme they will actually do."
+            "movement, and how to hand over a program they will actually do."
         ),
         "body": (
             "<p>This masterclass follows one client from the first conversation to the "
@@ -86,7 +86,7 @@ SERIES = [
                 False,
             ),
             (
-                "Building the home programme",
+                "Building the home program",
                 "Three exercises, how to dose them and how to check they are being done.",
                 False,
             ),
@@ -131,7 +131,7 @@ SERIES = [
 ]
 
 HANDOUT = (
-    "PhysioMassage Academy — home programme handout\n\n"
+    "PhysioMassage Academy — home program handout\n\n"
     "1. Hip hinge with a dowel: 2 x 10, slow and controlled.\n"
     "2. Side plank on the knees: 3 x 20 seconds each side.\n"
     "3. Walking: 20 minutes a day, at a pace that allows conversation.\n\n"
@@ -231,9 +231,7 @@ def _series(library, data: dict, seed: int) -> MasterclassPage:
             is_preview=is_preview,
             video=_video(title, data["video"], poster),
             notes=lesson_notes(title, summary),
-            downloads=[{"type": "document", "value": _handout().pk}]
-            if "programme" in title
-            else [],
+            downloads=[{"type": "document", "value": _handout().pk}] if "program" in title else [],
         )
         series.add_child(instance=lesson)
         lesson.save_revision().publish()
@@ -323,11 +321,11 @@ def _copy_renditions(source: Video, video: Video) -> None:
 
 
 def _handout() -> Document:
-    title = "Home programme handout"
+    title = "Home program handout"
     document = Document.objects.filter(title=title).first()
     if document is None:
         document = Document(title=title)
-        document.file.save("home-programme-handout.txt", ContentFile(HANDOUT.encode()), save=False)
+        document.file.save("home-program-handout.txt", ContentFile(HANDOUT.encode()), save=False)
         document.save()
     return document
 

@@ -110,7 +110,7 @@ WORKSHOPS = [
         "ce_title": "PhysioMassage: Manual Therapy and Graded Exercise for Persistent Spinal Pain",
         "ce_hours": Decimal("14.0"),
         "approval": "CAMTC CEP #1428",
-        "prerequisites": "A current massage therapy licence or enrolment in a licensed programme.",
+        "prerequisites": "A current massage therapy license or enrollment in a licensed program.",
         "summary": "Two hands-on days combining soft-tissue and joint techniques with graded "
         "exercise for clients with persistent low back and neck pain.",
         "palette": "teal",
@@ -146,7 +146,7 @@ WORKSHOPS = [
                 "capacity": 24,
                 "confirmed": 9,
                 "tickets": [
-                    ("Early bird", 34900, "2027-01-10", "Book by 10 January and save $100."),
+                    ("Early bird", 34900, "2027-01-10", "Book by January 10 and save $100."),
                     ("Standard", 44900, None, ""),
                 ],
             },
@@ -156,7 +156,7 @@ WORKSHOPS = [
                 "capacity": 20,
                 "confirmed": 3,
                 "tickets": [
-                    ("Early bird", 34900, "2027-03-07", "Book by 7 March and save $100."),
+                    ("Early bird", 34900, "2027-03-07", "Book by March 7 and save $100."),
                     ("Standard", 44900, None, ""),
                 ],
             },

@@ -4,6 +4,7 @@ money records, the audited export listing, and the viewsets of records Stripe ow
 registrations."""
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -79,7 +80,7 @@ class MembershipViewSet(ModelViewSet):
     index_view_class = AuditedExportIndexView
     name = "memberships"
     icon = "group"
-    menu_label = "Memberships"
+    menu_label = _("Memberships")
     list_display = [
         "user",
         "plan",
@@ -129,7 +130,7 @@ class StripeEventViewSet(ModelViewSet):
     model = StripeEvent
     name = "stripe-events"
     icon = "warning"
-    menu_label = "Stripe events"
+    menu_label = _("Stripe events")
     list_display = ["event_id", "type", "received_at", "processed_at", "error"]
     list_filter = ["type", "processed_at", "received_at"]
     search_fields = ["event_id", "type", "error"]

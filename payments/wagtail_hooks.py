@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
 
 from wagtail import hooks
 from wagtail.admin.ui.menus import MenuItem
@@ -58,12 +59,12 @@ class OrderInspectView(generic.InspectView):
     def header_buttons(self):
         buttons = list(super().header_buttons)
         if url := _order_refund_url(self.object, self.request.user):
-            buttons.append(HeaderButton("Refund", url=url, icon_name="rotate"))
+            buttons.append(HeaderButton(_("Refund"), url=url, icon_name="rotate"))
         if self.object.is_phone_booking and self.request.user.has_perm(
             phone_admin.PHONE_BOOKING_PERMISSION
         ):
             url = phone_admin.phone_order_url(self.object)
-            buttons.append(HeaderButton("Phone booking", url=url, icon_name="mail"))
+            buttons.append(HeaderButton(_("Phone booking"), url=url, icon_name="mail"))
         return buttons
 
     def get_refunds_display_value(self):
@@ -87,7 +88,7 @@ class OrderIndexView(AuditedExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _order_refund_url(instance, self.request.user):
-            buttons.append(MenuItem("Refund", url=url, icon_name="rotate", priority=40))
+            buttons.append(MenuItem(_("Refund"), url=url, icon_name="rotate", priority=40))
         return buttons
 
 
@@ -96,7 +97,7 @@ class RegistrationInspectView(generic.InspectView):
     def header_buttons(self):
         buttons = list(super().header_buttons)
         if url := _registration_cancel_url(self.object, self.request.user):
-            buttons.append(HeaderButton("Cancel / refund", url=url, icon_name="cross"))
+            buttons.append(HeaderButton(_("Cancel / refund"), url=url, icon_name="cross"))
         return buttons
 
 
@@ -112,7 +113,7 @@ class RegistrationIndexView(AuditedExportIndexView):
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _registration_cancel_url(instance, self.request.user):
-            buttons.append(MenuItem("Cancel / refund", url=url, icon_name="cross", priority=40))
+            buttons.append(MenuItem(_("Cancel / refund"), url=url, icon_name="cross", priority=40))
         return buttons
 
 
@@ -124,11 +125,11 @@ def session_staff_actions(session: Session, user) -> list[MenuItem]:
     if user.has_perm(admin_views.CHECK_IN_PERMISSION):
         url = reverse("payments_session_complimentary", args=[session.pk])
         items.append(
-            MenuItem("Add complimentary registration", url=url, icon_name="plus", priority=50)
+            MenuItem(_("Add complimentary registration"), url=url, icon_name="plus", priority=50)
         )
     if user.has_perm(admin_views.REFUND_PERMISSION):
         url = reverse("payments_session_cancel", args=[session.pk])
-        items.append(MenuItem("Cancel this session", url=url, icon_name="cross", priority=60))
+        items.append(MenuItem(_("Cancel this session"), url=url, icon_name="cross", priority=60))
     return items
 
 
@@ -164,7 +165,7 @@ class OrderViewSet(ModelViewSet):
     inspect_view_class = OrderInspectView
     name = "orders"
     icon = "doc-full-inverse"
-    menu_label = "Orders"
+    menu_label = _("Orders")
     list_display = [
         "number",
         "email",
@@ -260,7 +261,7 @@ class RegistrationViewSet(ModelViewSet):
     inspect_view_class = RegistrationInspectView
     name = "order_registrations"
     icon = "group"
-    menu_label = "Registrations"
+    menu_label = _("Registrations")
     list_display = [
         "attendee_name",
         "attendee_email",
@@ -311,7 +312,7 @@ class RegistrationViewSet(ModelViewSet):
 
 
 class CheckoutViewSetGroup(ModelViewSetGroup):
-    menu_label = "Bookings"
+    menu_label = _("Bookings")
     menu_icon = "tick-inverse"
     menu_order = 250
     items = (OrderViewSet, RegistrationViewSet, MembershipViewSet, StripeEventViewSet)

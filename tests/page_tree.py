@@ -161,10 +161,10 @@ def _masterclass(home: HomePage) -> tuple[MasterclassIndexPage, MasterclassPage,
     series = _publish(
         library,
         MasterclassPage(
-            title="Persistent Low Back Pain: From Assessment to Home Programme",
+            title="Persistent Low Back Pain: From Assessment to Home Program",
             slug="persistent-low-back-pain",
             masterclass=MasterclassFactory(
-                title="Persistent Low Back Pain: From Assessment to Home Programme",
+                title="Persistent Low Back Pain: From Assessment to Home Program",
                 slug="persistent-low-back-pain",
                 price_amount=14900,
             ),

@@ -11,6 +11,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.locators import lesson_facts
 from courses.models import (
@@ -119,7 +120,7 @@ def masterclass_access_for_user(
             result[masterclass_id] = none
             if user_can_watch_every_masterclass(user=user):
                 result[masterclass_id] = ViewerAccess(
-                    can_watch=True, source=AccessSource.STAFF, label="Staff preview"
+                    can_watch=True, source=AccessSource.STAFF, label=gettext("Staff preview")
                 )
             continue
         # The grant that lasts longest describes the access best (lifetime beats monthly).

@@ -12,6 +12,7 @@ from django.db.models import (
     QuerySet,
 )
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.formatting import local_time
 from courses.models import (
@@ -194,19 +195,35 @@ class DoorList:
     expires_at: datetime.datetime
 
 
-def _by_name(user) -> str:
-    return f" by {user.get_full_name()}" if user is not None else ""
+def _when_by(at: datetime.datetime, user, tz) -> str:
+    """When a check-in (or out) happened and, if known, who did it, e.g. "9:02 AM by Ann"."""
+    time = local_time(at, tz)
+    if user is None:
+        return time
+    return gettext("%(time)s by %(staff)s") % {"time": time, "staff": user.get_full_name()}
+
+
+def registration_cancelled_refusal(*, registration: Registration) -> str:
+    """What the door says about a canceled ticket: online (check-in) and offline (door list)."""
+    text = (
+        gettext(
+            "Ticket canceled: %(name)s's registration was canceled (%(reason)s). "
+            "Do not admit; the attendee can register at the door as a walk-in."
+        )
+        if registration.cancel_reason
+        else gettext(
+            "Ticket canceled: %(name)s's registration was canceled. "
+            "Do not admit; the attendee can register at the door as a walk-in."
+        )
+    )
+    return text % {"name": registration.attendee_name, "reason": registration.cancel_reason}
 
 
 def _door_row(registration: Registration, session: Session) -> dict:
     tz = session.tz
     refusal = ""
     if registration.status == RegistrationStatus.CANCELLED:
-        reason = f" ({registration.cancel_reason})" if registration.cancel_reason else ""
-        refusal = (
-            f"Ticket canceled: {registration.attendee_name}'s registration was canceled"
-            f"{reason}. Do not admit; the attendee can register at the door as a walk-in."
-        )
+        refusal = registration_cancelled_refusal(registration=registration)
     return {
         "id": registration.pk,
         "name": registration.attendee_name,
@@ -214,12 +231,12 @@ def _door_row(registration: Registration, session: Session) -> dict:
         "code_hash": ticket_code_hash(registration.code),
         "status": registration.status,
         "refusal": refusal,
-        "notes": "Complimentary" if registration.complimentary else "",
+        "notes": gettext("Complimentary") if registration.complimentary else "",
         "checked_in_at": registration.checked_in_at.isoformat()
         if registration.checked_in_at
         else None,
         "checked_in": (
-            f"{local_time(registration.checked_in_at, tz)}{_by_name(registration.checked_in_by)}"
+            _when_by(registration.checked_in_at, registration.checked_in_by, tz)
             if registration.checked_in_at
             else ""
         ),
@@ -227,7 +244,7 @@ def _door_row(registration: Registration, session: Session) -> dict:
         if registration.checked_out_at
         else None,
         "checked_out": (
-            f"{local_time(registration.checked_out_at, tz)}{_by_name(registration.checked_out_by)}"
+            _when_by(registration.checked_out_at, registration.checked_out_by, tz)
             if registration.checked_out_at
             else ""
         ),

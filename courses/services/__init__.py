@@ -5,7 +5,8 @@
 - ``seats``: hold, confirm, release and cancel seats (the oversell rule); expire holds.
 - ``waitlist``: the waiting list and its offers of freed seats.
 - ``access``: masterclass access grants and lesson progress.
-- ``attendance``: check-in, check-out, walk-ins, door devices' offline batches.
+- ``attendance``: check-in, check-out, walk-ins.
+- ``door_sync``: door devices' offline batches of check-ins and check-outs.
 - ``aftersale``: CE certificates, reminders, messages to attendees.
 - ``audit``: the append-only audit log of staff actions on money and personal data.
 
@@ -32,16 +33,18 @@ from courses.services.aftersale import (
     reminder_send,
 )
 from courses.services.attendance import (
-    MAX_DOOR_ACTIONS,
-    DoorActionInput,
-    DoorActionResult,
-    check_in_actions_apply,
-    door_actions_parse,
     registration_check_in,
     registration_check_out,
     registration_create_walk_in,
 )
 from courses.services.audit import audit_record
+from courses.services.door_sync import (
+    MAX_DOOR_ACTIONS,
+    DoorActionInput,
+    DoorActionResult,
+    check_in_actions_apply,
+    door_actions_parse,
+)
 from courses.services.locking import (
     LockOutsideTransaction,
     session_lock,

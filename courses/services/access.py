@@ -7,6 +7,7 @@ import math
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.errors import (
     InvalidAccessGrant,
@@ -51,7 +52,7 @@ def access_grant_create(
         raise InvalidAccessGrant(f"Unknown access source {source!r}.")
     starts_at = starts_at or timezone.now()
     if ends_at is not None and ends_at <= starts_at:
-        raise InvalidAccessGrant("An access grant must end after it starts.")
+        raise InvalidAccessGrant(gettext("An access grant must end after it starts."))
     if source_reference:
         existing = (
             AccessGrant.objects.select_for_update()
@@ -135,17 +136,19 @@ def workshop_access_grants_create(*, registration: Registration) -> list[AccessG
 
 def _seconds(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise InvalidProgress(f"{name} must be a number of seconds.")
+        raise InvalidProgress(gettext("%(name)s must be a number of seconds.") % {"name": name})
     try:
         number = float(value)
     except (ValueError, OverflowError) as exc:  # OverflowError: an integer past 1e308
-        raise InvalidProgress(f"{name} must be a number of seconds.") from exc
+        raise InvalidProgress(
+            gettext("%(name)s must be a number of seconds.") % {"name": name}
+        ) from exc
     if not math.isfinite(number):
-        raise InvalidProgress(f"{name} must be a finite number.")
+        raise InvalidProgress(gettext("%(name)s must be a finite number.") % {"name": name})
     if number < 0:
-        raise InvalidProgress(f"{name} cannot be negative.")
+        raise InvalidProgress(gettext("%(name)s cannot be negative.") % {"name": name})
     if number > MAX_LESSON_SECONDS:
-        raise InvalidProgress(f"{name} is longer than any lesson.")
+        raise InvalidProgress(gettext("%(name)s is longer than any lesson.") % {"name": name})
     return number
 
 
@@ -162,15 +165,15 @@ def lesson_progress_record(
     """Save where ``user`` is in a lesson. Completed once ≥ 90 % has been reached, and
     it stays completed when the viewer rewatches from the start."""
     if user is None or not user.is_authenticated:
-        raise InvalidProgress("Sign in to save your progress.")
+        raise InvalidProgress(gettext("Sign in to save your progress."))
     if not lesson_key or len(str(lesson_key)) > 64:
-        raise InvalidProgress("Unknown lesson.")
+        raise InvalidProgress(gettext("Unknown lesson."))
     position = _seconds(position_seconds, "position")
     duration = _seconds(duration_seconds, "duration")
     if duration <= 0:
-        raise InvalidProgress("duration must be more than zero.")
+        raise InvalidProgress(gettext("duration must be more than zero."))
     if position > duration + POSITION_TOLERANCE_SECONDS:
-        raise InvalidProgress("position is past the end of the video.")
+        raise InvalidProgress(gettext("position is past the end of the video."))
     position = min(position, duration)
     now = timezone.now()
     progress, _ = LessonProgress.objects.select_for_update().get_or_create(

@@ -5,6 +5,7 @@ import datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses import emails, selectors
 from courses.errors import (
@@ -57,7 +58,7 @@ def certificate_issue_for_session(
     lock serialises two runs; the partial unique constraint backs it up)."""
     now = now or timezone.now()
     if session.ends_at > now:
-        raise SessionNotEnded("Certificates are issued once the session has ended.")
+        raise SessionNotEnded(gettext("Certificates are issued once the session has ended."))
     issued = []
     with transaction.atomic():
         session_lock(session_id=session.pk)
@@ -103,7 +104,9 @@ def certificate_reissue(
     with transaction.atomic():
         old = Certificate.objects.select_for_update().get(pk=certificate.pk)
         if old.revoked_at is not None:
-            raise CoursesError("This certificate was already superseded; re-issue the newest one.")
+            raise CoursesError(
+                gettext("This certificate was already superseded; re-issue the newest one.")
+            )
         old.revoked_at = now
         old.save(update_fields=["revoked_at"])
         registration = Registration.objects.select_related(

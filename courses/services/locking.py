@@ -7,6 +7,7 @@ released as soon as the query returned and protect nothing.
 """
 
 from django.db import transaction
+from django.utils.translation import gettext
 
 from courses.errors import RegistrationClosed
 from courses.models import Session
@@ -27,4 +28,4 @@ def session_lock(*, session_id: int) -> Session:
     try:
         return Session.objects.select_for_update().select_related("workshop").get(pk=session_id)
     except Session.DoesNotExist:
-        raise RegistrationClosed("This session does not exist.") from None
+        raise RegistrationClosed(gettext("This session does not exist.")) from None

@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from courses.errors import (
     SessionHasRegistrations,
@@ -36,23 +37,29 @@ def session_validate(*, session: Session, ticket_types: Sequence[TicketType]) ->
     errors: dict[str | None, list[str]] = defaultdict(list)
     starts, ends = session.starts_at, session.ends_at
     if starts and ends and ends <= starts:
-        errors["ends_at"].append("The session must end after it starts.")
+        errors["ends_at"].append(gettext("The session must end after it starts."))
     if session.pk and session.capacity is not None:
         taken = session_seats_taken(session=session)
         if session.capacity < taken:
             errors["capacity"].append(
-                f"{taken} seats are already taken, so the capacity cannot be lower than "
-                f"{taken}. Cancel registrations first if you need fewer seats."
+                ngettext(
+                    "%(count)s seat is already taken, so the capacity cannot be lower than "
+                    "%(count)s. Cancel registrations first if you need fewer seats.",
+                    "%(count)s seats are already taken, so the capacity cannot be lower than "
+                    "%(count)s. Cancel registrations first if you need fewer seats.",
+                    taken,
+                )
+                % {"count": taken}
             )
     opens = session.registration_opens_at
     closes = session.registration_closes_at or starts
     if opens and closes and opens >= closes:
         errors["registration_opens_at"].append(
-            "Registration must open before it closes (and before the session starts)."
+            gettext("Registration must open before it closes (and before the session starts).")
         )
     if session.registration_closes_at and ends and session.registration_closes_at > ends:
         errors["registration_closes_at"].append(
-            "Registration cannot stay open after the session has ended."
+            gettext("Registration cannot stay open after the session has ended.")
         )
     for ticket in ticket_types:
         if ticket.sales_start and ticket.sales_end and ticket.sales_end <= ticket.sales_start:
@@ -63,26 +70,48 @@ def session_validate(*, session: Session, ticket_types: Sequence[TicketType]) ->
             and ticket.quantity_limit > session.capacity
         ):
             errors[None].append(
-                f"“{ticket.name}”: its limit of {ticket.quantity_limit} is more than the "
-                f"session's capacity of {session.capacity}."
+                gettext(
+                    "“%(name)s”: its limit of %(limit)s is more than the "
+                    "session's capacity of %(capacity)s."
+                )
+                % {
+                    "name": ticket.name,
+                    "limit": ticket.quantity_limit,
+                    "capacity": session.capacity,
+                }
             )
         if (
             ticket.max_per_order is not None
             and ticket.min_per_order is not None
             and ticket.max_per_order < ticket.min_per_order
         ):
-            errors[None].append(f"“{ticket.name}”: the maximum per order is below the minimum.")
+            errors[None].append(
+                gettext("“%(name)s”: the maximum per order is below the minimum.")
+                % {"name": ticket.name}
+            )
     if session.status == SessionStatus.SCHEDULED and closes and not errors:
         if not ticket_types:
-            errors[None].append("Add at least one ticket type: without one nobody can register.")
-        elif not any(_sells_while_open(t, opens, closes) for t in ticket_types):
-            window = (
-                f"from {local_datetime(opens, session.tz)} " if opens else ""
-            ) + f"until {local_datetime(closes, session.tz)}"
             errors[None].append(
-                "No ticket type is on sale while registration is open "
-                f"({window}), so nobody could register. Adjust the sales windows."
+                gettext("Add at least one ticket type: without one nobody can register.")
             )
+        elif not any(_sells_while_open(t, opens, closes) for t in ticket_types):
+            window = {
+                "opens": local_datetime(opens, session.tz) if opens else "",
+                "closes": local_datetime(closes, session.tz),
+            }
+            text = (
+                gettext(
+                    "No ticket type is on sale while registration is open "
+                    "(from %(opens)s until %(closes)s), so nobody could register. "
+                    "Adjust the sales windows."
+                )
+                if opens
+                else gettext(
+                    "No ticket type is on sale while registration is open "
+                    "(until %(closes)s), so nobody could register. Adjust the sales windows."
+                )
+            )
+            errors[None].append(text % window)
     if errors:
         raise SessionInvalid(dict(errors))
 
@@ -98,17 +127,23 @@ def ticket_type_removal_check(*, ticket_type: TicketType) -> None:
     """A ticket type that people hold cannot disappear from under them."""
     if ticket_type.pk and ticket_type_has_registrations(ticket_type=ticket_type):
         raise SessionHasRegistrations(
-            f"“{ticket_type.name}” has registrations and cannot be removed. Set its sales "
-            "end to now to stop selling it."
+            gettext(
+                "“%(name)s” has registrations and cannot be removed. Set its sales "
+                "end to now to stop selling it."
+            )
+            % {"name": ticket_type.name}
         )
 
 
 def session_delete_check(*, session: Session) -> None:
     if Registration.objects.filter(session=session).exists():
         raise SessionHasRegistrations(
-            f"“{session}” has registrations, so it cannot be deleted. Cancel the session "
-            "instead (“Cancel this session” in its actions menu): attendees keep their "
-            "records, paid orders are refunded and everyone is e-mailed."
+            gettext(
+                "“%(session)s” has registrations, so it cannot be deleted. Cancel the session "
+                "instead (“Cancel this session” in its actions menu): attendees keep their "
+                "records, paid orders are refunded and everyone is e-mailed."
+            )
+            % {"session": session}
         )
 
 
@@ -211,9 +246,11 @@ def session_schedule_again(
     now = now or timezone.now()
     errors: list[str] = []
     if not new_dates:
-        errors.append("Enter at least one new start date.")
+        errors.append(gettext("Enter at least one new start date."))
     if len(new_dates) > MAX_NEW_DATES:
-        errors.append(f"Schedule at most {MAX_NEW_DATES} dates at a time.")
+        errors.append(
+            gettext("Schedule at most %(count)s dates at a time.") % {"count": MAX_NEW_DATES}
+        )
     if errors:
         raise SessionInvalid({None: errors})
     copies = []
@@ -226,14 +263,21 @@ def session_schedule_again(
         session, tickets = session_copy_for(source=source, new_date=new_date, venue=venue)
         when = local_datetime(session.starts_at, session.tz)
         if session.starts_at <= now:
-            errors.append(f"{when}: this start is in the past.")
+            errors.append(gettext("%(when)s: this start is in the past.") % {"when": when})
         elif session.starts_at in taken_starts:
-            errors.append(f"{when}: this workshop already has a session starting then.")
+            errors.append(
+                gettext("%(when)s: this workshop already has a session starting then.")
+                % {"when": when}
+            )
         else:
             try:
                 session_validate(session=session, ticket_types=tickets)
             except SessionInvalid as invalid:
-                errors.extend(f"{when}: {m}" for ms in invalid.errors.values() for m in ms)
+                errors.extend(
+                    gettext("%(when)s: %(error)s") % {"when": when, "error": m}
+                    for ms in invalid.errors.values()
+                    for m in ms
+                )
         taken_starts.add(session.starts_at)
         copies.append((session, tickets))
     if errors:

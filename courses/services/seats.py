@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from courses import selectors
 from courses.errors import (
@@ -59,7 +60,7 @@ def _check_quantities(
     """Per-ticket-type rules, from the one seats-left selector; returns the ticket types by
     id and the seats left (the public's, or the offer's). Raises on the first breach."""
     if not requests:
-        raise InvalidQuantity("Choose at least one ticket.")
+        raise InvalidQuantity(gettext("Choose at least one ticket."))
     wanted = Counter(r.ticket_type_id for r in requests)
     quantities = selectors.ticket_type_quantity_choices(
         session=session, now=now, offer=entry, ticket_type_ids=wanted
@@ -68,24 +69,28 @@ def _check_quantities(
     for ticket_type_id, quantity in wanted.items():
         row = rows.get(ticket_type_id)
         if row is None:
-            raise TicketTypeUnavailable("That ticket is not sold for this session.")
+            raise TicketTypeUnavailable(gettext("That ticket is not sold for this session."))
         ticket_type = row.ticket_type
         if not row.on_sale:
-            raise TicketTypeUnavailable(f"“{ticket_type.name}” tickets are not on sale now.")
+            raise TicketTypeUnavailable(
+                gettext("“%(name)s” tickets are not on sale now.") % {"name": ticket_type.name}
+            )
         if quantity < ticket_type.min_per_order:
             raise InvalidQuantity(
-                f"“{ticket_type.name}” needs at least {ticket_type.min_per_order} per order."
+                gettext("“%(name)s” needs at least %(count)s per order.")
+                % {"name": ticket_type.name, "count": ticket_type.min_per_order}
             )
         if quantity > ticket_type.max_per_order:
             raise InvalidQuantity(
-                f"You can book at most {ticket_type.max_per_order} “{ticket_type.name}” "
-                "tickets per order."
+                gettext("You can book at most %(count)s “%(name)s” tickets per order.")
+                % {"name": ticket_type.name, "count": ticket_type.max_per_order}
             )
         if row.left is not None and quantity > row.left:
             raise TicketTypeUnavailable(
-                f"Only {row.left} “{ticket_type.name}” tickets are left."
+                gettext("Only %(count)s “%(name)s” tickets are left.")
+                % {"count": row.left, "name": ticket_type.name}
                 if row.left > 0
-                else f"“{ticket_type.name}” tickets are sold out."
+                else gettext("“%(name)s” tickets are sold out.") % {"name": ticket_type.name}
             )
     return {pk: row.ticket_type for pk, row in rows.items()}, quantities.seats_left
 
@@ -115,10 +120,10 @@ def seat_hold_create(
         # the lock.
         unlocked = Session.objects.filter(pk=session_id).only("pk", "capacity").first()
         if unlocked is not None and selectors.session_sold_out(session=unlocked, now=now):
-            raise SessionFull("This session is sold out.")
+            raise SessionFull(gettext("This session is sold out."))
     session = session_lock(session_id=session_id)
     if not session.registration_is_open(now):
-        raise RegistrationClosed("Registration for this session is closed.")
+        raise RegistrationClosed(gettext("Registration for this session is closed."))
     entry = None
     if waitlist_entry_id is not None:
         entry = _waitlist_offer_usable(
@@ -127,16 +132,25 @@ def seat_hold_create(
     ticket_types, left = _check_quantities(session=session, requests=requests, now=now, entry=entry)
     if entry is not None and len(requests) > left:
         raise SessionFull(
-            f"Your offer is for {left} seat{'s' if left != 1 else ''}: book at most that many "
-            "with it."
+            ngettext(
+                "Your offer is for %(count)s seat: book at most that many with it.",
+                "Your offer is for %(count)s seats: book at most that many with it.",
+                left,
+            )
+            % {"count": left}
             if left
-            else "You already hold or booked every seat of your offer."
+            else gettext("You already hold or booked every seat of your offer.")
         )
     if len(requests) > left:
         raise SessionFull(
-            f"Only {left} seat{'s' if left != 1 else ''} left in this session."
+            ngettext(
+                "Only %(count)s seat left in this session.",
+                "Only %(count)s seats left in this session.",
+                left,
+            )
+            % {"count": left}
             if left
-            else "This session is sold out."
+            else gettext("This session is sold out.")
         )
     reservation = uuid.uuid4()
     expires_at = now + hold_for
@@ -176,7 +190,7 @@ def seat_hold_confirm(
     now = now or timezone.now()
     registrations = list(Registration.objects.filter(reservation=reservation))
     if not registrations:
-        raise HoldExpired("These seats no longer exist.")
+        raise HoldExpired(gettext("These seats no longer exist."))
     session = session_lock(session_id=registrations[0].session_id)
     # Re-read under the session lock: a concurrent expiry or confirmation is visible now.
     registrations = list(
@@ -186,7 +200,7 @@ def seat_hold_confirm(
     if not pending:
         return registrations
     if any(r.status == RegistrationStatus.CANCELLED for r in pending):
-        raise HoldExpired("These seats were canceled.")
+        raise HoldExpired(gettext("These seats were canceled."))
     lapsed = [
         r
         for r in pending
@@ -201,7 +215,7 @@ def seat_hold_confirm(
             session=session, now=now, waitlist_entry_id=lapsed[0].waitlist_entry_id
         )
         if len(lapsed) > left:
-            raise HoldExpired("The seats were released and the session is now full.")
+            raise HoldExpired(gettext("The seats were released and the session is now full."))
     for registration in pending:
         registration.status = RegistrationStatus.CONFIRMED
         registration.confirmed_at = now

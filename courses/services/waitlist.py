@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 from courses import emails, selectors
 from courses.errors import (
@@ -49,28 +50,35 @@ def waitlist_join(
     cancelled or closed, the seats are out of range, or the user is already waiting."""
     now = now or timezone.now()
     if user is None or not user.is_authenticated:
-        raise WaitlistError("Sign in to join the waiting list.")
+        raise WaitlistError(gettext("Sign in to join the waiting list."))
     session = session_lock(session_id=session_id)
     if session.is_cancelled:
-        raise WaitlistError("This session was canceled, so it has no waiting list.")
+        raise WaitlistError(gettext("This session was canceled, so it has no waiting list."))
     if not session.registration_is_open(now):
-        raise WaitlistError("Registration for this session is closed, and so is its waiting list.")
+        raise WaitlistError(
+            gettext("Registration for this session is closed, and so is its waiting list.")
+        )
     ticket_type = None
     if ticket_type_id is not None:
         ticket_type = TicketType.objects.filter(session=session, pk=ticket_type_id).first()
         if ticket_type is None:
-            raise WaitlistError("That ticket is not sold for this session.")
+            raise WaitlistError(gettext("That ticket is not sold for this session."))
     limit = selectors.waitlist_seat_limit(session=session, ticket_type=ticket_type)
     if seats < 1:
-        raise WaitlistError("Ask for at least one seat.")
+        raise WaitlistError(gettext("Ask for at least one seat."))
     if seats > limit:
         raise WaitlistError(
-            f"You can wait for at most {limit} seat{'s' if limit != 1 else ''} in one request."
+            ngettext(
+                "You can wait for at most %(count)s seat in one request.",
+                "You can wait for at most %(count)s seats in one request.",
+                limit,
+            )
+            % {"count": limit}
         )
     if selectors.user_waitlist_entry(user=user, session_id=session.pk) is not None:
-        raise WaitlistError("You are already on the waiting list for this session.")
+        raise WaitlistError(gettext("You are already on the waiting list for this session."))
     if selectors.session_seats_available(session=session, now=now) > 0:
-        raise WaitlistError("Seats are still available: book them now instead of waiting.")
+        raise WaitlistError(gettext("Seats are still available: book them now instead of waiting."))
     last = WaitlistEntry.objects.filter(session=session).aggregate(last=Max("sort_key"))["last"]
     return WaitlistEntry.objects.create(
         session=session,
@@ -87,7 +95,7 @@ def _waitlist_entry_locked(entry_id: int) -> WaitlistEntry:
         WaitlistEntry.objects.filter(pk=entry_id).values_list("session_id", flat=True).first()
     )
     if session_id is None:
-        raise WaitlistError("This waiting-list entry does not exist.")
+        raise WaitlistError(gettext("This waiting-list entry does not exist."))
     session_lock(session_id=session_id)
     return WaitlistEntry.objects.select_related("session", "user").get(pk=entry_id)
 
@@ -107,9 +115,9 @@ def waitlist_leave(*, entry_id: int, user, now: datetime.datetime | None = None)
     now = now or timezone.now()
     entry = _waitlist_entry_locked(entry_id)
     if user is None or entry.user_id != user.pk:
-        raise WaitlistError("This waiting-list entry does not exist.")
+        raise WaitlistError(gettext("This waiting-list entry does not exist."))
     if not entry.is_active:
-        raise WaitlistError("You are no longer on this waiting list.")
+        raise WaitlistError(gettext("You are no longer on this waiting list."))
     _waitlist_entry_end(entry, WaitlistStatus.LEFT, now)
     return entry
 
@@ -120,7 +128,9 @@ def waitlist_remove(*, entry_id: int, now: datetime.datetime | None = None) -> W
     now = now or timezone.now()
     entry = _waitlist_entry_locked(entry_id)
     if not entry.is_active:
-        raise WaitlistError(f"{entry.user} is no longer on this waiting list.")
+        raise WaitlistError(
+            gettext("%(person)s is no longer on this waiting list.") % {"person": entry.user}
+        )
     _waitlist_entry_end(entry, WaitlistStatus.REMOVED, now)
     return entry
 
@@ -129,10 +139,10 @@ def waitlist_remove(*, entry_id: int, now: datetime.datetime | None = None) -> W
 def waitlist_move(*, entry_id: int, direction: str) -> WaitlistEntry:
     """Staff swap a waiting entry with the one before (``up``) or after (``down``) it."""
     if direction not in ("up", "down"):
-        raise WaitlistError("Move an entry up or down.")
+        raise WaitlistError(gettext("Move an entry up or down."))
     entry = _waitlist_entry_locked(entry_id)
     if entry.status != WaitlistStatus.WAITING:
-        raise WaitlistError("Only people still waiting can be moved.")
+        raise WaitlistError(gettext("Only people still waiting can be moved."))
     waiting = WaitlistEntry.objects.filter(
         session_id=entry.session_id, status=WaitlistStatus.WAITING
     ).exclude(pk=entry.pk)
@@ -142,9 +152,12 @@ def waitlist_move(*, entry_id: int, direction: str) -> WaitlistEntry:
         neighbour = waiting.filter(sort_key__gt=entry.sort_key).order_by("sort_key", "pk")
     other = neighbour.first()
     if other is None:
-        raise WaitlistError(
-            f"{entry.user} is already {'first' if direction == 'up' else 'last'} in line."
+        text = (
+            gettext("%(person)s is already first in line.")
+            if direction == "up"
+            else gettext("%(person)s is already last in line.")
         )
+        raise WaitlistError(text % {"person": entry.user})
     # Keys are unique per session (each join takes the next one under the lock).
     entry.sort_key, other.sort_key = other.sort_key, entry.sort_key
     entry.save(update_fields=["sort_key", "updated_at"])
@@ -257,17 +270,19 @@ def _waitlist_offer_usable(
     """The entry whose offer ``buyer`` may book now (call under the session lock)."""
     entry = WaitlistEntry.objects.filter(pk=entry_id, session=session).first()
     if entry is None:
-        raise WaitlistOfferInvalid("This offer is not for this session.")
+        raise WaitlistOfferInvalid(gettext("This offer is not for this session."))
     if buyer is None or entry.user_id != buyer.pk:
         raise WaitlistOfferInvalid(
-            "This offer was made to another account. Sign in with the account that joined "
-            "the waiting list."
+            gettext(
+                "This offer was made to another account. Sign in with the account that joined "
+                "the waiting list."
+            )
         )
     if entry.status == WaitlistStatus.CLAIMED:
-        raise WaitlistOfferInvalid("You have already booked the seats of this offer.")
+        raise WaitlistOfferInvalid(gettext("You have already booked the seats of this offer."))
     if not entry.offer_is_open(now):
         raise WaitlistOfferInvalid(
-            "This offer has expired, and its seats went to the next person on the list."
+            gettext("This offer has expired, and its seats went to the next person on the list.")
         )
     return entry
 

@@ -16,6 +16,7 @@ from typing import cast
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from courses import selectors as courses_selectors
 from courses import services as courses_services
@@ -143,7 +144,7 @@ def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
     # Not a masterclass order, so a session order (a database constraint says so).
     session = cast(Session, order.session)
     title = session.workshop.title
-    when = f"{session.local_starts_at:%a %d %b %Y}, {session.venue.city}"
+    when = f"{date_format(session.local_starts_at, 'D, M j, Y')}, {session.venue.city}"
     return [
         gateway.CheckoutLine(
             name=f"{title} — {name}", unit_amount=amount, quantity=qty, description=when

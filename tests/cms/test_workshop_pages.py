@@ -50,21 +50,21 @@ def test_listing_shows_demo_workshops_in_date_order_with_states(client, demo_sit
         "PhysioMassage Training: Low Back and Neck Pain",
         "Myofascial Release for the Shoulder Girdle",
     ]
-    assert "21–22 February 2027" in html
+    assert "February 21–22, 2027" in html
     assert "9:00 AM–5:00 PM PST each day" in html
     assert "Only 2 seats left" in html
     assert "From <strong>$349.00</strong>" in html
     assert "Free" in html
-    assert "Past workshops" in html and "17 October 2026" in html
+    assert "Past workshops" in html and "October 17, 2026" in html
 
 
 def test_listing_filters_by_month_and_city(client, demo_site):
     html = client.get("/workshops/", {"month": "2027-02"}).content.decode()
-    assert "21–22 February 2027" in html
-    assert "13 March 2027" not in html
+    assert "February 21–22, 2027" in html
+    assert "March 13, 2027" not in html
     assert "Workshops in February 2027" in html
     html = client.get("/workshops/", {"city": "pasadena"}).content.decode()
-    assert "13 March 2027" in html and "21–22 February 2027" not in html
+    assert "March 13, 2027" in html and "February 21–22, 2027" not in html
     html = client.get("/workshops/", {"month": "2027-02", "city": "San Diego"}).content.decode()
     assert "No workshops match these filters" in html
     html = client.get("/workshops/", {"month": "2031-07"}).content.decode()
@@ -121,7 +121,7 @@ def test_dates_are_shown_in_the_venue_time_zone(client, page_tree):
     )
     html = client.get(page.url).content.decode()
     # 00:30 in New York is still 30 April in Los Angeles: the venue's date wins.
-    assert "1 May 2027" in html
+    assert "May 1, 2027" in html
     assert "12:30 AM–8:00 AM EDT" in html
     html = client.get("/workshops/", {"month": "2027-05"}).content.decode()
     assert "East Coast Clinic" in html
@@ -132,9 +132,9 @@ def test_workshop_page_shows_sessions_tickets_venue_and_json_ld(client, page_tre
     response = client.get(page.url)
     html = response.content.decode()
     assert response.status_code == 200
-    assert "21–22 February 2027" in html and "17–18 April 2027" in html
+    assert "February 21–22, 2027" in html and "April 17–18, 2027" in html
     assert "Early bird" in html and "$349" in html and "$449" in html
-    assert "Until 10 January 2027" in html
+    assert "Until January 10, 2027" in html
     assert "openstreetmap.org" in html
     assert "14</strong> CE hours" in html
     assert "Dr. Elena Marsh" in html
@@ -244,7 +244,7 @@ def test_editor_can_preview_a_workshop_page(client, page_tree):
     assert client.post(url, data).json()["is_valid"] is True
     html = client.get(url).content.decode()
     assert "Previewed summary." in html
-    assert "21–22 February 2027" in html
+    assert "February 21–22, 2027" in html
 
 
 def _preview_form(workshop_id, title="Hip and Pelvis Clinic", slug="hip-and-pelvis-clinic"):

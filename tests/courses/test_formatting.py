@@ -69,16 +69,16 @@ def test_machine_readable_amounts():
 def test_date_ranges_across_days_months_and_years():
     """Moved from tests/cms/test_workshop_pages.py (test_date_range_formats)."""
     start = datetime.datetime(2027, 2, 21, 9, tzinfo=LA)
-    assert date_range(start, start.replace(hour=17)) == "21 February 2027"
-    assert date_range(start, start.replace(day=22)) == "21–22 February 2027"
+    assert date_range(start, start.replace(hour=17)) == "February 21, 2027"
+    assert date_range(start, start.replace(day=22)) == "February 21–22, 2027"
     assert date_range(start.replace(day=28), start.replace(month=3, day=1)) == (
-        "28 February – 1 March 2027"
+        "February 28 – March 1, 2027"
     )
     assert date_range(
         start.replace(year=2026, month=12, day=30), start.replace(day=2, month=1)
-    ) == ("30 December 2026 – 2 January 2027")
-    assert date_range(datetime.date(2026, 3, 14), datetime.date(2026, 3, 15)) == "14–15 March 2026"
-    assert date_range(datetime.date(2026, 3, 14)) == "14 March 2026"
+    ) == ("December 30, 2026 – January 2, 2027")
+    assert date_range(datetime.date(2026, 3, 14), datetime.date(2026, 3, 15)) == "March 14–15, 2026"
+    assert date_range(datetime.date(2026, 3, 14)) == "March 14, 2026"
     assert date_range(None, None) == ""
 
 
@@ -95,12 +95,12 @@ def test_moments_are_shown_in_the_zone_given():
     moment = datetime.datetime(2026, 3, 14, 16, 5, tzinfo=UTC)  # 9:05 AM in LA (PDT)
     assert local_time(moment, LA) == "9:05 AM"
     assert local_time(moment, "America/New_York") == "12:05 PM"
-    assert local_datetime(moment, LA) == "Saturday 14 March 2026, 9:05 AM PDT"
-    assert local_datetime(moment, NY) == "Saturday 14 March 2026, 12:05 PM EDT"
+    assert local_datetime(moment, LA) == "Saturday, March 14, 2026, 9:05 AM PDT"
+    assert local_datetime(moment, NY) == "Saturday, March 14, 2026, 12:05 PM EDT"
     late = datetime.datetime(2026, 3, 15, 6, 30, tzinfo=UTC)  # still the 14th in LA
-    assert local_date(late, LA) == "14 March 2026"
-    assert local_date(late, UTC) == "15 March 2026"
-    assert local_date(datetime.date(2026, 3, 14)) == "14 March 2026"
+    assert local_date(late, LA) == "March 14, 2026"
+    assert local_date(late, UTC) == "March 15, 2026"
+    assert local_date(datetime.date(2026, 3, 14)) == "March 14, 2026"
     # Without a zone a moment is taken as already local (session.local_starts_at).
     assert local_time(moment.astimezone(NY)) == "12:05 PM"
     assert local_datetime(None, LA) == "" and local_time(None, LA) == ""
@@ -115,7 +115,7 @@ def test_session_when(db):
         ends_at=datetime.datetime(2027, 2, 23, 1, tzinfo=UTC),
         venue__time_zone="America/Los_Angeles",
     )
-    assert session_when(session) == "21–22 February 2027, 9:00 AM–5:00 PM PST"
+    assert session_when(session) == "February 21–22, 2027, 9:00 AM–5:00 PM PST"
 
 
 def test_template_filters_match_the_functions():
@@ -126,8 +126,8 @@ def test_template_filters_match_the_functions():
         "{{ m|date_range:m }}"
     ).render(Context({"a": 34900, "z": 0, "m": moment, "tz": LA}))
     assert html == (
-        "$349.00 Free ¥0 | Saturday 14 March 2026, 9:05 AM PDT | 9:05 AM | 14 March 2026 | "
-        "14 March 2026"
+        "$349.00 Free ¥0 | Saturday, March 14, 2026, 9:05 AM PDT | 9:05 AM | March 14, 2026 | "
+        "March 14, 2026"
     )
     legacy = Template("{% load money %}{{ a|money:'usd' }} {{ a|money_amount }}")
     assert legacy.render(Context({"a": 104750})) == "$1,047.50 $1,047.50"

@@ -81,7 +81,7 @@ def test_several_dates_are_all_or_nothing(source):
     with pytest.raises(SessionInvalid) as raised:
         services.session_schedule_again(source=source, new_dates=[good, too_small])
     # The Standard ticket's own limit (15) is above the capacity of 10.
-    assert "5 June 2027" in str(raised.value) and "capacity of 10" in str(raised.value)
+    assert "June 5, 2027" in str(raised.value) and "capacity of 10" in str(raised.value)
     assert (Session.objects.count(), TicketType.objects.count()) == before
 
 

@@ -123,7 +123,7 @@ def test_a_lapsed_offer_is_told_once_with_the_venue_local_time(sold_out, run_on_
     message = expired[0]
     local = timezone.localtime(lapsed_at, ticket.session.tz)
     assert message.subject == "Your waiting-list offer for Myofascial Release has expired"
-    assert f"lapsed at {local:%A %-d %B %Y, %-I:%M %p} {local:%Z}" in message.body
+    assert f"lapsed at {local:%A, %B %-d, %Y, %-I:%M %p} {local:%Z}" in message.body
     assert "gone to the next person on the waiting list" in message.body
     assert "no longer on the waiting list for this session" in message.body
     join_url = f"/workshops/sessions/{ticket.session_id}/waiting-list/"
@@ -134,7 +134,7 @@ def test_a_lapsed_offer_is_told_once_with_the_venue_local_time(sold_out, run_on_
     assert second.status == WaitlistStatus.OFFERED
     assert [m.subject for m in _to("second@example.com")] == [
         "A seat is free for you: Myofascial Release — book by "
-        f"{timezone.localtime(second.offer_expires_at, ticket.session.tz):%A %-d %B %Y, %-I:%M %p %Z}"
+        f"{timezone.localtime(second.offer_expires_at, ticket.session.tz):%A, %B %-d, %Y, %-I:%M %p %Z}"
     ]
     assert len(mail.outbox) == 2
 

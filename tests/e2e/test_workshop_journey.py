@@ -109,7 +109,7 @@ def test_editor_publishes_workshop_and_visitor_downloads_ics(
     visitor.get_by_role("link", name=TITLE).click()
     visitor.wait_for_url("**/workshops/hip-and-pelvis-clinic/**")
     expect(visitor.get_by_role("heading", level=1)).to_have_text(TITLE)
-    assert "20 March 2027" in visitor.content()
+    assert "March 20, 2027" in visitor.content()
     phone_shots("workshop")
     with visitor.expect_download() as info:
         visitor.get_by_role("link", name=re.compile("Add to calendar")).first.click()

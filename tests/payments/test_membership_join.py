@@ -276,7 +276,7 @@ def test_my_account_membership_card(member_client, user, stripe_fake, deliver):
     membership = Membership.objects.get()
     assert "Monthly · $29.00 / month" in body
     assert "Renews on" in body and "Manage membership" in body
-    assert date_format(timezone.localtime(membership.current_period_end), "j F Y") in body
+    assert date_format(timezone.localtime(membership.current_period_end), "F j, Y") in body
 
 
 def test_paywall_and_library_link_to_the_join_page(client, page_tree):
