@@ -25,6 +25,8 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 
+from courses.links import absolute_url
+
 from .blocks import BodyBlock
 from .panels import SessionsPanel
 
@@ -298,7 +300,7 @@ class WorkshopPage(SeoMixin, Page):
         image_url = ""
         if self.hero_image_id:
             rendition = self.hero_image.get_rendition("fill-1200x630")
-            image_url = request.build_absolute_uri(rendition.url)
+            image_url = absolute_url(rendition.url)
         context["sessions"] = details
         context["event_json_ld"] = workshops.event_json_ld(
             page=self, details=details, page_url=page_url, image_url=image_url

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from wagtail.models import Page
 
 from config.cache import FailOpenRedisCache
+from courses.links import absolute_url
 
 SEARCH_PAGE_SIZE = 10
 
@@ -49,7 +50,7 @@ def search(request: HttpRequest) -> HttpResponse:
 @require_GET
 @cache_control(max_age=3600, public=True)
 def robots_txt(request: HttpRequest) -> HttpResponse:
-    sitemap = request.build_absolute_uri("/sitemap.xml")
+    sitemap = absolute_url("/sitemap.xml")
     lines = ["User-agent: *", *(f"Disallow: {path}" for path in ROBOTS_DISALLOW)]
     lines.append(f"Sitemap: {sitemap}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")

@@ -12,11 +12,12 @@ from django.urls import reverse
 
 import segno
 
+from .links import absolute_url
 from .models import Certificate
 
 
 def certificate_verify_url(*, certificate: Certificate) -> str:
-    return settings.SITE_URL + reverse("courses:certificate_verify", args=[certificate.code])
+    return absolute_url(reverse("courses:certificate_verify", args=[certificate.code]))
 
 
 def _static_uri(path: str) -> str:

@@ -3,7 +3,6 @@ through ``courses.mail.mail_send_once``).
 
 Every message has a text and an HTML part from templates/emails/<name>.{txt,html}."""
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.urls import reverse
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils.translation import gettext, ngettext
 from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf, certificate_verify_url
 from .formatting import local_datetime
+from .links import absolute_url
 from .mail import mail_message as _message
 from .models import AttendeeMessage, Certificate, Registration, WaitlistEntry
 from .waitlist_links import waitlist_offer_checkout_url
@@ -52,7 +52,7 @@ def certificate_message(*, certificate: Certificate) -> EmailMultiAlternatives:
         context={
             "certificate": certificate,
             "verify_url": certificate_verify_url(certificate=certificate),
-            "account_url": settings.SITE_URL + reverse("accounts:dashboard"),
+            "account_url": absolute_url(reverse("accounts:dashboard")),
         },
     )
     message.attach(
@@ -97,13 +97,13 @@ def waitlist_offer_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
             "seats": seats,
             "deadline": deadline,
             "checkout_url": waitlist_offer_checkout_url(entry=entry),
-            "account_url": settings.SITE_URL + reverse("accounts:dashboard"),
+            "account_url": absolute_url(reverse("accounts:dashboard")),
         },
     )
 
 
 def _waitlist_url(session) -> str:
-    return settings.SITE_URL + reverse("courses:waitlist_join", kwargs={"session_id": session.pk})
+    return absolute_url(reverse("courses:waitlist_join", kwargs={"session_id": session.pk}))
 
 
 def waitlist_session_cancelled_message(*, entry: WaitlistEntry) -> EmailMultiAlternatives:
@@ -117,7 +117,7 @@ def waitlist_session_cancelled_message(*, entry: WaitlistEntry) -> EmailMultiAlt
             "entry": entry,
             "session": session,
             "held_offer": bool(entry.offered_at),
-            "workshops_url": settings.SITE_URL + WORKSHOPS_PATH,
+            "workshops_url": absolute_url(WORKSHOPS_PATH),
         },
     )
 
@@ -136,6 +136,6 @@ def waitlist_offer_expired_message(*, entry: WaitlistEntry) -> EmailMultiAlterna
             "seats": entry.offered_seats,
             "lapsed_at": lapsed_at,
             "waitlist_url": _waitlist_url(session),
-            "workshops_url": settings.SITE_URL + WORKSHOPS_PATH,
+            "workshops_url": absolute_url(WORKSHOPS_PATH),
         },
     )

@@ -3,42 +3,59 @@
 Every e-mail of the project goes through ``mail_send_once``:
 
 1. *claim*: a conditional UPDATE sets a ``*_sent_at`` column that is still empty, in its
-   own committed transaction. Only one caller's UPDATE matches, so a retried or duplicated
-   task, a double click or a second worker sends nothing more;
+   own committed transaction, together with a ``MailInFlight`` row for the send. Only one
+   caller's UPDATE matches, so a retried or duplicated task, a double click or a second
+   worker sends nothing more;
 2. *send* over SMTP outside any transaction: SMTP can take seconds, and a transaction
    holding a row lock for that long would stall checkout. The helper refuses to run
    inside ``transaction.atomic`` (the claim is ``durable``), so nobody can slip a send
-   back into a locked block;
+   back into a locked block. When the send returns, the ``MailInFlight`` row goes;
 3. *unclaim* on failure: the column is emptied again and the error raised, so the task's
    retry policy sends it later.
 
-The column reads "claimed at" until the send returns; a worker killed between claim and
-send leaves the e-mail claimed and unsent (at most once for that crash: better than the
-customer receiving it twice).
+A worker killed mid-send (deploy, OOM, a lost machine) leaves the column set and its
+``MailInFlight`` row behind. Once that row is older than ``MAIL_SEND_LEASE_SECONDS``
+(longer than any send takes) the task's next run (the outbox hands it over again) takes
+the claim over and sends. Only a crash in the instant between the SMTP server's "250 OK"
+and deleting the row can send twice.
 """
 
+import datetime
+import hashlib
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.template.loader import render_to_string
 from django.utils import timezone
+
+from .models import MailInFlight
 
 Messages = EmailMessage | Iterable[EmailMessage]
 
 
-def mail_claim(*, claim: QuerySet, field: str) -> bool:
-    """Set ``field`` on the rows of ``claim`` where it is still empty; True if this caller
-    won. Committed at once: it must not run inside another transaction."""
+def mail_claim(*, claim: QuerySet, field: str, key: str = "") -> bool:
+    """Set ``field`` on the rows of ``claim`` where it is still empty, or take over a send
+    whose worker died; True if this caller won. Committed at once: it must not run inside
+    another transaction."""
+    key = key or _in_flight_key(claim, field)
+    now = timezone.now()
     with transaction.atomic(using=claim.db, durable=True):
-        return bool(claim.filter(**{f"{field}__isnull": True}).update(**{field: timezone.now()}))
+        if claim.filter(**{f"{field}__isnull": True}).update(**{field: now}):
+            MailInFlight.objects.update_or_create(key=key, defaults={"claimed_at": now})
+            return True
+        abandoned_before = now - datetime.timedelta(seconds=settings.MAIL_SEND_LEASE_SECONDS)
+        taken_over = MailInFlight.objects.filter(key=key, claimed_at__lt=abandoned_before)
+        return bool(taken_over.update(claimed_at=now))
 
 
-def mail_unclaim(*, claim: QuerySet, field: str) -> None:
+def mail_unclaim(*, claim: QuerySet, field: str, key: str = "") -> None:
     """Give a claim back so the retry can send."""
+    key = key or _in_flight_key(claim, field)
     claim.update(**{field: None})
+    MailInFlight.objects.filter(key=key).delete()
 
 
 def mail_send_once(*, claim: QuerySet, field: str, build: Callable[[], Messages]) -> bool:
@@ -50,16 +67,24 @@ def mail_send_once(*, claim: QuerySet, field: str, build: Callable[[], Messages]
     was nothing to send (claimed before, or no longer due); raises what sending raised,
     with the claim given back.
     """
-    if not mail_claim(claim=claim, field=field):
+    key = _in_flight_key(claim, field)
+    if not mail_claim(claim=claim, field=field, key=key):
         return False
     try:
         built = build()
         for message in [built] if isinstance(built, EmailMessage) else built:
             message.send()
     except BaseException:
-        mail_unclaim(claim=claim, field=field)
+        mail_unclaim(claim=claim, field=field, key=key)
         raise
+    MailInFlight.objects.filter(key=key).delete()
     return True
+
+
+def _in_flight_key(claim: QuerySet[Model], field: str) -> str:
+    """The same for every run of the same e-mail: the model, the column and the rows."""
+    pks = ",".join(str(pk) for pk in sorted(claim.values_list("pk", flat=True)))
+    return hashlib.sha256(f"{claim.model._meta.label}:{field}:{pks}".encode()).hexdigest()
 
 
 def mail_message(

@@ -981,6 +981,22 @@ class DoorAction(models.Model):
         return f"{self.get_kind_display()} of {self.registration_id} ({self.outcome})"
 
 
+class MailInFlight(models.Model):
+    """An e-mail claimed and not yet known to be sent (courses/mail.py). The row lives only
+    while a send is under way; one left behind longer than ``MAIL_SEND_LEASE_SECONDS``
+    belonged to a worker that died mid-send, and lets the task's next run send it."""
+
+    key = models.CharField(max_length=64, unique=True)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "e-mail being sent"
+        verbose_name_plural = "e-mails being sent"
+
+    def __str__(self) -> str:
+        return f"{self.key[:12]}… claimed {self.claimed_at:%Y-%m-%d %H:%M:%S}"
+
+
 class OutboxEntry(models.Model):
     """A side effect of a committed state change (an e-mail, a refund to submit, a sync),
     written in the same transaction as the change, so it cannot be lost when the broker is

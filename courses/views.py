@@ -25,6 +25,7 @@ from .calendar import session_ics
 from .certificates import certificate_filename, certificate_pdf
 from .errors import CoursesError, InvalidProgress, PlaybackDenied, TicketNotFound
 from .forms import AttendeeMessageForm, WalkInForm
+from .links import absolute_url
 from .models import Certificate, Session, Video
 from .playback import PlaybackClaims, playback_token_read
 from .private_files import NO_STORE, private_file_response
@@ -40,7 +41,7 @@ def session_calendar(request: HttpRequest, session_id: int) -> HttpResponse:
     session = get_object_or_404(Session.objects.select_related("workshop", "venue"), pk=session_id)
     referer_url = request.GET.get("from", "")
     url = referer_url if referer_url.startswith("/") and not referer_url.startswith("//") else ""
-    body = session_ics(session=session, url=request.build_absolute_uri(url) if url else "")
+    body = session_ics(session=session, url=absolute_url(url) if url else "")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     filename = f"workshop-{session.local_starts_at:%Y-%m-%d}-{session.pk}.ics"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

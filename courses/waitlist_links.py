@@ -9,13 +9,13 @@ earlier offer never opens a later one.
 
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
 from . import selectors
 from .errors import WaitlistOfferInvalid
+from .links import absolute_url
 from .models import WaitlistEntry, WaitlistStatus
 
 SALT = "courses.waitlist-offer"
@@ -77,4 +77,4 @@ def waitlist_offer_checkout_url(*, entry: WaitlistEntry, absolute: bool = True) 
     ):
         query[f"ticket_{ticket.pk}"] = str(entry.offered_seats)
     path = reverse("payments:register", kwargs={"session_id": session.pk}) + "?" + urlencode(query)
-    return settings.SITE_URL + path if absolute else path
+    return absolute_url(path) if absolute else path

@@ -16,6 +16,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEPLOY = ROOT / "deploy"
 BIN = ROOT / ".venv" / "bin"
+BROTLI_MODULE = Path("/usr/lib/nginx/modules/ngx_http_brotli_filter_module.so")
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 
 
@@ -43,11 +44,11 @@ def _ready(cmd: list[str]) -> bool:
 def ensure_services() -> list[str]:
     """nginx installed, PostgreSQL and Redis answering (started as .ci/run does)."""
     notes = []
-    if shutil.which("nginx") is None:
-        notes.append("installed nginx")
+    if shutil.which("nginx") is None or not BROTLI_MODULE.exists():
+        notes.append("installed nginx and its brotli module")
         run(["apt-get", "update", "-qq"])
         run(
-            ["apt-get", "install", "-y", "-qq", "nginx"],
+            ["apt-get", "install", "-y", "-qq", "nginx", "libnginx-mod-http-brotli-filter"],
             env=os.environ | {"DEBIAN_FRONTEND": "noninteractive"},
         )
     pg = ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-q"]
@@ -129,14 +130,12 @@ def nginx_config(work: Path, port: int, upstreams: list[int]) -> Path:
     site = site.replace("/etc/nginx/physiomassage_proxy.conf", f"{work}/proxy.conf")
     proxy = (DEPLOY / "nginx_proxy.conf").read_text()
     proxy = proxy.replace("X-Forwarded-Proto $scheme", "X-Forwarded-Proto https")
-    # $host drops the port, which only the default HTTPS port can afford: the browser's
-    # Origin (CSRF check) names the check's port.
-    proxy = proxy.replace("Host $host;", "Host $http_host;")
     (work / "proxy.conf").write_text(proxy)
     temp = work / "nginx-temp"
     temp.mkdir()
     temp.chmod(0o777)
-    main = f"""worker_processes 1;
+    main = f"""load_module {BROTLI_MODULE};
+worker_processes 1;
 pid {work}/nginx.pid;
 error_log {work}/nginx-error.log warn;
 events {{ worker_connections 256; }}

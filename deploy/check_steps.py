@@ -8,7 +8,7 @@ import re
 import time
 from pathlib import Path
 
-from check_http import Browser, Response
+from check_http import Browser
 
 HASHED_STATIC = re.compile(r"/static/[\w/.-]+\.[0-9a-f]{12}\.(?:css|js)")
 MAIL_SEPARATOR = b"\n" + b"-" * 79 + b"\n"
@@ -19,13 +19,17 @@ def expect(condition: bool, message: str) -> None:
         raise AssertionError(message)
 
 
-def headers_ok(response: Response, what: str) -> str:
-    expect(response.status == 200, f"{what}: status {response.status}")
-    expect(response.header("content-encoding") == "gzip", f"{what}: not gzip-compressed")
-    expect(bool(response.header("content-security-policy")), f"{what}: no CSP header")
+def headers_ok(browser: Browser, path: str) -> str:
+    """Brotli for a browser that accepts it, gzip for one that does not, CSP and HSTS."""
+    response = browser.get(path, headers={"Accept-Encoding": "br, gzip"})
+    expect(response.status == 200, f"{path}: status {response.status}")
+    expect(response.header("content-encoding") == "br", f"{path}: not brotli-compressed")
+    plain_gzip = browser.get(path, headers={"Accept-Encoding": "gzip"})
+    expect(plain_gzip.header("content-encoding") == "gzip", f"{path}: not gzip-compressed")
+    expect(bool(response.header("content-security-policy")), f"{path}: no CSP header")
     hsts = response.header("strict-transport-security")
-    expect("max-age=" in hsts, f"{what}: no HSTS header")
-    return f"{what} 200 gzip, CSP, HSTS {hsts.split(';')[0]}"
+    expect("max-age=" in hsts, f"{path}: no HSTS header")
+    return f"{path} 200 br (gzip without br), CSP, HSTS {hsts.split(';')[0]}"
 
 
 def pages(port: int) -> str:
@@ -34,8 +38,7 @@ def pages(port: int) -> str:
     browser = Browser(port)
     listing = WorkshopIndexPage.objects.live().first()
     expect(listing is not None, "no live workshop listing page")
-    home = headers_ok(browser.get("/"), "/")
-    return f"{home}; {headers_ok(browser.get(listing.url), listing.url)}"
+    return f"{headers_ok(browser, '/')}; {headers_ok(browser, listing.url)}"
 
 
 def static(port: int) -> str:

@@ -1,6 +1,7 @@
 """How orders' refunds and disputes read on the admin's order page (``OrderInspectView``)."""
 
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 
 from courses.formatting import local_datetime, money_amount
 
@@ -15,15 +16,15 @@ def refunds_display(order: Order) -> str:
             refund.display_status,
             refund.get_reason_display(),
             f" — {refund.note}" if refund.note else "",
-            f" (last error: {refund.last_error})"
+            " " + gettext("(last error: %(error)s)") % {"error": refund.last_error}
             if refund.last_error and not refund.is_submitted
             else "",
-            refund.stripe_refund_id or "not yet at Stripe",
+            refund.stripe_refund_id or gettext("not yet at Stripe"),
         )
         for refund in order.refunds.all()
     ]
     if not rows:
-        return "None"
+        return gettext("None")
     return format_html(
         "<ul>{}</ul>",
         format_html_join("", "<li><strong>{}</strong> {} · {}{}{} <code>{}</code></li>", rows),
@@ -37,7 +38,8 @@ def disputes_display(order: Order) -> str:
             money_amount(dispute.amount, dispute.currency),
             dispute.get_status_display(),
             dispute.reason_display,
-            f" · respond by {local_datetime(dispute.evidence_due_by)}"
+            " · "
+            + gettext("respond by %(date)s") % {"date": local_datetime(dispute.evidence_due_by)}
             if dispute.evidence_due_by and not dispute.is_closed
             else "",
             gateway.dispute_dashboard_url(dispute_id=dispute.stripe_dispute_id),
@@ -46,13 +48,13 @@ def disputes_display(order: Order) -> str:
         for dispute in order.disputes.all()
     ]
     if not rows:
-        return "None"
+        return gettext("None")
     return format_html(
         "<ul>{}</ul>",
         format_html_join(
             "",
             '<li class="{}"><strong>{}</strong> {} · {}{} '
-            '<a href="{}" target="_blank" rel="noopener">Open in Stripe <code>{}</code></a></li>',
-            rows,
+            '<a href="{}" target="_blank" rel="noopener">{} <code>{}</code></a></li>',
+            [(*row[:6], gettext("Open in Stripe"), row[6]) for row in rows],
         ),
     )

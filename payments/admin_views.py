@@ -8,6 +8,8 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import FormView
 
 from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
@@ -38,7 +40,7 @@ class StaffActionView(WagtailAdminTemplateMixin, FormView):
 
     permission = REFUND_PERMISSION
     header_icon = "doc-full-inverse"
-    submit_label = "Confirm"
+    submit_label = _("Confirm")
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.has_perm(self.permission):
@@ -72,8 +74,8 @@ class StaffActionView(WagtailAdminTemplateMixin, FormView):
 class OrderRefundView(StaffActionView):
     form_class = OrderRefundForm
     template_name = "payments/admin/order_refund.html"
-    page_title = "Refund order"
-    submit_label = "Refund"
+    page_title = _("Refund order")
+    submit_label = _("Refund")
 
     def get_object(self):
         return get_object_or_404(
@@ -82,13 +84,16 @@ class OrderRefundView(StaffActionView):
         )
 
     def get_page_subtitle(self):
-        return f"Order {self.object.number}"
+        return gettext("Order %(number)s") % {"number": self.object.number}
 
     def trail(self) -> list[dict]:
         return [
-            {"url": reverse("orders:index"), "label": "Orders"},
-            {"url": order_inspect_url(self.object), "label": f"Order {self.object.number}"},
-            {"url": "", "label": "Refund"},
+            {"url": reverse("orders:index"), "label": _("Orders")},
+            {
+                "url": order_inspect_url(self.object),
+                "label": gettext("Order %(number)s") % {"number": self.object.number},
+            },
+            {"url": "", "label": _("Refund")},
         ]
 
     def back_url(self) -> str:
@@ -127,8 +132,12 @@ class OrderRefundView(StaffActionView):
         refund.refresh_from_db()
         messages.success(
             self.request,
-            f"Refund of {money_amount(refund.amount, refund.currency)} for order "
-            f"{self.object.number}: {refund.display_status.lower()}.",
+            gettext("Refund of %(amount)s for order %(number)s: %(status)s.")
+            % {
+                "amount": money_amount(refund.amount, refund.currency),
+                "number": self.object.number,
+                "status": refund.display_status.lower(),
+            },
         )
         return redirect(self.back_url())
 
@@ -136,8 +145,8 @@ class OrderRefundView(StaffActionView):
 class RegistrationCancelView(StaffActionView):
     form_class = RegistrationCancelForm
     template_name = "payments/admin/registration_cancel.html"
-    page_title = "Cancel registration"
-    submit_label = "Cancel registration"
+    page_title = _("Cancel registration")
+    submit_label = _("Cancel registration")
     header_icon = "group"
 
     def get_object(self):
@@ -153,12 +162,12 @@ class RegistrationCancelView(StaffActionView):
 
     def trail(self) -> list[dict]:
         return [
-            {"url": reverse("order_registrations:index"), "label": "Registrations"},
+            {"url": reverse("order_registrations:index"), "label": _("Registrations")},
             {
                 "url": reverse("order_registrations:inspect", args=[self.object.pk]),
                 "label": self.object.attendee_name,
             },
-            {"url": "", "label": "Cancel"},
+            {"url": "", "label": _("Cancel")},
         ]
 
     def back_url(self) -> str:
@@ -184,10 +193,16 @@ class RegistrationCancelView(StaffActionView):
             )
         except PaymentsError as error:
             return self.refuse(form, error)
-        text = f"{self.object.attendee_name}'s registration is canceled and the seat is free."
-        if result.refund is not None:
-            text += f" Refund of {money_amount(result.refund.amount, result.refund.currency)} sent."
-        messages.success(self.request, text)
+        values = {"name": self.object.attendee_name}
+        if result.refund is None:
+            text = gettext("%(name)s's registration is canceled and the seat is free.")
+        else:
+            values["amount"] = money_amount(result.refund.amount, result.refund.currency)
+            text = gettext(
+                "%(name)s's registration is canceled and the seat is free. "
+                "Refund of %(amount)s sent."
+            )
+        messages.success(self.request, text % values)
         return redirect(self.back_url())
 
 
@@ -205,7 +220,7 @@ class SessionActionView(StaffActionView):
 
     def trail(self) -> list[dict]:
         return [
-            {"url": reverse("workshop_sessions:index"), "label": "Dates & tickets"},
+            {"url": reverse("workshop_sessions:index"), "label": _("Dates & tickets")},
             {"url": session_edit_url(self.object), "label": str(self.object)},
             {"url": "", "label": self.crumb},
         ]
@@ -217,9 +232,9 @@ class SessionActionView(StaffActionView):
 class SessionCancelView(SessionActionView):
     form_class = SessionCancelForm
     template_name = "payments/admin/session_cancel.html"
-    page_title = "Cancel session"
-    crumb = "Cancel session"
-    submit_label = "Cancel session and refund everyone"
+    page_title = _("Cancel session")
+    crumb = _("Cancel session")
+    submit_label = _("Cancel session and refund everyone")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -239,9 +254,26 @@ class SessionCancelView(SessionActionView):
         currency = result.refunds[0].currency if result.refunds else "usd"
         messages.success(
             self.request,
-            f"“{self.object}” is canceled: {result.registrations} registration(s) canceled, "
-            f"{len(result.refunds)} order(s) refunded ({money_amount(total, currency)}), "
-            f"{result.notices} e-mail(s) on their way.",
+            gettext(
+                "“%(session)s” is canceled: %(registrations)s, %(orders)s (%(amount)s), "
+                "%(emails)s on their way."
+            )
+            % {
+                "session": self.object,
+                "registrations": ngettext(
+                    "%(count)s registration canceled",
+                    "%(count)s registrations canceled",
+                    result.registrations,
+                )
+                % {"count": result.registrations},
+                "orders": ngettext(
+                    "%(count)s order refunded", "%(count)s orders refunded", len(result.refunds)
+                )
+                % {"count": len(result.refunds)},
+                "amount": money_amount(total, currency),
+                "emails": ngettext("%(count)s e-mail", "%(count)s e-mails", result.notices)
+                % {"count": result.notices},
+            },
         )
         return redirect(self.back_url())
 
@@ -249,9 +281,9 @@ class SessionCancelView(SessionActionView):
 class ComplimentaryView(SessionActionView):
     form_class = ComplimentaryForm
     template_name = "payments/admin/complimentary.html"
-    page_title = "Add a complimentary registration"
-    crumb = "Complimentary registration"
-    submit_label = "Add and e-mail the ticket"
+    page_title = _("Add a complimentary registration")
+    crumb = _("Complimentary registration")
+    submit_label = _("Add and e-mail the ticket")
     permission = CHECK_IN_PERMISSION
 
     def get_form_kwargs(self):
@@ -281,7 +313,7 @@ class ComplimentaryView(SessionActionView):
             return self.refuse(form, error)
         messages.success(
             self.request,
-            f"{registration.attendee_name} has a complimentary seat; their ticket is on its way "
-            f"to {registration.attendee_email}.",
+            gettext("%(name)s has a complimentary seat; their ticket is on its way to %(email)s.")
+            % {"name": registration.attendee_name, "email": registration.attendee_email},
         )
         return redirect(self.back_url())

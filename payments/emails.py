@@ -10,10 +10,10 @@ the claim back and raises, so Celery retries it.
 import io
 from email.message import MIMEPart
 
-from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db.models import QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext
 
 import segno
 from allauth.account.forms import default_token_generator
@@ -21,6 +21,7 @@ from allauth.account.utils import user_pk_to_url_str
 
 from courses.calendar import session_ics
 from courses.formatting import local_date, local_datetime, money_amount
+from courses.links import absolute_url
 from courses.locators import masterclass_url
 from courses.mail import mail_message, mail_send_once
 from courses.models import Registration, Session
@@ -49,28 +50,27 @@ def ticket_qr_png(code: str) -> bytes:
 def ticket_qr_svg(code: str) -> str:
     buffer = io.BytesIO()
     segno.make(code, error="m").save(
-        buffer, kind="svg", border=2, xmldecl=False, omitsize=True, title="Ticket QR code"
+        buffer, kind="svg", border=2, xmldecl=False, omitsize=True, title=gettext("Ticket QR code")
     )
     return buffer.getvalue().decode()
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
 
 
 def _message(*, subject: str, **message) -> EmailMultiAlternatives:
     return mail_message(subject=f"[PhysioMassage Academy] {subject}", **message)
 
 
-def _absolute_url(url: str) -> str:
-    return _absolute(url) if url.startswith("/") else url
+def _cancelled_subject(session: Session) -> str:
+    return gettext("Canceled: %(workshop)s, %(date)s") % {
+        "workshop": session.workshop.title,
+        "date": local_date(session.local_starts_at),
+    }
 
 
 def _order_url(order: Order) -> str:
     """The order page. A phone booking's buyer may never have signed in: theirs is signed."""
     if order.taken_by_id is not None:
-        return _absolute(order_link_path(reference=order.reference))
-    return _absolute(order.get_absolute_url())
+        return absolute_url(order_link_path(reference=order.reference))
+    return absolute_url(order.get_absolute_url())
 
 
 def _send_once(claim_on: QuerySet, field: str, **message) -> bool:
@@ -84,14 +84,15 @@ def masterclass_receipt_send(*, order: Order) -> None:
     _send_once(
         Order.objects.filter(pk=order.pk),
         "receipt_sent_at",
-        subject=f"Receipt for order {order.number}: {masterclass.title}",
+        subject=gettext("Receipt for order %(number)s: %(masterclass)s")
+        % {"number": order.number, "masterclass": masterclass.title},
         to=order.email,
         template="masterclass_receipt",
         context={
             "order": order,
             "masterclass": masterclass,
-            "watch_url": _absolute_url(masterclass_url(masterclass)),
-            "order_url": _absolute(order.get_absolute_url()),
+            "watch_url": absolute_url(masterclass_url(masterclass)),
+            "order_url": absolute_url(order.get_absolute_url()),
         },
     )
 
@@ -108,7 +109,7 @@ def order_confirmation_send(*, order_id: int) -> None:
     _send_once(
         Order.objects.filter(pk=order.pk),
         "receipt_sent_at",
-        subject=f"Receipt for order {order.number}",
+        subject=gettext("Receipt for order %(number)s") % {"number": order.number},
         to=order.email,
         template="order_receipt",
         context={
@@ -139,13 +140,14 @@ def _ticket_message(*, registration: Registration, session: Session, ics: str, s
         cid="<ticket-qr>",
     )
     return {
-        "subject": subject or f"Your ticket: {session.workshop.title}",
+        "subject": subject
+        or gettext("Your ticket: %(workshop)s") % {"workshop": session.workshop.title},
         "to": registration.attendee_email,
         "template": "ticket",
         "context": {
             "registration": registration,
             "session": session,
-            "ticket_url": _absolute(ticket_link_path(code=registration.code)),
+            "ticket_url": absolute_url(ticket_link_path(code=registration.code)),
         },
         "attachments": [qr, ("workshop.ics", ics, "text/calendar")],
     }
@@ -156,13 +158,14 @@ def order_refund_notice_send(*, order_id: int) -> None:
     _send_once(
         Order.objects.filter(pk=order.pk),
         "refund_notice_sent_at",
-        subject=f"Refund for order {order.number}: the session filled up",
+        subject=gettext("Refund for order %(number)s: the session filled up")
+        % {"number": order.number},
         to=order.email,
         template="late_payment_refund",
         context={
             "order": order,
             "session": order.session,
-            "order_url": _absolute(order.get_absolute_url()),
+            "order_url": absolute_url(order.get_absolute_url()),
         },
     )
 
@@ -179,14 +182,15 @@ def dispute_staff_notice_send(*, dispute_id: int) -> bool:
         "dispute": dispute,
         "order": order,
         "due": local_datetime(dispute.evidence_due_by),
-        "admin_url": _absolute(reverse("orders:inspect", args=[order.pk])),
-        "dashboard_url": _absolute_url(
+        "admin_url": absolute_url(reverse("orders:inspect", args=[order.pk])),
+        "dashboard_url": absolute_url(
             gateway.dispute_dashboard_url(dispute_id=dispute.stripe_dispute_id)
         ),
     }
-    subject = (
-        f"Payment disputed: order {order.number} ({money_amount(dispute.amount, dispute.currency)})"
-    )
+    subject = gettext("Payment disputed: order %(number)s (%(amount)s)") % {
+        "number": order.number,
+        "amount": money_amount(dispute.amount, dispute.currency),
+    }
     return mail_send_once(
         claim=Dispute.objects.filter(pk=dispute.pk),
         field="staff_notified_at",
@@ -215,7 +219,7 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
     if order is None and hasattr(registration, "order_line"):
         order = registration.order_line.order
     return _message(
-        subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",
+        subject=_cancelled_subject(session),
         to=notice.to,
         template="registration_cancelled",
         context={
@@ -226,8 +230,8 @@ def _registration_cancelled(notice: Notice) -> EmailMultiAlternatives:
             "by_staff": bool(notice.note),
             "note": notice.note,
             "is_attendee": notice.to.lower() == registration.attendee_email.lower(),
-            "account_url": _absolute(reverse("accounts:dashboard")),
-            "order_url": _absolute(order.get_absolute_url()) if order else "",
+            "account_url": absolute_url(reverse("accounts:dashboard")),
+            "order_url": absolute_url(order.get_absolute_url()) if order else "",
         },
     )
 
@@ -247,10 +251,14 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
         )
         if refunded:
             orders.append(
-                {"order": order, "refunded": refunded, "url": _absolute(order.get_absolute_url())}
+                {
+                    "order": order,
+                    "refunded": refunded,
+                    "url": absolute_url(order.get_absolute_url()),
+                }
             )
     return _message(
-        subject=f"Canceled: {session.workshop.title}, {local_date(session.local_starts_at)}",
+        subject=_cancelled_subject(session),
         to=notice.to,
         template="session_cancelled",
         context={
@@ -260,7 +268,7 @@ def _session_cancelled(notice: Notice) -> EmailMultiAlternatives:
             ],
             "orders": orders,
             "note": notice.note,
-            "workshops_url": settings.SITE_URL + "/workshops/",
+            "workshops_url": absolute_url("/workshops/"),
         },
     )
 
@@ -272,14 +280,15 @@ def _complimentary_ticket(notice: Notice) -> EmailMultiAlternatives:
     session = registration.session
     ics = session_ics(
         session=session,
-        url=_absolute(reverse("payments:ticket", kwargs={"code": registration.code})),
+        url=absolute_url(reverse("payments:ticket", kwargs={"code": registration.code})),
     )
     return _message(
         **_ticket_message(
             registration=registration,
             session=session,
             ics=ics,
-            subject=f"Your complimentary ticket: {session.workshop.title}",
+            subject=gettext("Your complimentary ticket: %(workshop)s")
+            % {"workshop": session.workshop.title},
         )
     )
 
@@ -293,14 +302,15 @@ def _payment_link(notice: Notice) -> list[EmailMultiAlternatives]:
         return []
     return [
         _message(
-            subject=f"Complete your booking: {order.session.workshop.title}",
+            subject=gettext("Complete your booking: %(workshop)s")
+            % {"workshop": order.session.workshop.title},
             to=notice.to,
             template="payment_link",
             context={
                 "order": order,
                 "session": order.session,
                 "lines": list(order.lines.select_related("registration__ticket_type")),
-                "checkout_url": _absolute_url(order.stripe_checkout_url),
+                "checkout_url": absolute_url(order.stripe_checkout_url),
                 "order_url": _order_url(order),
             },
         )
@@ -320,14 +330,14 @@ def _account_invite(notice: Notice) -> list[EmailMultiAlternatives]:
     path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
     return [
         _message(
-            subject="Your PhysioMassage Academy account",
+            subject=gettext("Your PhysioMassage Academy account"),
             to=notice.to,
             template="account_invite",
             context={
                 "order": order,
                 "user": user,
-                "set_password_url": _absolute(path.replace("UID-KEY", key)),
-                "sign_in_url": _absolute(reverse("account_login")),
+                "set_password_url": absolute_url(path.replace("UID-KEY", key)),
+                "sign_in_url": absolute_url(reverse("account_login")),
             },
         )
     ]

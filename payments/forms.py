@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django import forms
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from courses.formatting import money
@@ -31,18 +32,25 @@ def parse_quantities(data, ticket_types: list[TicketType]) -> dict[int, int]:
         most = min(ticket_type.max_per_order, MAX_SEATS_PER_ORDER)
         if not (raw.isascii() and raw.isdigit()):
             raise QuantityRefused(
-                f"Choose how many “{ticket_type.name}” tickets you want: a number from 0 to {most}."
+                gettext("Choose how many “%(name)s” tickets you want: a number from 0 to %(most)s.")
+                % {"name": ticket_type.name, "most": most}
             )
         quantity = int(raw) if len(raw) <= 6 else most + 1  # 20 digits: just too many
         if quantity > most:
             raise QuantityRefused(
-                f"You can book at most {most} “{ticket_type.name}” "
-                f"ticket{'s' if most != 1 else ''} in one order."
+                ngettext(
+                    "You can book at most %(count)s “%(name)s” ticket in one order.",
+                    "You can book at most %(count)s “%(name)s” tickets in one order.",
+                    most,
+                )
+                % {"count": most, "name": ticket_type.name}
             )
         if quantity > 0:
             quantities[ticket_type.pk] = quantity
     if sum(quantities.values()) > MAX_SEATS_PER_ORDER:
-        raise QuantityRefused(f"One order can book at most {MAX_SEATS_PER_ORDER} seats.")
+        raise QuantityRefused(
+            gettext("One order can book at most %(count)s seats.") % {"count": MAX_SEATS_PER_ORDER}
+        )
     return quantities
 
 
@@ -96,13 +104,16 @@ class MoneyField(forms.DecimalField):
         return None if cleaned is None else int(cleaned * 100)
 
 
-REASON_HELP = "Required. Kept with the refund and quoted in the e-mail to the attendee or buyer."
+REASON_HELP = _("Required. Kept with the refund and quoted in the e-mail to the attendee or buyer.")
 
 
 class OrderRefundForm(forms.Form):
     amount = MoneyField(label=_("Amount to refund"), min_value=Decimal("0.01"))
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=500, help_text=REASON_HELP
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        help_text=REASON_HELP,
     )
     # One key per opened form: submitting it twice makes one refund.
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
@@ -116,7 +127,10 @@ class RegistrationCancelForm(forms.Form):
         ),
     )
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), max_length=500, help_text=REASON_HELP
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=500,
+        help_text=REASON_HELP,
     )
 
 
@@ -138,9 +152,9 @@ class ComplimentaryForm(WalkInForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         del self.fields["payment"]
-        self.fields[
-            "attendee_email"
-        ].help_text = "Their ticket (QR code and calendar file) is e-mailed here at once."
+        self.fields["attendee_email"].help_text = _(
+            "Their ticket (QR code and calendar file) is e-mailed here at once."
+        )
 
 
 # --- Staff: bookings taken by phone ---------------------------------------------------------
@@ -154,46 +168,50 @@ class PhoneBookingForm(forms.Form):
     """The caller and how they pay; the attendees come in ``PhoneAttendeeFormSet``."""
 
     buyer_email = forms.EmailField(
-        label="Buyer's e-mail",
-        help_text="The receipt (and the payment link) go here. An account with this e-mail is "
-        "linked; otherwise one is opened and the buyer is invited to it.",
+        label=_("Buyer's e-mail"),
+        help_text=_(
+            "The receipt (and the payment link) go here. An account with this e-mail is "
+            "linked; otherwise one is opened and the buyer is invited to it."
+        ),
     )
-    buyer_name = forms.CharField(label="Buyer's name", max_length=150, required=False)
+    buyer_name = forms.CharField(label=_("Buyer's name"), max_length=150, required=False)
     buyer_phone = forms.RegexField(
-        label="Buyer's phone",
+        label=_("Buyer's phone"),
         regex=PHONE_RE,
         max_length=30,
-        error_messages={"invalid": "Enter a phone number: digits, spaces, +, ( ), - or dots."},
+        error_messages={"invalid": _("Enter a phone number: digits, spaces, +, ( ), - or dots.")},
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
     )
     payment_method = forms.ChoiceField(
-        label="Payment",
+        label=_("Payment"),
         choices=[
-            ("online", "E-mail a payment link (card; the seats are held for 24 hours)"),
-            ("cash", "Paid in cash"),
-            ("check", "Paid by check"),
-            ("bank_transfer", "Paid by bank transfer"),
-            ("complimentary", "Complimentary (no charge)"),
+            ("online", _("E-mail a payment link (card; the seats are held for 24 hours)")),
+            ("cash", _("Paid in cash")),
+            ("check", _("Paid by check")),
+            ("bank_transfer", _("Paid by bank transfer")),
+            ("complimentary", _("Complimentary (no charge)")),
         ],
         widget=forms.RadioSelect,
         initial="online",
     )
     payment_reference = forms.CharField(
-        label="Payment reference",
+        label=_("Payment reference"),
         max_length=100,
         required=False,
-        help_text="Check number or bank transfer reference (required for those); a receipt "
-        "number for cash if you have one.",
+        help_text=_(
+            "Check number or bank transfer reference (required for those); a receipt "
+            "number for cash if you have one."
+        ),
     )
 
 
 class PhoneAttendeeForm(forms.Form):
     ticket_type = forms.ModelChoiceField(
-        label="Ticket", queryset=TicketType.objects.none(), empty_label=None
+        label=_("Ticket"), queryset=TicketType.objects.none(), empty_label=None
     )
-    attendee_name = forms.CharField(label="Full name", max_length=150)
-    attendee_email = forms.EmailField(label="E-mail", help_text="The ticket is sent here.")
-    licence_number = forms.CharField(label="Licence number", max_length=50, required=False)
+    attendee_name = forms.CharField(label=_("Full name"), max_length=150)
+    attendee_email = forms.EmailField(label=_("E-mail"), help_text=_("The ticket is sent here."))
+    licence_number = forms.CharField(label=_("License number"), max_length=50, required=False)
 
     def __init__(self, *args, ticket_types=None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -223,17 +241,17 @@ class PhonePaymentForm(forms.Form):
     """Record how a phone booking awaiting its link was paid after all."""
 
     payment_method = forms.ChoiceField(
-        label="Paid by",
+        label=_("Paid by"),
         choices=[
-            ("cash", "Cash"),
-            ("check", "Check"),
-            ("bank_transfer", "Bank transfer"),
+            ("cash", _("Cash")),
+            ("check", _("Check")),
+            ("bank_transfer", _("Bank transfer")),
         ],
         widget=forms.RadioSelect,
     )
     payment_reference = forms.CharField(
-        label="Payment reference",
+        label=_("Payment reference"),
         max_length=100,
         required=False,
-        help_text="Check number or bank transfer reference (required for those).",
+        help_text=_("Check number or bank transfer reference (required for those)."),
     )

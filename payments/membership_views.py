@@ -14,6 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
+from courses.links import absolute_url
+
 from . import selectors
 from .errors import AlreadyMember, CheckoutAlreadyOpen, ConfirmationDelayed, PaymentsError
 from .models import MembershipPlan
@@ -62,7 +64,7 @@ def membership_join(request: HttpRequest) -> HttpResponse:
         if not request.user.is_authenticated:
             login = reverse("account_login")
             return redirect(f"{login}?next={quote(_join_url(next_url), safe='')}")
-        return_url = request.build_absolute_uri(reverse("payments:membership_return"))
+        return_url = absolute_url(reverse("payments:membership_return"))
         return_url += "?session_id={CHECKOUT_SESSION_ID}"
         if next_url:
             return_url += f"&next={quote(next_url, safe='/')}"
@@ -72,7 +74,7 @@ def membership_join(request: HttpRequest) -> HttpResponse:
                 plan=request.POST.get("plan", ""),
                 attempt=request.POST.get("attempt", ""),
                 success_url=return_url,
-                cancel_url=request.build_absolute_uri(_join_url(next_url, cancelled="1")),
+                cancel_url=absolute_url(_join_url(next_url, cancelled="1")),
             )
         except AlreadyMember as error:
             context["error"], status = str(error), 409
@@ -123,7 +125,7 @@ def membership_return(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def membership_manage(request: HttpRequest) -> HttpResponse:
     """Open Stripe's Customer Portal (card, invoices, cancel or resume)."""
-    return_url = request.build_absolute_uri(reverse("accounts:dashboard"))
+    return_url = absolute_url(reverse("accounts:dashboard"))
     try:
         portal_url = memberships.membership_portal_url(user=request.user, return_url=return_url)
     except PaymentsError as error:

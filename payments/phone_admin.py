@@ -8,6 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from wagtail import hooks
@@ -17,6 +19,7 @@ from wagtail.admin.views.generic.base import WagtailAdminTemplateMixin
 from courses import selectors as courses_selectors
 from courses.errors import CoursesError
 from courses.formatting import local_datetime
+from courses.links import absolute_url
 from courses.models import Session
 from courses.services import SeatRequest
 
@@ -50,7 +53,7 @@ class PhoneStaffView(WagtailAdminTemplateMixin, TemplateView):
 
 def _send_link(request, order: Order) -> bool:
     """E-mail the payment link; the outcome is a message for staff. True when sent."""
-    absolute = request.build_absolute_uri
+    absolute = absolute_url
     try:
         order = services.phone_order_link_send(
             order_id=order.pk,
@@ -62,11 +65,14 @@ def _send_link(request, order: Order) -> bool:
             cancel_url=absolute(order_link_path(reference=order.reference)),
         )
     except PaymentsError as error:
-        messages.error(request, f"The payment link was not sent: {error}")
+        messages.error(
+            request, gettext("The payment link was not sent: %(error)s") % {"error": error}
+        )
         return False
     messages.success(
         request,
-        f"Payment link e-mailed to {order.email}. The seats are held until {_expiry(order)}.",
+        gettext("Payment link e-mailed to %(email)s. The seats are held until %(until)s.")
+        % {"email": order.email, "until": _expiry(order)},
     )
     return True
 
@@ -79,7 +85,7 @@ class PhoneBookingView(PhoneStaffView):
     """Take a phone booking for one session."""
 
     template_name = "payments/admin/phone_booking.html"
-    page_title = "Take a phone booking"
+    page_title = _("Take a phone booking")
 
     def dispatch(self, request, *args, **kwargs):
         self.session = get_object_or_404(
@@ -93,12 +99,12 @@ class PhoneBookingView(PhoneStaffView):
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("workshop_sessions:index"), "label": "Dates & tickets"},
+            {"url": reverse("workshop_sessions:index"), "label": _("Dates & tickets")},
             {
                 "url": reverse("workshop_sessions:edit", args=[self.session.pk]),
                 "label": str(self.session),
             },
-            {"url": "", "label": "Phone booking"},
+            {"url": "", "label": _("Phone booking")},
         ]
 
     def _rows(self) -> int:
@@ -148,8 +154,15 @@ class PhoneBookingView(PhoneStaffView):
         else:
             messages.success(
                 request,
-                f"Booked: order {order.number}, {order.get_payment_method_display().lower()}. "
-                f"The receipt goes to {order.email} and each attendee gets their ticket.",
+                gettext(
+                    "Booked: order %(number)s, %(method)s. "
+                    "The receipt goes to %(email)s and each attendee gets their ticket."
+                )
+                % {
+                    "number": order.number,
+                    "method": order.get_payment_method_display().lower(),
+                    "email": order.email,
+                },
             )
         return redirect(phone_order_url(order))
 
@@ -181,14 +194,14 @@ class PhoneOrderView(PhoneStaffView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_page_title(self):
-        return f"Phone booking {self.order.number}"
+        return gettext("Phone booking %(number)s") % {"number": self.order.number}
 
     def get_breadcrumbs_items(self):
         return [
             *self.breadcrumbs_items,
-            {"url": reverse("orders:index"), "label": "Orders"},
+            {"url": reverse("orders:index"), "label": _("Orders")},
             {"url": reverse("orders:inspect", args=[self.order.pk]), "label": str(self.order)},
-            {"url": "", "label": "Phone booking"},
+            {"url": "", "label": _("Phone booking")},
         ]
 
     def get(self, request, *args, **kwargs):
@@ -213,8 +226,11 @@ class PhoneOrderView(PhoneStaffView):
             return self.render(form, status=400)
         messages.success(
             request,
-            f"Payment recorded ({order.get_payment_method_display().lower()}): the receipt "
-            f"goes to {order.email} and each attendee gets their ticket.",
+            gettext(
+                "Payment recorded (%(method)s): the receipt "
+                "goes to %(email)s and each attendee gets their ticket."
+            )
+            % {"method": order.get_payment_method_display().lower(), "email": order.email},
         )
         return redirect(phone_order_url(order))
 
@@ -241,7 +257,7 @@ def session_phone_booking_action(session: Session, user) -> list[MenuItem]:
     if not user.has_perm(PHONE_BOOKING_PERMISSION):
         return []
     url = reverse("payments_session_phone_booking", args=[session.pk])
-    return [MenuItem("Take a phone booking", url=url, icon_name="mail", priority=45)]
+    return [MenuItem(_("Take a phone booking"), url=url, icon_name="mail", priority=45)]
 
 
 @hooks.register("register_admin_urls")

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from courses import selectors as courses_selectors
 from courses.calendar import session_ics
 from courses.errors import CoursesError, SessionFull, WaitlistOfferInvalid
+from courses.links import absolute_url
 from courses.locators import masterclass_url
 from courses.models import Masterclass, Session, SessionStatus
 from courses.ratelimits import rate_limited
@@ -86,7 +88,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         return render(request, "payments/register_tickets.html", context, status=400)
     if not quantities or not context["registration_open"]:
         if request.GET and not quantities and context["registration_open"]:
-            context["error"] = "Choose at least one ticket."
+            context["error"] = _("Choose at least one ticket.")
         return render(request, "payments/register_tickets.html", context)
 
     by_id = {t.pk: t for t in context["ticket_types"]}
@@ -102,12 +104,12 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
         if context["sold_out"]:
             # Sold out on the count just made: say so at once. In a rush most buyers land
             # here, and they need not queue for the seat lock to hear it.
-            context["error"] = "This session is sold out."
+            context["error"] = _("This session is sold out.")
             return render(request, "payments/register_sold_out.html", context)
         formset = AttendeeFormSet(request.POST)
         if any("ticket_type" in form.errors for form in formset):
             # The ticket is a hidden field: its error would otherwise show nowhere.
-            context["error"] = "A ticket in this form is not one this session offers."
+            context["error"] = _("A ticket in this form is not one this session offers.")
         if formset.is_valid():
             seat_requests = [
                 SeatRequest(
@@ -166,14 +168,14 @@ def _int(value) -> int | None:
 
 
 def _start_checkout(request: HttpRequest, order) -> None:
-    success = request.build_absolute_uri(
+    success = absolute_url(
         reverse("payments:checkout_return", kwargs={"reference": order.reference})
     )
     try:
         services.order_checkout_start(
             order_id=order.pk,
             success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
-            cancel_url=request.build_absolute_uri(order.get_absolute_url()),
+            cancel_url=absolute_url(order.get_absolute_url()),
         )
     except PaymentsError as error:
         messages.error(request, str(error))
@@ -201,10 +203,13 @@ def masterclass_buy(request: HttpRequest, masterclass_id: int) -> HttpResponse:
         order.refresh_from_db()
         return redirect(order.stripe_checkout_url or order.get_absolute_url())
     if courses_selectors.user_can_watch_masterclass(user=request.user, masterclass=masterclass):
-        messages.info(request, f"You can already watch {masterclass.title}.")
+        messages.info(
+            request,
+            gettext("You can already watch %(masterclass)s.") % {"masterclass": masterclass.title},
+        )
         return redirect(context["watch_url"] or "accounts:dashboard")
     if not masterclass.is_purchasable:
-        context["error"] = "This masterclass is not for sale on its own."
+        context["error"] = _("This masterclass is not for sale on its own.")
     return render(request, "payments/masterclass_buy.html", context)
 
 
@@ -303,7 +308,7 @@ def ticket_ics(request: HttpRequest, code: str) -> HttpResponse:
     if not signed and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     ticket = selectors.ticket_for_viewer(code=code, user=request.user, signed_link=signed)
-    url = request.build_absolute_uri(reverse("payments:ticket", kwargs={"code": code}))
+    url = absolute_url(reverse("payments:ticket", kwargs={"code": code}))
     response = HttpResponse(
         session_ics(session=ticket.session, url=url), content_type="text/calendar"
     )

@@ -75,7 +75,7 @@ class OrderInspectView(generic.InspectView):
 
     def get_taken_by_display_value(self):
         taken_by = self.object.taken_by
-        return f"{taken_by.get_full_name()} <{taken_by.email}>" if taken_by else "Online"
+        return f"{taken_by.get_full_name()} <{taken_by.email}>" if taken_by else _("Online")
 
     def get_total_amount_display_value(self):
         return money_amount(self.object.total_amount, self.object.currency)
@@ -103,8 +103,8 @@ class RegistrationInspectView(generic.InspectView):
 
 class RegistrationIndexView(AuditedExportIndexView):
     export_headings = {
-        "payment_method_label": "Payment method",
-        "payment_reference": "Payment reference",
+        "payment_method_label": _("Payment method"),
+        "payment_reference": _("Payment reference"),
     }
 
     def get_base_queryset(self):

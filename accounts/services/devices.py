@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.utils.translation import gettext
+
 from allauth.usersessions.adapter import get_adapter
 from allauth.usersessions.models import UserSession
 
@@ -19,7 +21,9 @@ def device_sign_out(*, user: Any, device_pk: int, current_session_key: str | Non
     request. Only the person's own sign-ins, and never the one asking."""
     session = UserSession.objects.filter(user_id=user.pk, pk=device_pk).first()
     if session is None:
-        raise DeviceNotFound("That device is no longer signed in.")
+        raise DeviceNotFound(gettext("That device is no longer signed in."))
     if session.session_key == current_session_key:
-        raise DeviceIsCurrent("This is the device you are using: use Log out to sign out here.")
+        raise DeviceIsCurrent(
+            gettext("This is the device you are using: use Log out to sign out here.")
+        )
     get_adapter().end_sessions([session])

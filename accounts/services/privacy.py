@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
@@ -31,7 +32,9 @@ def account_deletion_request(
     with transaction.atomic():
         User.objects.select_for_update().get(pk=user.pk)
         if DeletionRequest.objects.filter(user=user, status=DeletionStatus.PENDING).exists():
-            raise DeletionAlreadyRequested("Your account is already scheduled for deletion.")
+            raise DeletionAlreadyRequested(
+                gettext("Your account is already scheduled for deletion.")
+            )
         return DeletionRequest.objects.create(
             user=user,
             email=user.email,

@@ -4,10 +4,8 @@
 between machines comes from an environment variable listed in ``.env.example``.
 """
 
-import environ
-
 from config.cache import redis_cache_settings
-from config.settings.env import BASE_DIR, env
+from config.settings.env import BASE_DIR, env, mailer_from_url
 
 # --- Core -------------------------------------------------------------------------------
 SECRET_KEY = env("SECRET_KEY", default="")
@@ -220,31 +218,14 @@ from config.settings.media import *  # noqa: E402
 # --- E-mail -------------------------------------------------------------------------
 
 
-def mailer_from_url(url: str) -> dict:
-    """Translate EMAIL_URL (smtp+tls://user:pass@host:587, consolemail://, filemail:///path)
-    into Django 6.1's MAILERS entry."""
-    config = environ.Env.email_url_config(url)
-    options = {}
-    if config["EMAIL_BACKEND"].endswith("smtp.EmailBackend"):
-        options = {
-            "host": config.get("EMAIL_HOST"),
-            "port": config.get("EMAIL_PORT"),
-            "username": config.get("EMAIL_HOST_USER") or None,
-            "password": config.get("EMAIL_HOST_PASSWORD") or None,
-            "use_tls": config.get("EMAIL_USE_TLS", False),
-            "use_ssl": config.get("EMAIL_USE_SSL", False),
-            "timeout": 20,
-        }
-    elif config["EMAIL_BACKEND"].endswith("filebased.EmailBackend"):
-        options = {"file_path": config.get("EMAIL_FILE_PATH")}
-    return {"BACKEND": config["EMAIL_BACKEND"], "OPTIONS": options}
-
-
 MAILERS = {"default": mailer_from_url(env("EMAIL_URL", default="consolemail://"))}
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", default="PhysioMassage Academy <bookings@physiomassage.example>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# An e-mail claimed this long ago and still not sent belonged to a worker that died
+# mid-send; the task's next run sends it (courses/mail.py). Longer than any SMTP send.
+MAIL_SEND_LEASE_SECONDS = env.int("MAIL_SEND_LEASE_SECONDS", default=10 * 60)
 
 from config.settings.tasks import *  # noqa: E402
 

@@ -3,7 +3,8 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *
-from .base import SITE_CSP, env, mailer_from_url
+from .base import SITE_CSP, env
+from .env import mailer_from_url
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")

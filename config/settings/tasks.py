@@ -6,6 +6,8 @@ REDIS_URL = env("REDIS_URL", default="")
 # --- Celery -------------------------------------------------------------------------
 # Without a broker, tasks run in-process (eagerly) so `make run` needs no Redis.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=REDIS_URL)
+# Outbox entries handed to the broker this long ago and not done are handed over again.
+OUTBOX_REDISPATCH_SECONDS = env.int("OUTBOX_REDISPATCH_SECONDS", default=10 * 60)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True

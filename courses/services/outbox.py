@@ -12,6 +12,7 @@ idempotency keys), which keeps what a customer sees exactly once.
 import datetime
 import logging
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from django.db import transaction
 from django.utils import timezone
@@ -23,9 +24,6 @@ from ..models import OutboxEntry
 
 logger = logging.getLogger(__name__)
 
-# An entry handed to the broker this long ago and still not done is handed over again
-# (the worker may have lost it, or the broker accepted it and then died).
-REDISPATCH_AFTER = datetime.timedelta(minutes=10)
 DISPATCH_BATCH = 200
 
 
@@ -57,12 +55,18 @@ def outbox_dispatch(entry_id: int) -> bool:
     return True
 
 
+def redispatch_after() -> datetime.timedelta:
+    """An entry handed to the broker this long ago and still not done is handed over again
+    (the worker may have lost it, or the broker accepted it and then died)."""
+    return datetime.timedelta(seconds=settings.OUTBOX_REDISPATCH_SECONDS)
+
+
 def outbox_dispatch_due(now: datetime.datetime | None = None) -> int:
     """Beat job: hand over everything due, not done, and not handed over recently."""
     now = now or timezone.now()
     due = (
         OutboxEntry.objects.filter(done_at__isnull=True, due_at__lte=now)
-        .exclude(dispatched_at__gt=now - REDISPATCH_AFTER)
+        .exclude(dispatched_at__gt=now - redispatch_after())
         .order_by("due_at")
         .values_list("pk", flat=True)[:DISPATCH_BATCH]
     )

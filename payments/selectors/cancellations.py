@@ -9,6 +9,7 @@ from enum import StrEnum
 from django.db.models import Q, Sum
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.formatting import local_datetime, money_amount
 from courses.models import Registration, RegistrationStatus, Session
@@ -69,18 +70,20 @@ def _seat_share(registration: Registration, order: Order, paid: int) -> int:
 def _cancel_refusal(registration: Registration, now, *, by_staff: bool) -> str:
     session = registration.session
     if registration.status == RegistrationStatus.CANCELLED:
-        return "This registration is already canceled."
+        return gettext("This registration is already canceled.")
     if registration.status != RegistrationStatus.CONFIRMED:
-        return (
+        return gettext(
             "This seat is still awaiting payment: if it is not paid, it is released "
             "automatically when the hold ends."
         )
     if session.is_cancelled:
-        return "This session was canceled; every registration is being refunded."
+        return gettext("This session was canceled; every registration is being refunded.")
     if by_staff and session.ends_at <= now:
-        return "This session has ended: refund the order instead if money should go back."
+        return gettext("This session has ended: refund the order instead if money should go back.")
     if not by_staff and session.starts_at <= now:
-        return "This workshop has already started, so the registration can no longer be canceled."
+        return gettext(
+            "This workshop has already started, so the registration can no longer be canceled."
+        )
     return ""
 
 
@@ -131,32 +134,39 @@ def _quote_explanation(registration: Registration, money: _Money, full_until, pa
     workshop = session.workshop
     amount = money_amount(money.amount, registration.currency)
     if money.kind == QuoteKind.FREE:
-        return "This was a free ticket, so there is nothing to refund."
+        return gettext("This was a free ticket, so there is nothing to refund.")
     if money.kind == QuoteKind.OFFLINE:
-        return (
+        return gettext(
             "This seat was not paid online, so no refund can be sent from here. "
             "Contact us and we will sort it out."
         )
     if money.kind == QuoteKind.NONE:
-        return (
-            f"The refund deadline passed on {local_datetime(partial_until or full_until, session.tz)}, so "
+        return gettext(
+            "The refund deadline passed on %(deadline)s, so "
             "there is no refund. You can still cancel: your seat goes to the next person on "
             "the waiting list."
-        )
+        ) % {"deadline": local_datetime(partial_until or full_until, session.tz)}
     if money.kind == QuoteKind.FULL:
-        text = (
-            f"You are cancelling at least {workshop.refund_full_days} days before the start, "
-            f"so the policy gives a full refund: {amount} back to your original payment method."
-        )
+        text = gettext(
+            "You are canceling at least %(days)s days before the start, "
+            "so the policy gives a full refund: %(amount)s back to your original payment method."
+        ) % {"days": workshop.refund_full_days, "amount": amount}
     else:
-        text = (
-            f"The full-refund deadline passed on {local_datetime(full_until, session.tz)}. Until "
-            f"{local_datetime(partial_until, session.tz)} the policy refunds {money.percent} % of the "
-            f"ticket: {amount} back to your original payment method."
-        )
+        text = gettext(
+            "The full-refund deadline passed on %(full_until)s. Until "
+            "%(partial_until)s the policy refunds %(percent)s %% of the "
+            "ticket: %(amount)s back to your original payment method."
+        ) % {
+            "full_until": local_datetime(full_until, session.tz),
+            "partial_until": local_datetime(partial_until, session.tz),
+            "percent": money.percent,
+            "amount": amount,
+        }
     if money.already_refunded:
         already = money_amount(money.already_refunded, registration.currency)
-        text += f" {already} was already refunded for this seat."
+        text += " " + gettext("%(amount)s was already refunded for this seat.") % {
+            "amount": already
+        }
     return text
 
 

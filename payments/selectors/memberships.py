@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import QuerySet
+from django.utils.translation import gettext
 
 from courses import selectors as courses_selectors
 from courses.models import AccessGrant
@@ -74,10 +75,10 @@ def membership_plan_offers() -> dict[str, PlanOffer]:
     currency = (prices.currency or settings.CURRENCY).lower()
     offers: dict[str, PlanOffer] = {
         MembershipPlan.MONTHLY: PlanOffer(
-            MembershipPlan.MONTHLY, "Monthly", prices.monthly_amount, currency, "month"
+            MembershipPlan.MONTHLY, gettext("Monthly"), prices.monthly_amount, currency, "month"
         ),
         MembershipPlan.ANNUAL: PlanOffer(
-            MembershipPlan.ANNUAL, "Annual", prices.annual_amount, currency, "year"
+            MembershipPlan.ANNUAL, gettext("Annual"), prices.annual_amount, currency, "year"
         ),
     }
     for plan, price_id in plan_price_ids().items():

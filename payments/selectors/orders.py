@@ -3,6 +3,7 @@
 from django.db.models import Case, F, Prefetch, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.models import Registration, RegistrationStatus
 
@@ -85,8 +86,8 @@ def registration_payment_columns() -> dict:
     return {
         "payment_method_label": Case(
             *(When(**{method: value}, then=Value(label)) for value, label in PaymentMethod.choices),
-            When(complimentary=True, then=Value("Complimentary")),
-            default=Value("At the door"),
+            When(complimentary=True, then=Value(gettext("Complimentary"))),
+            default=Value(gettext("At the door")),
         ),
         "payment_reference": F("order_line__order__payment_reference"),
     }

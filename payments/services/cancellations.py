@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses import services as courses_services
 from courses.errors import RegistrationClosed
@@ -62,21 +63,31 @@ def registration_cancel_with_refund(
             raise CancellationRefused(quote.refusal)
         if expected_amount is not None and expected_amount != quote.amount:
             raise QuoteChanged(
-                "The refund has changed since you opened this page (a deadline passed). "
-                "Please check the new amount and confirm again.",
+                gettext(
+                    "The refund has changed since you opened this page (a deadline passed). "
+                    "Please check the new amount and confirm again."
+                ),
                 quote=quote,
             )
         amount = quote.amount
         if by_staff:
             if not note.strip():
-                raise RefundNotPossible("Give a reason for canceling: the attendee is told.")
+                raise RefundNotPossible(
+                    gettext("Give a reason for canceling: the attendee is told.")
+                )
             amount = quote.amount if refund_amount is None else refund_amount
             if amount < 0:
-                raise RefundNotPossible("The refund cannot be negative.")
+                raise RefundNotPossible(gettext("The refund cannot be negative."))
             if amount > quote.max_amount:
                 raise RefundNotPossible(
-                    f"At most {money_amount(quote.max_amount, quote.currency)} can be refunded for "
-                    f"this seat; {money_amount(amount, quote.currency)} is more than that."
+                    gettext(
+                        "At most %(most)s can be refunded for this seat; %(amount)s is more "
+                        "than that."
+                    )
+                    % {
+                        "most": money_amount(quote.max_amount, quote.currency),
+                        "amount": money_amount(amount, quote.currency),
+                    }
                 )
         reason = RefundReason.STAFF if by_staff else RefundReason.CUSTOMER
         cancel_reason = (
@@ -135,16 +146,18 @@ def session_cancel_with_refunds(
     Raises ``CancellationRefused`` / ``RefundNotPossible`` and changes nothing then."""
     now = now or timezone.now()
     if not note.strip():
-        raise RefundNotPossible("Give a reason: it is quoted in the e-mail to everyone.")
+        raise RefundNotPossible(gettext("Give a reason: it is quoted in the e-mail to everyone."))
     with transaction.atomic():
         try:
             session = courses_services.session_lock(session_id=session_id)
         except RegistrationClosed:
-            raise CancellationRefused("This session does not exist.") from None
+            raise CancellationRefused(gettext("This session does not exist.")) from None
         if session.is_cancelled:
-            raise CancellationRefused("This session is already canceled.")
+            raise CancellationRefused(gettext("This session is already canceled."))
         if session.ends_at <= now:
-            raise CancellationRefused("This session has already ended, so it cannot be canceled.")
+            raise CancellationRefused(
+                gettext("This session has already ended, so it cannot be canceled.")
+            )
         attendees = list(
             Registration.objects.filter(session=session, status=RegistrationStatus.CONFIRMED)
         )

@@ -2,6 +2,7 @@
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses import services as courses_services
 from courses.models import Registration, Session
@@ -24,9 +25,11 @@ def registration_create_complimentary(
     checked in, and the attendee is e-mailed their ticket."""
     ticket_type = session.ticket_types.filter(pk=ticket_type_id).first()
     if ticket_type is None:
-        raise CancellationRefused("Choose one of this session's ticket types.")
+        raise CancellationRefused(gettext("Choose one of this session's ticket types."))
     if session.is_cancelled or session.ends_at <= timezone.now():
-        raise CancellationRefused("This session is canceled or over: no seats can be added.")
+        raise CancellationRefused(
+            gettext("This session is canceled or over: no seats can be added.")
+        )
     with transaction.atomic():
         registration = courses_services.registration_create_walk_in(
             session=session,

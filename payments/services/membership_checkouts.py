@@ -14,6 +14,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses.formatting import local_time_zoned
 
@@ -68,8 +69,11 @@ def membership_checkout_claim(*, user, plan: str, attempt: str) -> MembershipChe
             return row
     until = local_time_zoned(row.expires_at)
     raise CheckoutAlreadyOpen(
-        "You already started joining in another tab or window. Finish that payment, or "
-        f"choose again after {until}.",
+        gettext(
+            "You already started joining in another tab or window. Finish that payment, or "
+            "choose again after %(time)s."
+        )
+        % {"time": until},
         url=row.url,
     )
 

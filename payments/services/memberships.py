@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from courses import selectors as courses_selectors
 from courses import services as courses_services
@@ -63,7 +64,9 @@ MEMBERSHIP_EVENTS = (
     "invoice.paid",
     "invoice.payment_failed",
 )
-UNREACHABLE = "We could not reach our payment provider. Nothing was charged: please try again."
+UNREACHABLE = gettext_lazy(
+    "We could not reach our payment provider. Nothing was charged: please try again."
+)
 
 
 def _when(timestamp) -> datetime.datetime | None:
@@ -115,20 +118,22 @@ def membership_checkout_start(
     person (``membership_checkouts``). Raises ``MembershipError`` (unknown plan, malformed
     attempt), ``AlreadyMember``, ``CheckoutAlreadyOpen`` or ``CheckoutUnavailable``."""
     if plan not in MembershipPlan.values:
-        raise MembershipError("Choose the monthly or the annual membership.")
+        raise MembershipError(gettext("Choose the monthly or the annual membership."))
     try:
         attempt = str(uuid.UUID(str(attempt)))
     except ValueError:
-        raise MembershipError("This form is out of date: please choose your plan again.") from None
+        raise MembershipError(
+            gettext("This form is out of date: please choose your plan again.")
+        ) from None
     membership_refresh_for_user(user=user)
     grant = courses_selectors.user_membership_grant(user=user)
     if grant is not None:
-        until = (
-            f" until {local_date(grant.ends_at, timezone.get_current_timezone())}"
-            if grant.ends_at
-            else ""
-        )
-        raise AlreadyMember(f"You're already a member: you can watch every masterclass{until}.")
+        if grant.ends_at:
+            raise AlreadyMember(
+                gettext("You're already a member: you can watch every masterclass until %(date)s.")
+                % {"date": local_date(grant.ends_at, timezone.get_current_timezone())}
+            )
+        raise AlreadyMember(gettext("You're already a member: you can watch every masterclass."))
     row = membership_checkout_claim(user=user, plan=plan, attempt=attempt)
     try:
         checkout = gateway.membership_checkout_create(
@@ -172,7 +177,7 @@ def membership_refresh_for_user(*, user) -> None:
         membership_apply(subscription=subscription, read_at=read_at)
 
 
-CONFIRMATION_DELAYED = (
+CONFIRMATION_DELAYED = gettext_lazy(
     "We could not confirm your payment with Stripe just now. If you paid, your membership "
     "starts as soon as Stripe confirms it, usually within minutes, and you will not be "
     "charged twice."
@@ -370,7 +375,7 @@ def membership_portal_url(*, user, return_url: str) -> str:
     ``NoMembership`` or ``CheckoutUnavailable``."""
     customer_id = selectors.membership_customer_id(user=user)
     if not customer_id:
-        raise NoMembership("You have no paid membership to manage.")
+        raise NoMembership(gettext("You have no paid membership to manage."))
     try:
         portal = gateway.billing_portal_session_create(
             customer_id=customer_id, return_url=return_url
@@ -378,6 +383,6 @@ def membership_portal_url(*, user, return_url: str) -> str:
     except gateway.GatewayError as error:
         logger.warning("Customer Portal for %s failed: %s", customer_id, error)
         raise CheckoutUnavailable(
-            "We could not reach our payment provider. Please try again in a moment."
+            gettext("We could not reach our payment provider. Please try again in a moment.")
         ) from error
     return portal["url"]

@@ -17,6 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from courses import selectors as courses_selectors
 from courses import services as courses_services
@@ -61,7 +62,9 @@ def order_create(
         currencies = {r.currency for r in registrations}
         if len(currencies) != 1:
             # Raising inside the atomic block rolls the holds back as well.
-            raise OrderNotPayable("Tickets in different currencies must be booked separately.")
+            raise OrderNotPayable(
+                gettext("Tickets in different currencies must be booked separately.")
+            )
         first = registrations[0]
         order = Order.objects.create(
             reservation=first.reservation,
@@ -99,14 +102,20 @@ def masterclass_order_create(*, buyer, masterclass_id: int, now=None) -> Order:
     get_user_model().objects.select_for_update().filter(pk=buyer.pk).first()
     masterclass = Masterclass.objects.filter(pk=masterclass_id).first()
     if masterclass is None or not masterclass.is_purchasable:
-        raise MasterclassNotForSale("This masterclass is not for sale on its own.")
+        raise MasterclassNotForSale(gettext("This masterclass is not for sale on its own."))
     if courses_selectors.user_can_watch_masterclass(user=buyer, masterclass=masterclass, at=now):
-        raise AlreadyHasAccess(f"You can already watch {masterclass.title}: no need to buy it.")
+        raise AlreadyHasAccess(
+            gettext("You can already watch %(masterclass)s: no need to buy it.")
+            % {"masterclass": masterclass.title}
+        )
     pending = Order.objects.filter(buyer=buyer, masterclass=masterclass, status=OrderStatus.PENDING)
     if pending.filter(awaiting_async_payment=True).exists():
         raise OrderNotPayable(
-            f"Your payment for {masterclass.title} is still being processed by your bank. "
-            "We e-mail you as soon as it clears."
+            gettext(
+                "Your payment for %(masterclass)s is still being processed by your bank. "
+                "We e-mail you as soon as it clears."
+            )
+            % {"masterclass": masterclass.title}
         )
     open_order = pending.filter(hold_expires_at__gt=now).first()
     if open_order is not None:
@@ -162,7 +171,7 @@ def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) ->
     if order.stripe_checkout_url:
         return order
     if not order.hold_is_active:
-        raise OrderNotPayable("This order is no longer awaiting payment.")
+        raise OrderNotPayable(gettext("This order is no longer awaiting payment."))
     try:
         checkout = gateway.checkout_session_create(
             reference=str(order.reference),
@@ -178,8 +187,10 @@ def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) ->
     except gateway.GatewayError as error:
         logger.warning("Checkout for order %s failed: %s", order.pk, error)
         raise CheckoutUnavailable(
-            "We could not reach our payment provider. Your seats are still held: please "
-            "try again in a moment."
+            gettext(
+                "We could not reach our payment provider. Your seats are still held: please "
+                "try again in a moment."
+            )
         ) from error
     Order.objects.filter(pk=order.pk).update(
         stripe_checkout_session_id=checkout["id"], stripe_checkout_url=checkout["url"]

@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from allauth.account.models import EmailAddress
 
@@ -42,20 +43,24 @@ OFFLINE_METHODS = (PaymentMethod.CASH, PaymentMethod.CHECK, PaymentMethod.BANK_T
 # A check or a bank transfer is found again by its number; cash may have a receipt number.
 REFERENCE_REQUIRED = (PaymentMethod.CHECK, PaymentMethod.BANK_TRANSFER)
 MAX_PAYMENT_LINK_SENDS = 10
+CLOSE_REFUSED = gettext_lazy("Stripe would not close the payment link; try again in a moment.")
 
 
 def _check_staff(user: Any) -> None:
     if not (user is not None and user.is_active and user.has_perm(PHONE_BOOKING_PERMISSION)):
-        raise PhoneBookingRefused("You do not have permission to take bookings by phone.")
+        raise PhoneBookingRefused(gettext("You do not have permission to take bookings by phone."))
 
 
 def _check_reference(method: str, reference: str) -> str:
     reference = reference.strip()
     if method in REFERENCE_REQUIRED and not reference:
-        label = "check number" if method == PaymentMethod.CHECK else "transfer reference"
-        raise PhoneBookingRefused(f"Enter the {label}, so the payment can be found again.")
+        raise PhoneBookingRefused(
+            gettext("Enter the check number, so the payment can be found again.")
+            if method == PaymentMethod.CHECK
+            else gettext("Enter the transfer reference, so the payment can be found again.")
+        )
     if len(reference) > 100:
-        raise PhoneBookingRefused("The payment reference is at most 100 characters.")
+        raise PhoneBookingRefused(gettext("The payment reference is at most 100 characters."))
     return reference
 
 
@@ -95,12 +100,12 @@ def phone_order_create(
     _check_staff(taken_by)
     now = now or timezone.now()
     if payment_method not in PaymentMethod.values:
-        raise PhoneBookingRefused("Choose how the booking is paid.")
+        raise PhoneBookingRefused(gettext("Choose how the booking is paid."))
     reference = _check_reference(payment_method, payment_reference)
     if payment_method == PaymentMethod.ONLINE and reference:
-        raise PhoneBookingRefused("A payment link has no reference: leave it empty.")
+        raise PhoneBookingRefused(gettext("A payment link has no reference: leave it empty."))
     if not buyer_email.strip():
-        raise PhoneBookingRefused("Enter the buyer's e-mail: the receipt goes there.")
+        raise PhoneBookingRefused(gettext("Enter the buyer's e-mail: the receipt goes there."))
     with transaction.atomic():
         buyer, invited = phone_buyer_account(
             email=buyer_email, full_name=buyer_name, phone=buyer_phone
@@ -168,7 +173,7 @@ def phone_order_link_send(
     now = now or timezone.now()
     order = Order.objects.filter(pk=order_id, taken_by__isnull=False).first()
     if order is None:
-        raise PhoneBookingRefused("Only bookings taken by phone have a payment link.")
+        raise PhoneBookingRefused(gettext("Only bookings taken by phone have a payment link."))
     _check_link_sendable(order, now)
     order = order_checkout_start(order_id=order.pk, success_url=success_url, cancel_url=cancel_url)
     with transaction.atomic():
@@ -199,16 +204,19 @@ def phone_order_link_send(
 
 def _check_link_sendable(order: Order, now: datetime.datetime) -> None:
     if order.status != OrderStatus.PENDING or order.paid_at:
-        raise PhoneBookingRefused("This booking is no longer awaiting payment.")
+        raise PhoneBookingRefused(gettext("This booking is no longer awaiting payment."))
     if order.payment_method != PaymentMethod.ONLINE:
-        raise PhoneBookingRefused("This booking is not paid online: there is no link to send.")
+        raise PhoneBookingRefused(
+            gettext("This booking is not paid online: there is no link to send.")
+        )
     if order.hold_expires_at <= now:
         raise PhoneBookingRefused(
-            "The payment link has expired and the seats were released: take a new booking."
+            gettext("The payment link has expired and the seats were released: take a new booking.")
         )
     if order.payment_link_sends >= MAX_PAYMENT_LINK_SENDS:
         raise PhoneBookingRefused(
-            f"The link was e-mailed {MAX_PAYMENT_LINK_SENDS} times already: call the buyer."
+            gettext("The link was e-mailed %(count)s times already: call the buyer.")
+            % {"count": MAX_PAYMENT_LINK_SENDS}
         )
 
 
@@ -226,23 +234,25 @@ def phone_order_record_payment(
     _check_staff(recorded_by)
     now = now or timezone.now()
     if payment_method not in OFFLINE_METHODS:
-        raise PhoneBookingRefused("Choose cash, check or bank transfer.")
+        raise PhoneBookingRefused(gettext("Choose cash, check or bank transfer."))
     reference = _check_reference(payment_method, payment_reference)
     order = Order.objects.filter(pk=order_id, taken_by__isnull=False).first()
     if order is None:
-        raise PhoneBookingRefused("Only bookings taken by phone can be paid offline here.")
+        raise PhoneBookingRefused(gettext("Only bookings taken by phone can be paid offline here."))
     if order.status != OrderStatus.PENDING or order.paid_at:
-        raise PhoneBookingRefused("This booking is no longer awaiting payment.")
+        raise PhoneBookingRefused(gettext("This booking is no longer awaiting payment."))
     if not order.hold_is_active:
         raise PhoneBookingRefused(
-            "The seats of this booking were released when its link expired: take a new booking."
+            gettext(
+                "The seats of this booking were released when its link expired: take a new booking."
+            )
         )
     if order.stripe_checkout_session_id:
         _payment_link_close(order)
     with transaction.atomic():
         locked = Order.objects.select_for_update().get(pk=order.pk)
         if locked.status != OrderStatus.PENDING or locked.paid_at:
-            raise PhoneBookingRefused("This booking is no longer awaiting payment.")
+            raise PhoneBookingRefused(gettext("This booking is no longer awaiting payment."))
         locked.payment_method = payment_method
         locked.payment_reference = reference
         locked.save(update_fields=["payment_method", "payment_reference"])
@@ -274,20 +284,18 @@ def _payment_link_close(order: Order) -> None:
                 checkout_session_id=order.stripe_checkout_session_id
             )
         except gateway.GatewayError:
-            raise PhoneBookingRefused(
-                "Stripe would not close the payment link; try again in a moment."
-            ) from refused
+            raise PhoneBookingRefused(CLOSE_REFUSED) from refused
         if checkout.get("status") == "complete":
             checkout_session_sync(checkout=checkout)
             raise PhoneBookingRefused(
-                "The buyer has just paid with the payment link: nothing else to record."
+                gettext("The buyer has just paid with the payment link: nothing else to record.")
             ) from refused
         if checkout.get("status") != "expired":
-            raise PhoneBookingRefused(
-                "Stripe would not close the payment link; try again in a moment."
-            ) from refused
+            raise PhoneBookingRefused(CLOSE_REFUSED) from refused
     except gateway.GatewayError as error:
         raise PhoneBookingRefused(
-            "We could not reach Stripe to close the payment link: nothing was recorded. "
-            "Try again in a moment."
+            gettext(
+                "We could not reach Stripe to close the payment link: nothing was recorded. "
+                "Try again in a moment."
+            )
         ) from error

@@ -10,6 +10,7 @@ import uuid
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses import services as courses_services
 from courses.formatting import money_amount
@@ -161,18 +162,24 @@ def refund_request(
             if existing is not None:
                 return existing
         if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
-            raise RefundNotPossible("Enter an amount greater than zero.")
+            raise RefundNotPossible(gettext("Enter an amount greater than zero."))
         if not order.stripe_payment_intent_id:
             raise RefundNotPossible(
-                "This order was not paid online, so there is nothing to refund."
+                gettext("This order was not paid online, so there is nothing to refund.")
             )
         refundable = selectors.order_refundable_amount(order=order)
         if amount > refundable:
             raise RefundNotPossible(
-                f"At most {money_amount(refundable, order.currency)} can still be refunded on this "
-                f"order; {money_amount(amount, order.currency)} is more than that."
+                gettext(
+                    "At most %(most)s can still be refunded on this order; %(amount)s is more "
+                    "than that."
+                )
+                % {
+                    "most": money_amount(refundable, order.currency),
+                    "amount": money_amount(amount, order.currency),
+                }
                 if refundable
-                else "Everything paid for this order has already been refunded."
+                else gettext("Everything paid for this order has already been refunded.")
             )
         refund = Refund.objects.create(
             order=order,
@@ -295,7 +302,9 @@ def order_refund_by_staff(
     """Staff refund part or all of an order, with a reason. A refund of everything paid
     cancels the order's seats once Stripe accepts it."""
     if not note.strip():
-        raise RefundNotPossible("Give a reason for the refund: the buyer and the books see it.")
+        raise RefundNotPossible(
+            gettext("Give a reason for the refund: the buyer and the books see it.")
+        )
     with transaction.atomic():
         repeated = bool(key) and Refund.objects.filter(idempotency_key=key).exists()
         refund = refund_request(

@@ -1,15 +1,17 @@
 """The one send-once helper (courses.mail): claim and commit, then send, unclaim on failure."""
 
+import datetime
 import threading
 import time
 
 from django.core import mail
 from django.db import transaction
+from django.utils import timezone
 
 import pytest
 
 from courses.mail import mail_message, mail_send_once
-from courses.models import WaitlistEntry
+from courses.models import MailInFlight, WaitlistEntry
 from tests.concurrency import rush
 from tests.factories import WaitlistEntryFactory
 
@@ -69,6 +71,46 @@ def test_a_failed_send_gives_the_claim_back(db, monkeypatch):
     monkeypatch.undo()
     assert mail_send_once(claim=_claim(entry), field="offer_sent_at", build=_message) is True
     assert len(mail.outbox) == 1
+
+
+class WorkerKilled(BaseException):
+    """What the task sees of a SIGKILL: nothing after this point runs (no unclaim)."""
+
+
+def _killed_mid_send(entry, monkeypatch):
+    """A worker dies while the mail server is answering: the claim and its in-flight row
+    stay behind, exactly as they would after kill -9."""
+
+    def killed(self, fail_silently=False):
+        raise WorkerKilled
+
+    monkeypatch.setattr(mail.EmailMessage, "send", killed)
+    monkeypatch.setattr("courses.mail.mail_unclaim", lambda **kwargs: None)
+    with pytest.raises(WorkerKilled):
+        mail_send_once(claim=_claim(entry), field="offer_sent_at", build=_message)
+    monkeypatch.undo()
+
+
+def test_a_send_cut_short_by_a_dead_worker_is_sent_once_after_the_lease(db, monkeypatch):
+    entry = WaitlistEntryFactory()
+    _killed_mid_send(entry, monkeypatch)
+    entry.refresh_from_db()
+    assert entry.offer_sent_at is not None and mail.outbox == []
+    # Run again at once (a duplicate delivery while the first send may still be going):
+    # nothing, since the first worker might be alive and sending.
+    assert mail_send_once(claim=_claim(entry), field="offer_sent_at", build=_message) is False
+    # After the lease the outbox's next run takes the claim over and sends, once.
+    MailInFlight.objects.update(claimed_at=timezone.now() - datetime.timedelta(minutes=11))
+    assert mail_send_once(claim=_claim(entry), field="offer_sent_at", build=_message) is True
+    assert mail_send_once(claim=_claim(entry), field="offer_sent_at", build=_message) is False
+    assert len(mail.outbox) == 1
+    assert not MailInFlight.objects.exists()
+
+
+def test_a_finished_send_leaves_nothing_in_flight(db):
+    entry = WaitlistEntryFactory()
+    mail_send_once(claim=_claim(entry), field="offer_sent_at", build=_message)
+    assert not MailInFlight.objects.exists()
 
 
 def test_refuses_to_send_inside_a_transaction(db):

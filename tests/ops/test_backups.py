@@ -54,6 +54,20 @@ def test_the_restore_drill_finds_every_order_registration_and_grant(business):
     assert AccessGrant.objects.count() == 1
 
 
+def test_the_restore_drill_brings_back_every_uploaded_file(business, tmp_path):
+    media, private = tmp_path / "media", tmp_path / "private-media"
+    (media / "original_images").mkdir(parents=True)
+    (media / "original_images" / "hero.jpg").write_bytes(b"\xff\xd8 a picture")
+    (private / "videos" / "2026").mkdir(parents=True)
+    (private / "videos" / "2026" / "lesson one.mp4").write_bytes(b"\x00" * 4096)
+    env = {"DATABASE_URL": _url(), "MEDIA_ROOT": str(media), "PRIVATE_MEDIA_ROOT": str(private)}
+    drill = _run("restore_drill.sh", env=env)
+    assert drill.returncode == 0, drill.stderr + drill.stdout
+    assert "MEDIA_ROOT                  1 files, checksums  match" in drill.stdout
+    assert "PRIVATE_MEDIA_ROOT          1 files, checksums  match" in drill.stdout
+    assert "restore drill: passed" in drill.stdout
+
+
 def test_restore_refuses_a_database_that_has_tables(business, tmp_path):
     made = _run("backup.sh", str(tmp_path), env={"DATABASE_URL": _url()})
     assert made.returncode == 0, made.stderr

@@ -61,14 +61,19 @@ def test_generated_nginx_config_keeps_failover_gzip_limits_and_the_video_locatio
     assert "server 127.0.0.1:18001 max_fails=3" in config
     assert "server 127.0.0.1:18002 max_fails=3" in config
     assert "gzip on;" in config and "limit_req zone=pm_auth" in config
+    assert "brotli on;" in config and f"load_module {check_stack.BROTLI_MODULE};" in config
     assert f"alias {tmp_path}/private-media/;" in config and "internal;" in config
     assert "/srv/physiomassage" not in config
     proxy = (tmp_path / "proxy.conf").read_text()
     assert "proxy_next_upstream error timeout http_502 http_503;" in proxy
     assert "X-Forwarded-Proto https;" in proxy
+    assert "proxy_set_header Host $http_host;" in proxy  # the port survives (CSRF, SITE_URL)
 
 
-@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+@pytest.mark.skipif(
+    shutil.which("nginx") is None or not check_stack.BROTLI_MODULE.exists(),
+    reason="nginx or its brotli module is not installed (make deploy-check installs both)",
+)
 def test_generated_nginx_config_is_accepted_by_nginx(tmp_path):
     tmp_path.chmod(0o755)
     config = check_stack.nginx_config(tmp_path, 18080, [18001, 18002])

@@ -87,14 +87,14 @@ def test_cancellation_confirmed_once_with_the_access_end_date(
     billing.subscription_cancel(subscription_id, at_period_end=True)
     events = stripe_fake.take_events()
     _deliver_all(events + events, django_capture_on_commit_callbacks)
-    (confirmed,) = _sent("Your membership is cancelled")
+    (confirmed,) = _sent("Your membership is canceled")
     assert f"access until {local_date(end)}" in confirmed.subject
     assert f"You keep access to every masterclass until {local_date(end)}." in confirmed.body
     assert "Resume your membership" in confirmed.alternatives[0].content
     billing.subscription_renew(subscription_id)  # the period ends and Stripe ends it
     deliver()
     assert Membership.objects.get(user=user).status == "canceled"
-    assert len(_sent("Your membership is cancelled")) == 1
+    assert len(_sent("Your membership is canceled")) == 1
 
 
 def test_annual_renewal_reminder_seven_days_before_once(
