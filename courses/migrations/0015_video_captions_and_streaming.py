@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0013_us_english_labels'),
+        ('courses', '0014_mail_in_flight'),
     ]
 
     operations = [
