@@ -7,6 +7,7 @@ app_name = "accounts"
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("profile/", views.profile, name="profile"),
+    path("ce-transcript/", views.ce_transcript, name="ce_transcript"),
     path("two-factor-required/", views.mfa_required, name="mfa_required"),
     path("your-data/", views.your_data, name="your_data"),
     path("your-data/download.json", views.your_data_json, name="your_data_json"),

@@ -4,13 +4,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from allauth.account.views import LogoutView as AllauthLogoutView
 
 from cms.masterclasses import continue_watching
 from courses.locators import masterclass_url
-from courses.selectors import masterclasses_purchased
+from courses.selectors import masterclasses_purchased, user_certificates
+from courses.selectors.home_study import ce_hours_by_period
 
 from .forms import AccountDeleteForm, ProfileForm
 from .models import RETENTION_REASON
@@ -54,6 +56,22 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "refunds": payments_selectors.refunds_for_user(user=request.user)[:10],
     }
     return render(request, "accounts/dashboard.html", context)
+
+
+@login_required
+def ce_transcript(request: HttpRequest) -> HttpResponse:
+    """Every current CE certificate (workshops and home study) with hours per calendar
+    year, printable for a license renewal."""
+    certificates = list(user_certificates(user=request.user))
+    return render(
+        request,
+        "accounts/ce_transcript.html",
+        {
+            "certificates": certificates,
+            "periods": ce_hours_by_period(certificates=certificates),
+            "printed_on": timezone.localdate(),
+        },
+    )
 
 
 @login_required

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from wagtail.models import Page
 
-from courses.locators import LessonFacts
+from courses.locators import LessonFacts, LessonRef
 from courses.models import LessonProgress, Masterclass
 from courses.playback import playback_token_make, playback_url
 from courses.selectors import (
@@ -105,6 +105,28 @@ def lesson_chapters(lesson: Page) -> list[Chapter]:
         if int(seconds) < 60 and (not duration or start < duration):
             chapters.append(Chapter(start=start, title=title.strip()))
     return sorted(chapters, key=lambda chapter: chapter.start)
+
+
+def masterclass_lesson_refs(masterclass_id: int) -> list[LessonRef]:
+    """The live lessons of the first live page of the masterclass (registered with
+    ``courses.locators`` for the home-study test and the CE hours check)."""
+    from .models import LessonPage, MasterclassPage
+
+    page = (
+        MasterclassPage.objects.live().filter(masterclass_id=masterclass_id).order_by("path")
+    ).first()
+    if page is None:
+        return []
+    lessons = LessonPage.objects.child_of(page).live().select_related("video").order_by("path")
+    return [
+        LessonRef(
+            key=lesson_key(lesson),
+            title=lesson.title,
+            url=lesson.get_url() or "",
+            duration_seconds=(lesson.video.duration_seconds or 0) if lesson.video else 0,
+        )
+        for lesson in lessons
+    ]
 
 
 @dataclass

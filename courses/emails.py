@@ -48,7 +48,7 @@ def certificate_message(*, certificate: Certificate) -> EmailMultiAlternatives:
     message = _message(
         template="certificate_issued",
         subject=gettext("Your CE certificate: %(course)s") % {"course": certificate.course_title},
-        to=certificate.registration.attendee_email,
+        to=certificate.recipient_email,
         context={
             "certificate": certificate,
             "verify_url": certificate_verify_url(certificate=certificate),

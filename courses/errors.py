@@ -87,3 +87,20 @@ class WaitlistOfferInvalid(WaitlistError):
 
 class DoorBatchInvalid(CoursesError):
     """A batch of door actions that cannot be read; nothing of it is stored."""
+
+
+class HomeStudyError(CoursesError):
+    """The home-study test cannot be started or submitted as asked."""
+
+
+class HomeStudyAnswersInvalid(HomeStudyError):
+    """Answers missing or not among the attempt's options; ``missing`` names the
+    question ids left unanswered so the form can point at them."""
+
+    def __init__(self, message: str, missing: list[int] | None = None) -> None:
+        super().__init__(message)
+        self.missing = missing or []
+
+
+class HomeStudyAttemptClosed(HomeStudyError):
+    """The attempt was already submitted (a double submit or a stale tab)."""

@@ -59,3 +59,34 @@ def lesson_facts(lesson_key: str) -> LessonFacts | None:
         if facts is not None:
             return facts
     return None
+
+
+@dataclass(frozen=True)
+class LessonRef:
+    """A live lesson of a masterclass, in the editor's order (for the home-study test's
+    unlock rule and the CE hours check)."""
+
+    key: str
+    title: str
+    url: str
+    duration_seconds: int
+
+
+MasterclassLessonsFinder = Callable[[int], list[LessonRef]]
+
+_lessons_finders: list[MasterclassLessonsFinder] = []
+
+
+def masterclass_lessons_finder_register(finder: MasterclassLessonsFinder) -> None:
+    """Register ``finder(masterclass_id) -> [LessonRef, ...]``; twice is harmless."""
+    if finder not in _lessons_finders:
+        _lessons_finders.append(finder)
+
+
+def masterclass_lessons(masterclass_id: int) -> list[LessonRef]:
+    """The live lessons of the masterclass's page, or [] when it has none."""
+    for finder in _lessons_finders:
+        lessons = finder(masterclass_id)
+        if lessons:
+            return lessons
+    return []

@@ -540,6 +540,14 @@ VIDEO_EXTENSIONS = ["mp4", "webm"]
 VIDEO_CONTENT_TYPES = {"mp4": "video/mp4", "webm": "video/webm"}
 
 
+def ce_hours_text(hours: Decimal | None) -> str:
+    """ "14 CE hours", "7.5 CE hours", "1 CE hour": boards want "CE", never "CEU"."""
+    if hours is None:
+        return ""
+    number = hours.normalize() if hours % 1 else int(hours)
+    return f"{number} CE hour{'' if number == 1 else 's'}"
+
+
 class Masterclass(index.Indexed, models.Model):
     """An online series of lessons that can be bought on its own or come with a grant."""
 
@@ -553,18 +561,77 @@ class Masterclass(index.Indexed, models.Model):
         help_text=_("In dollars: 149 is $149.00. Leave empty when it is for members only."),
     )
     currency = models.CharField(max_length=3, default="usd")
+    # Home-study CE (NCBTMB): a recorded course earns CE only after a graded test.
+    ce_approved = models.BooleanField(
+        _("CE-approved home study"),
+        default=False,
+        help_text=_("Members who pass its test get a Home Study CE certificate."),
+    )
+    ce_title = models.CharField(
+        _("approved CE title"),
+        max_length=255,
+        blank=True,
+        help_text=_("Exactly as approved by the CE board; printed on certificates."),
+    )
+    ce_hours = models.DecimalField(
+        _("CE hours"),
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.5"))],
+        help_text=_("One hour of video is 1 CE."),
+    )
+    ce_provider_approval_number = models.CharField(
+        _("approved-provider number"),
+        max_length=60,
+        blank=True,
+        help_text=_("Only if this course has its own; otherwise the provider's number is used."),
+    )
+    passing_grade_percent = models.PositiveSmallIntegerField(
+        _("passing grade (%)"),
+        default=70,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
+    max_retakes = models.PositiveSmallIntegerField(
+        _("retakes allowed"),
+        null=True,
+        blank=True,
+        default=2,
+        help_text=_("After a failed first attempt. Leave empty for no limit."),
+    )
+    retake_cooldown_hours = models.PositiveSmallIntegerField(
+        _("hours between attempts"),
+        default=24,
+        validators=[MaxValueValidator(24 * 30)],
+        help_text=_("How long a member waits after a failed attempt. 0: no wait."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     search_fields = [index.SearchField("title"), index.AutocompleteField("title")]
 
     class Meta:
         ordering = ["title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ce_hours__isnull=True) | Q(ce_hours__gt=0),
+                name="masterclass_ce_hours_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(passing_grade_percent__gte=1) & Q(passing_grade_percent__lte=100),
+                name="masterclass_passing_grade_range",
+            ),
+        ]
         permissions = [
             ("watch_every_masterclass", "Can watch every lesson without a membership or purchase")
         ]
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def ce_hours_display(self) -> str:
+        return ce_hours_text(self.ce_hours)
 
     @property
     def is_purchasable(self) -> bool:
@@ -767,7 +834,27 @@ class Certificate(models.Model):
     """
 
     registration = models.ForeignKey(
-        Registration, on_delete=models.PROTECT, related_name="certificates"
+        Registration,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        help_text=_("The attended seat (live workshops); empty for home study."),
+    )
+    # Home study: the member who passed the masterclass's test.
+    masterclass = models.ForeignKey(
+        Masterclass,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="certificates",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="home_study_certificates",
     )
     code = models.CharField(
         max_length=32, unique=True, default=new_certificate_code, editable=False
@@ -813,6 +900,15 @@ class Certificate(models.Model):
                 condition=Q(revoked_at__isnull=True),
                 name="certificate_one_current_per_registration",
             ),
+            models.UniqueConstraint(
+                fields=["masterclass", "user"],
+                condition=Q(revoked_at__isnull=True, masterclass__isnull=False),
+                name="certificate_one_current_per_member_masterclass",
+            ),
+            models.CheckConstraint(
+                condition=Q(registration__isnull=False) | Q(masterclass__isnull=False),
+                name="certificate_for_a_seat_or_a_masterclass",
+            ),
             models.CheckConstraint(
                 condition=Q(ce_hours__gte=0), name="certificate_ce_hours_not_negative"
             ),
@@ -826,10 +922,18 @@ class Certificate(models.Model):
         return self.revoked_at is None
 
     @property
+    def is_home_study(self) -> bool:
+        return self.masterclass_id is not None
+
+    @property
+    def recipient_email(self) -> str:
+        if self.registration_id:
+            return self.registration.attendee_email
+        return self.user.email if self.user else ""
+
+    @property
     def ce_hours_display(self) -> str:
-        """ "14 CE hours", "7.5 CE hours": boards want "CE", never "CEU"."""
-        hours = self.ce_hours.normalize() if self.ce_hours % 1 else int(self.ce_hours)
-        return f"{hours} CE hour{'' if hours == 1 else 's'}"
+        return ce_hours_text(self.ce_hours)
 
 
 class ReminderSent(models.Model):
@@ -1028,3 +1132,11 @@ class OutboxEntry(models.Model):
 # Captions live in their own module (this one is long enough); imported here so Django
 # registers them with the app.
 from .caption_models import VideoCaption  # noqa: E402, F401
+
+# Home-study tests live in their own module; imported here so Django registers them.
+from .home_study_models import (  # noqa: E402, F401
+    HomeStudyAttempt,
+    HomeStudyOption,
+    HomeStudyQuestion,
+    QuestionKind,
+)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import door_views, stream_views, views, waitlist_views
+from . import door_views, home_study_views, stream_views, views, waitlist_views
 
 app_name = "courses"
 
@@ -20,6 +20,13 @@ urlpatterns = [
         "waiting-list/<int:entry_id>/leave/", waitlist_views.waitlist_leave, name="waitlist_leave"
     ),
     path("learn/video/progress/", views.lesson_progress, name="lesson_progress"),
+    # Home-study CE: the masterclass's graded test and its attempts (members).
+    path(
+        "learn/home-study/attempts/<int:attempt_id>/",
+        home_study_views.home_study_attempt,
+        name="home_study_attempt",
+    ),
+    path("learn/home-study/<slug:slug>/", home_study_views.home_study_test, name="home_study_test"),
     path("learn/video/<str:token>/", views.video_stream, name="video_stream"),
     # Adaptive streams and captions: every URL signed for one viewer, checked each time.
     path("learn/hls/<str:token>/master.m3u8", stream_views.hls_master, name="hls_master"),

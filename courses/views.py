@@ -362,7 +362,8 @@ def staff_certificates_issue(request: HttpRequest, session_id: int) -> HttpRespo
 @require_POST
 @staff_required
 def staff_certificate_reissue(request: HttpRequest, certificate_id: int) -> HttpResponse:
-    certificate = get_object_or_404(Certificate, pk=certificate_id)
+    # Seat certificates only: a home-study certificate has no session to return to.
+    certificate = get_object_or_404(Certificate, pk=certificate_id, registration__isnull=False)
     try:
         new = services.certificate_reissue(certificate=certificate, issued_by=request.user)
     except CoursesError as error:

@@ -37,6 +37,7 @@ from . import admin_views, selectors, services
 from .admin_panels import ComingUpPanel
 from .errors import CoursesError
 from .forms import SessionAdminForm
+from .home_study_admin import HomeStudyQuestionViewSet, masterclass_edit_handler
 from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Workshop
 from .video_admin import VideoCaptionViewSet, VideoViewSet
 
@@ -354,13 +355,7 @@ class MasterclassViewSet(SnippetViewSet):
     menu_label = _("Masterclasses")
     list_display = ["title", "slug", Column("price_display", label=_("Price")), "created_at"]
     search_fields = ["title"]
-    panels = [
-        FieldPanel("title"),
-        FieldPanel("slug"),
-        FieldPanel("summary"),
-        FieldPanel("price_amount"),
-        FieldPanel("currency"),
-    ]
+    edit_handler = masterclass_edit_handler  # with the home-study CE panel
 
 
 class AccessGrantViewSet(SnippetViewSet):
@@ -381,7 +376,13 @@ class AccessGrantViewSet(SnippetViewSet):
 
 
 class MasterclassGroup(SnippetViewSetGroup):
-    items = (MasterclassViewSet, VideoViewSet, VideoCaptionViewSet, AccessGrantViewSet)
+    items = (
+        MasterclassViewSet,
+        HomeStudyQuestionViewSet,
+        VideoViewSet,
+        VideoCaptionViewSet,
+        AccessGrantViewSet,
+    )
     menu_icon = "media"
     menu_label = _("Masterclasses")
     menu_name = "masterclasses"

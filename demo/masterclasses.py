@@ -30,6 +30,7 @@ from courses.services.transcoding import ffmpeg_path, video_renditions_build
 from courses.storage import private_media_storage
 from demo import content
 from demo.groups import EDITORS
+from demo.home_study import seed_home_study
 from demo.images import demo_image
 
 MEDIA = Path(__file__).resolve().parent / "media"
@@ -174,6 +175,9 @@ def seed_masterclasses(home) -> MasterclassIndexPage:
     _workshop_inclusion()
     _accounts()
     _editor_permissions()
+    seed_home_study(
+        masterclass_slug=SERIES[1]["masterclass_slug"], member_email=content.MEMBER_EMAIL
+    )
     return library
 
 
@@ -373,7 +377,7 @@ def _editor_permissions() -> None:
         return
     codenames = [
         f"{action}_{model}"
-        for model in ("video", "masterclass")
+        for model in ("video", "masterclass", "homestudyquestion")
         for action in ("add", "change", "delete", "view")
     ]
     group.permissions.add(

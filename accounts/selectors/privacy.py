@@ -2,6 +2,8 @@
 
 from typing import Any
 
+from django.db.models import Q
+
 from courses.models import AccessGrant, Certificate, LessonProgress, Registration
 from payments.models import Membership, Order
 
@@ -71,7 +73,9 @@ def user_data_export(*, user: Any) -> dict:
                 "ce_hours": str(certificate.ce_hours),
                 "issued": _when(certificate.issued_at),
             }
-            for certificate in Certificate.objects.filter(registration__in=registrations)
+            for certificate in Certificate.objects.filter(
+                Q(registration__in=registrations) | Q(user=user, masterclass__isnull=False)
+            )
         ],
         "memberships": [
             {

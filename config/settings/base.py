@@ -271,4 +271,6 @@ CE_PROVIDER_ADDRESS = env(
     "CE_PROVIDER_ADDRESS",
     default="1200 Wilshire Blvd, Suite 300, Los Angeles, CA 90017, USA",
 )
+# Home-study certificates print this unless the masterclass has its own approval number.
+CE_PROVIDER_APPROVAL_NUMBER = env("CE_PROVIDER_APPROVAL_NUMBER", default="")
 CE_SIGNATORY = env("CE_SIGNATORY", default="Dana Whitfield, PT, DPT — Education Director")

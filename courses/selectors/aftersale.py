@@ -104,7 +104,11 @@ def sessions_needing_certificates(*, now=None, within_days: int = 30) -> QuerySe
         status=RegistrationStatus.CONFIRMED,
         checked_in_at__isnull=False,
         checked_out_at__isnull=False,
-    ).exclude(pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id"))
+    ).exclude(
+        pk__in=Certificate.objects.filter(
+            revoked_at__isnull=True, registration__isnull=False
+        ).values("registration_id")
+    )
     return Session.objects.filter(
         Exists(owed),
         status=SessionStatus.SCHEDULED,
@@ -115,11 +119,13 @@ def sessions_needing_certificates(*, now=None, within_days: int = 30) -> QuerySe
 
 def user_certificates(*, user) -> QuerySet[Certificate]:
     """Current certificates whose registration belongs to the user (their account or their
-    sign-in e-mail)."""
+    sign-in e-mail), and their home-study certificates."""
     return (
         Certificate.objects.filter(revoked_at__isnull=True)
         .filter(
-            Q(registration__attendee_user=user) | Q(registration__attendee_email__iexact=user.email)
+            Q(registration__attendee_user=user)
+            | Q(registration__attendee_email__iexact=user.email)
+            | Q(user=user, masterclass__isnull=False)
         )
         .order_by("-session_ended_on", "-pk")
     )
@@ -131,6 +137,8 @@ def certificate_visible_to(*, certificate: Certificate, user) -> bool:
     if user.has_perm("courses.check_in_attendees"):
         return True
     registration = certificate.registration
+    if registration is None:  # home study: the member who passed the test
+        return certificate.user_id == user.pk
     return registration.attendee_user_id == user.pk or (
         registration.attendee_email.lower() == (user.email or "").lower()
     )

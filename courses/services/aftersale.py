@@ -65,7 +65,9 @@ def certificate_issue_for_session(
         registrations = (
             selectors.registrations_with_full_attendance(session=session)
             .exclude(
-                pk__in=Certificate.objects.filter(revoked_at__isnull=True).values("registration_id")
+                pk__in=Certificate.objects.filter(
+                    revoked_at__isnull=True, registration__isnull=False
+                ).values("registration_id")
             )
             .select_related("session__workshop", "session__venue")
         )
@@ -107,6 +109,8 @@ def certificate_reissue(
             raise CoursesError(
                 gettext("This certificate was already superseded; re-issue the newest one.")
             )
+        if old.registration_id is None:
+            raise CoursesError(gettext("Home study certificates are issued by passing the test."))
         old.revoked_at = now
         old.save(update_fields=["revoked_at"])
         registration = Registration.objects.select_related(

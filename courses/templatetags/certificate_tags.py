@@ -1,12 +1,19 @@
 from django import template
 
 from courses.selectors import user_certificates
+from courses.selectors.home_study import ce_hours_by_period
 
 register = template.Library()
 
 
 @register.inclusion_tag("courses/includes/account_certificates.html", takes_context=True)
-def account_certificates(context) -> dict:
-    """My account's certificates section, self-contained so the dashboard view stays as is."""
+def account_certificates(context, transcript_url: str = "") -> dict:
+    """My account's certificates section, self-contained so the dashboard view stays as is:
+    the certificates, CE hours per period and a link to the printable transcript."""
     user = context["request"].user
-    return {"certificates": list(user_certificates(user=user)) if user.is_authenticated else []}
+    certificates = list(user_certificates(user=user)) if user.is_authenticated else []
+    return {
+        "certificates": certificates,
+        "periods": ce_hours_by_period(certificates=certificates)[:3],
+        "transcript_url": transcript_url,
+    }

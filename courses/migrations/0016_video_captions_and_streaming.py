@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0014_mail_in_flight'),
+        ('courses', '0015_home_study_ce'),
     ]
 
     operations = [
