@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser clean bench-pages bench-rush backup-drill deploy-check
+.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser media-tools clean bench-pages bench-rush backup-drill deploy-check
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -36,14 +36,14 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create the virtualenv and install everything
 
 run: export SITE_URL := $(or $(SITE_URL),http://$(HOST):$(PORT))
-run: install ## Set up and serve the demo site on http://127.0.0.1:8000 (HOST=, PORT= to move it)
+run: install media-tools ## Set up and serve the demo site on http://127.0.0.1:8000 (HOST=, PORT= to move it)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo
 	@$(PY) manage.py demo_credentials
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 # NO_TESTS_OK=1 (CI) accepts pytest's exit 5, "no tests ran", e.g. for a PYTEST_ARGS selection.
-test: install e2e-browser ## Set up and run the whole test suite on 2 workers (SQLite, or DATABASE_URL)
+test: install e2e-browser media-tools ## Set up and run the whole test suite on 2 workers (SQLite, or DATABASE_URL)
 	$(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	status=0; $(PY) -m pytest -n $(PYTEST_WORKERS) $(PYTEST_ARGS) || status=$$?; \
 	if [ $$status = 5 ] && [ -n "$(NO_TESTS_OK)" ]; then echo "pytest ran no tests (exit 5)"; status=0; fi; \
@@ -57,6 +57,15 @@ e2e-browser: ## Install Debian's Chromium for browser tests when it is missing
 	      || echo "Could not install chromium: browser tests will be skipped."; \
 	  else echo "No /usr/bin/chromium and no root apt-get: browser tests will be skipped."; fi; \
 	fi
+
+media-tools: ## Install Debian's ffmpeg (HLS renditions of lesson videos) when it is missing
+	@if command -v $${VIDEO_FFMPEG:-ffmpeg} >/dev/null; then \
+	  echo "ffmpeg found: lesson videos get adaptive (HLS) renditions."; \
+	elif command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	  echo "Installing ffmpeg for adaptive streaming"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq ffmpeg >/dev/null) \
+	    || echo "Could not install ffmpeg: videos play as progressive files and the transcoding tests are skipped."; \
+	else echo "No ffmpeg and no root apt-get: videos play as progressive files (no HLS) and the transcoding tests are skipped."; fi
 
 # The catalog of every user-facing string (our apps and templates; not the dev tools).
 MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=stripe_fake --ignore=demo --ignore=tools \

@@ -5,6 +5,7 @@ Pages call these from ``get_context``; every access decision is
 pages, the stream endpoint and the progress API cannot disagree.
 """
 
+import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
@@ -24,6 +25,7 @@ from courses.selectors import (
     user_membership_grant,
     workshops_including_masterclass,
 )
+from courses.selectors.streaming import video_player_media
 
 
 def format_duration(seconds: float | int | None) -> str:
@@ -71,6 +73,38 @@ def lesson_facts_find(key: str) -> LessonFacts | None:
     return LessonFacts(
         masterclass_id=masterclass_id, video_id=lesson["video_id"], is_preview=lesson["is_preview"]
     )
+
+
+# A heading in the lesson notes that starts with a time ("2:15 Positioning the client",
+# "1:02:03 - Summary") is a chapter of the video: the player lists it and seeks to it.
+CHAPTER_HEADING = re.compile(r"^\s*(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\s*[-–—:]?\s+(\S.*)$")
+
+
+@dataclass(frozen=True)
+class Chapter:
+    start: int
+    title: str
+
+    @property
+    def clock(self) -> str:
+        return format_clock(self.start)
+
+
+def lesson_chapters(lesson: Page) -> list[Chapter]:
+    """Chapters from the notes' timestamped headings, in time order, within the video."""
+    duration = lesson.video.duration_seconds if lesson.video else None
+    chapters = []
+    for block in lesson.notes:
+        if block.block_type != "heading":
+            continue
+        match = CHAPTER_HEADING.match(block.value["text"])
+        if match is None:
+            continue
+        hours, minutes, seconds, title = match.groups()
+        start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds)
+        if int(seconds) < 60 and (not duration or start < duration):
+            chapters.append(Chapter(start=start, title=title.strip()))
+    return sorted(chapters, key=lambda chapter: chapter.start)
 
 
 def masterclass_lesson_refs(masterclass_id: int) -> list[LessonRef]:
@@ -248,6 +282,8 @@ def lesson_context(lesson: Page, user) -> dict:
         )
         context["playback_token"] = token
         context["stream_url"] = playback_url(token)
+        context["player_media"] = video_player_media(video=lesson.video, token=token)
+        context["chapters"] = lesson_chapters(lesson)
         progress = current.progress if current else None
         # Resume where the viewer left off, unless they had (nearly) finished.
         if progress and not progress.completed_at:

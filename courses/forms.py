@@ -1,17 +1,22 @@
 """Admin forms: they collect input and hand the rules to ``services``."""
 
+from pathlib import PurePath
+
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
+from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from . import services
+from .captions import MAX_CAPTION_BYTES, CaptionInvalid, Cue, webvtt_parse
 from .errors import CoursesError, SessionInvalid
 from .formatting import money
 from .media import VideoFileInfo, video_file_inspect
 from .models import Session, SessionStatus, TicketType, Venue
+from .services.transcoding import video_renditions_request
 
 CANCEL_ACTION_HELP = _(
     "To cancel a session, use “Cancel this session” in the session's actions menu: it "
@@ -81,11 +86,35 @@ class SessionAdminForm(WagtailAdminModelForm):
         return True
 
 
+class PrivateFileInput(forms.FileInput):
+    """A file input that names the current file without linking to it: private files
+    have no URL (Django's ClearableFileInput asks for one and fails on the edit view)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, None, attrs, renderer)
+        current = PurePath(getattr(value, "name", "") or "").name
+        if not current:
+            return html
+        return format_html(
+            '<p class="help">{} <code>{}</code>. {}</p>{}',
+            _("Current file:"),
+            current,
+            _("Choose a new file only to replace it."),
+            html,
+        )
+
+
 class VideoAdminForm(WagtailAdminModelForm):
     """Editors' upload form: checks the file is really an MP4/WebM video within the size
-    limit, and records its type, size and (when ffprobe can read it) duration."""
+    limit, and records its type, size and (when ffprobe can read it) duration. A new file
+    queues adaptive-streaming renditions (``video_renditions_request``)."""
 
     file_info: VideoFileInfo | None = None
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].widget = PrivateFileInput()
 
     def clean_file(self):
         uploaded = self.cleaned_data.get("file")
@@ -103,7 +132,51 @@ class VideoAdminForm(WagtailAdminModelForm):
         if commit:
             video.save()
             self.save_m2m()
+            if self.file_info is not None:
+                video_renditions_request(video=video)
         return video
+
+
+class VideoCaptionForm(WagtailAdminModelForm):
+    """A caption track: the uploaded WebVTT file is parsed before anything is saved, and
+    every problem is shown with its line number."""
+
+    upload = forms.FileField(
+        label=_("WebVTT file"),
+        required=False,
+        help_text=_(
+            "A .vtt caption file saved as UTF-8. Uploading a new file replaces the captions."
+        ),
+    )
+    parsed: tuple[str, list[Cue]] | None = None
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded = cleaned.get("upload")
+        video = cleaned.get("video")
+        if not uploaded:
+            if not self.instance.pk:
+                self.add_error("upload", _("Choose the WebVTT (.vtt) file with the captions."))
+            return cleaned
+        try:
+            # Bounded read: the parser refuses anything over the limit with its size.
+            self.parsed = webvtt_parse(
+                uploaded.read(MAX_CAPTION_BYTES + 1),
+                duration_seconds=video.duration_seconds if video else None,
+            )
+        except CaptionInvalid as invalid:
+            for message in invalid.errors:
+                self.add_error("upload", message)
+        return cleaned
+
+    def save(self, commit: bool = True):
+        caption = super().save(commit=False)
+        if self.parsed is not None:
+            caption.content, cues = self.parsed
+            caption.cues = [cue.as_dict() for cue in cues]
+        if commit:
+            caption.save()
+        return caption
 
 
 class WalkInForm(forms.Form):

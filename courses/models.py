@@ -646,6 +646,15 @@ class Masterclass(index.Indexed, models.Model):
         return money_amount(self.price_amount, self.currency) if self.price_amount else ""
 
 
+class StreamStatus(models.TextChoices):
+    NONE = "", _("Not requested")
+    PENDING = "pending", _("Waiting to be processed")
+    PROCESSING = "processing", _("Processing")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    UNAVAILABLE = "unavailable", _("Original file only")
+
+
 class Video(index.Indexed, models.Model):
     """A lesson video on private storage: no URL, a random stored name."""
 
@@ -673,6 +682,20 @@ class Video(index.Indexed, models.Model):
         related_name="+",
         help_text=_("Shown before the video starts."),
     )
+    # Adaptive streaming (HLS), built by a worker after each upload
+    # (courses/services/transcoding.py); until it is ready the original file plays.
+    stream_status = models.CharField(
+        _("streaming"),
+        max_length=12,
+        choices=StreamStatus.choices,
+        default=StreamStatus.NONE,
+        editable=False,
+    )
+    stream_progress = models.PositiveSmallIntegerField(default=0, editable=False)
+    stream_error = models.TextField(blank=True, editable=False)
+    stream_source = models.CharField(max_length=255, blank=True, editable=False)
+    stream_folder = models.CharField(max_length=255, blank=True, editable=False)
+    stream_renditions = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -687,6 +710,11 @@ class Video(index.Indexed, models.Model):
     @property
     def size_display(self) -> str:
         return filesizeformat(self.size_bytes)
+
+    @property
+    def has_stream(self) -> bool:
+        """Adaptive renditions are ready for the current file."""
+        return self.stream_status == StreamStatus.READY and bool(self.stream_renditions)
 
     @property
     def duration_display(self) -> str:
@@ -1105,6 +1133,10 @@ class OutboxEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.task}{tuple(self.args)}"
 
+
+# Captions live in their own module (this one is long enough); imported here so Django
+# registers them with the app.
+from .caption_models import VideoCaption  # noqa: E402, F401
 
 # Home-study tests live in their own module; imported here so Django registers them.
 from .home_study_models import (  # noqa: E402, F401

@@ -103,3 +103,11 @@ def outbox_dispatch_due() -> int:
     from .services import outbox
 
     return outbox.outbox_dispatch_due()
+
+
+@shared_task(**TASK_RETRY)
+def video_renditions_build(video_id: int) -> str:
+    """After an upload (via the outbox): HLS renditions, poster and duration."""
+    from .services.transcoding import video_renditions_build as build
+
+    return build(video_id=video_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import door_views, home_study_views, views, waitlist_views
+from . import door_views, home_study_views, stream_views, views, waitlist_views
 
 app_name = "courses"
 
@@ -28,6 +28,24 @@ urlpatterns = [
     ),
     path("learn/home-study/<slug:slug>/", home_study_views.home_study_test, name="home_study_test"),
     path("learn/video/<str:token>/", views.video_stream, name="video_stream"),
+    # Adaptive streams and captions: every URL signed for one viewer, checked each time.
+    path("learn/hls/<str:token>/master.m3u8", stream_views.hls_master, name="hls_master"),
+    path("learn/hls/<str:token>/poster.jpg", stream_views.hls_poster, name="hls_poster"),
+    path(
+        "learn/hls/<str:token>/<str:rendition>/index.m3u8",
+        stream_views.hls_variant,
+        name="hls_variant",
+    ),
+    path(
+        "learn/hls/<str:token>/<str:rendition>/<str:segment>",
+        stream_views.hls_segment,
+        name="hls_segment",
+    ),
+    path(
+        "learn/captions/<str:token>/<str:language>.vtt",
+        stream_views.caption_track,
+        name="caption_track",
+    ),
     # Event staff: check-in and the attendee tools (permission courses.check_in_attendees).
     path("staff/sessions/", views.staff_sessions, name="staff_sessions"),
     # The check-in app (PWA): service worker and manifest under /staff/, door list, sync.

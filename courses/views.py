@@ -3,7 +3,6 @@ import json
 import logging
 from functools import wraps
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.db.models import Prefetch
@@ -12,9 +11,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
-    HttpResponseRedirect,
     JsonResponse,
-    StreamingHttpResponse,
 )
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -31,11 +28,11 @@ from .forms import AttendeeMessageForm, WalkInForm
 from .links import absolute_url
 from .models import Certificate, Session, Video
 from .playback import PlaybackClaims, playback_token_read
-from .ranges import ByteRange, RangeNotSatisfiable, parse_range_header
+from .private_files import NO_STORE, private_file_response
+from .private_files import denied as _denied
 from .ratelimits import rate_limited
 from .selectors import user_can_watch_lesson
 from .services import lesson_progress_record
-from .storage import private_media_presigned_url
 
 
 @require_GET
@@ -52,28 +49,6 @@ def session_calendar(request: HttpRequest, session_id: int) -> HttpResponse:
 
 
 logger = logging.getLogger(__name__)
-
-CHUNK_SIZE = 64 * 1024
-NO_STORE = "private, no-store"
-
-
-def _denied(status: int = 403) -> HttpResponse:
-    # An empty body: a refused request learns nothing, not even which check failed.
-    response = HttpResponse(b"", status=status, content_type="text/plain")
-    response["Cache-Control"] = NO_STORE
-    return response
-
-
-def _file_chunks(video: Video, byte_range: ByteRange):
-    with video.file.storage.open(video.file.name, "rb") as handle:
-        handle.seek(byte_range.start)
-        remaining = byte_range.length
-        while remaining > 0:
-            chunk = handle.read(min(CHUNK_SIZE, remaining))
-            if not chunk:
-                break
-            remaining -= len(chunk)
-            yield chunk
 
 
 def _may_watch(request: HttpRequest, claims: PlaybackClaims) -> bool:
@@ -98,50 +73,7 @@ def video_stream(request: HttpRequest, token: str) -> HttpResponse:
     video = Video.objects.filter(pk=claims.video_id).first()
     if video is None or not video.file:
         return _denied(404)
-
-    presigned = private_media_presigned_url(
-        video.file.name, seconds=settings.VIDEO_PRESIGNED_SECONDS
-    )
-    if presigned:
-        # Object store: the bytes (and every Range request) come from a URL that works
-        # for a couple of minutes; the next playback URL is checked again here.
-        response = HttpResponseRedirect(presigned)
-        response["Cache-Control"] = NO_STORE
-        return response
-
-    accel_prefix = settings.VIDEO_ACCEL_REDIRECT_PREFIX
-    if accel_prefix:
-        # nginx serves the file from its `internal` location, Range requests included.
-        response = HttpResponse(b"", content_type=video.content_type)
-        response["X-Accel-Redirect"] = accel_prefix.rstrip("/") + "/" + video.file.name
-        response["X-Accel-Buffering"] = "no"
-        response["Cache-Control"] = NO_STORE
-        return response
-
-    try:
-        size = video.file.storage.size(video.file.name)
-    except OSError:
-        logger.exception("Video %s has no file on the private storage", video.pk)
-        return _denied(404)
-    try:
-        byte_range = parse_range_header(request.headers.get("Range", ""), size)
-    except RangeNotSatisfiable:
-        response = _denied(416)
-        response["Content-Range"] = f"bytes */{size}"
-        response["Accept-Ranges"] = "bytes"
-        return response
-
-    status = 200 if byte_range is None else 206
-    byte_range = byte_range or ByteRange(0, size - 1)
-    body = _file_chunks(video, byte_range) if request.method == "GET" and size else iter(())
-    response = StreamingHttpResponse(body, status=status, content_type=video.content_type)
-    response["Content-Length"] = str(byte_range.length if size else 0)
-    response["Accept-Ranges"] = "bytes"
-    if status == 206:
-        response["Content-Range"] = f"bytes {byte_range.start}-{byte_range.end}/{size}"
-    response["Cache-Control"] = NO_STORE
-    response["Content-Disposition"] = "inline"
-    return response
+    return private_file_response(request, video.file.name, video.content_type)
 
 
 @require_POST

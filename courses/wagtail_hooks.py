@@ -18,7 +18,6 @@ from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import (
     FieldPanel,
     FieldRowPanel,
-    HelpPanel,
     InlinePanel,
     MultiFieldPanel,
     ObjectList,
@@ -37,9 +36,10 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from . import admin_views, selectors, services
 from .admin_panels import ComingUpPanel
 from .errors import CoursesError
-from .forms import SessionAdminForm, VideoAdminForm
+from .forms import SessionAdminForm
 from .home_study_admin import HomeStudyQuestionViewSet, masterclass_edit_handler
-from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Video, Workshop
+from .models import AccessGrant, Instructor, Masterclass, Session, Venue, Workshop
+from .video_admin import VideoCaptionViewSet, VideoViewSet
 
 
 class VenueViewSet(SnippetViewSet):
@@ -358,35 +358,6 @@ class MasterclassViewSet(SnippetViewSet):
     edit_handler = masterclass_edit_handler  # with the home-study CE panel
 
 
-class VideoViewSet(SnippetViewSet):
-    model = Video
-    icon = "media"
-    menu_label = _("Lesson videos")
-    list_display = [
-        "title",
-        Column("duration_display", label=_("Duration")),
-        Column("size_display", label=_("Size")),
-        "content_type",
-        "created_at",
-    ]
-    search_fields = ["title"]
-    edit_handler = ObjectList(
-        [
-            HelpPanel(
-                content=(
-                    "Videos are private: members stream them from their lesson page and "
-                    "they never get a public address. Upload MP4 (H.264) or WebM (VP9)."
-                )
-            ),
-            FieldPanel("title"),
-            FieldPanel("file"),
-            FieldPanel("duration_seconds"),
-            FieldPanel("poster"),
-        ],
-        base_form_class=VideoAdminForm,
-    )
-
-
 class AccessGrantViewSet(SnippetViewSet):
     model = AccessGrant
     icon = "key"
@@ -405,7 +376,13 @@ class AccessGrantViewSet(SnippetViewSet):
 
 
 class MasterclassGroup(SnippetViewSetGroup):
-    items = (MasterclassViewSet, HomeStudyQuestionViewSet, VideoViewSet, AccessGrantViewSet)
+    items = (
+        MasterclassViewSet,
+        HomeStudyQuestionViewSet,
+        VideoViewSet,
+        VideoCaptionViewSet,
+        AccessGrantViewSet,
+    )
     menu_icon = "media"
     menu_label = _("Masterclasses")
     menu_name = "masterclasses"

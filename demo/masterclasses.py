@@ -8,10 +8,13 @@ an editor's upload would.
 """
 
 import datetime
+import secrets
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
+from django.core.files import File
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
@@ -20,8 +23,11 @@ from wagtail.documents.models import Document
 from allauth.account.models import EmailAddress
 
 from cms.models import LessonPage, MasterclassIndexPage, MasterclassPage
-from courses.models import AccessSource, Instructor, Masterclass, Video, Workshop
+from courses.models import AccessSource, Instructor, Masterclass, StreamStatus, Video, Workshop
 from courses.services import access_grant_create
+from courses.services.captions import video_caption_store
+from courses.services.transcoding import ffmpeg_path, video_renditions_build
+from courses.storage import private_media_storage
 from demo import content
 from demo.groups import EDITORS
 from demo.home_study import seed_home_study
@@ -152,6 +158,13 @@ def lesson_notes(title: str, summary: str) -> list[dict]:
             "<li>Ask for feedback on pressure in numbers, not adjectives.</li>"
             f"<li>Write down one thing from “{title}” you will try this week.</li></ul>",
         },
+        # Headings that start with a time are the video's chapters on the lesson page.
+        {"type": "heading", "value": {"text": "0:00 Setting the scene", "level": "h3"}},
+        {"type": "paragraph", "value": "<p>What the client wants, and what to ask first.</p>"},
+        {"type": "heading", "value": {"text": "0:11 Safety checks", "level": "h3"}},
+        {"type": "paragraph", "value": "<p>The questions and tests before any hands-on work.</p>"},
+        {"type": "heading", "value": {"text": "0:15 Hands-on", "level": "h3"}},
+        {"type": "paragraph", "value": "<p>Positioning, pressure and feedback, step by step.</p>"},
     ]
 
 
@@ -238,6 +251,7 @@ def _slugify(title: str) -> str:
 def _video(title: str, filename: str, poster) -> Video:
     video = Video.objects.filter(title=title).first()
     if video is not None:
+        _media_for(video, filename)  # a demo seeded before captions and renditions existed
         return video
     video = Video(
         title=title,
@@ -248,7 +262,66 @@ def _video(title: str, filename: str, poster) -> Video:
     )
     video.file.save(filename, ContentFile((MEDIA / filename).read_bytes()), save=False)
     video.save()
+    _media_for(video, filename)
     return video
+
+
+def _media_for(video: Video, filename: str) -> None:
+    if not video.captions.exists():
+        captions = (MEDIA / filename.replace(".webm", ".en.vtt")).read_bytes()
+        video_caption_store(video=video, language="en", label="English", data=captions)
+    if video.stream_status in (StreamStatus.NONE, StreamStatus.UNAVAILABLE):
+        _renditions(video, filename)
+
+
+# Clip file name -> the demo video whose renditions were built from it in this run.
+_BUILT: dict[str, int] = {}
+
+
+def _renditions(video: Video, filename: str) -> None:
+    """Adaptive renditions built now, in this process, so the demo streams HLS without a
+    worker: ffmpeg runs once per committed clip (a few seconds), the other lessons using
+    the clip get a copy of the files. Skipped with the reason without ffmpeg."""
+    if ffmpeg_path() is None:
+        if not getattr(_renditions, "warned", False):
+            print(
+                "Demo videos play as progressive WebM: ffmpeg was not found "
+                f"(VIDEO_FFMPEG={settings.VIDEO_FFMPEG!r}); install Debian's ffmpeg for HLS."
+            )
+            _renditions.warned = True  # type: ignore[attr-defined]
+        return
+    source = Video.objects.filter(pk=_BUILT.get(filename), stream_status=StreamStatus.READY)
+    if source.exists():
+        _copy_renditions(source.get(), video)
+        return
+    Video.objects.filter(pk=video.pk).update(
+        stream_status=StreamStatus.PENDING, stream_source=video.file.name
+    )
+    status = video_renditions_build(video_id=video.pk)
+    if status == StreamStatus.READY:
+        _BUILT[filename] = video.pk
+    if status != StreamStatus.READY:
+        video.refresh_from_db()
+        print(f"Demo video {video.title!r}: no renditions ({video.stream_error})")
+
+
+def _copy_renditions(source: Video, video: Video) -> None:
+    storage = private_media_storage()
+    folder = f"hls/{secrets.token_urlsafe(16)}"
+    names = ["poster.jpg"]
+    for rendition in source.stream_renditions:
+        files = storage.listdir(f"{source.stream_folder}/{rendition['name']}")[1]
+        names += [f"{rendition['name']}/{name}" for name in files]
+    for name in names:
+        with storage.open(f"{source.stream_folder}/{name}", "rb") as handle:
+            storage.save(f"{folder}/{name}", File(handle))
+    Video.objects.filter(pk=video.pk).update(
+        stream_status=StreamStatus.READY,
+        stream_progress=100,
+        stream_source=video.file.name,
+        stream_folder=folder,
+        stream_renditions=source.stream_renditions,
+    )
 
 
 def _handout() -> Document:

@@ -19,6 +19,11 @@ VIDEO_ACCEL_REDIRECT_PREFIX = env("VIDEO_ACCEL_REDIRECT_PREFIX", default="")
 # Uploads are checked by ffprobe when it is installed (looked up on PATH per upload);
 # "" forces our own container parser (courses/containers.py).
 VIDEO_FFPROBE = env("VIDEO_FFPROBE", default="ffprobe")
+# Adaptive streaming (HLS renditions built by the worker after each upload, see
+# courses/services/transcoding.py): ffmpeg looked up on PATH; "" turns it off and every
+# video plays as its original file. The timeout bounds one rendition of one video.
+VIDEO_FFMPEG = env("VIDEO_FFMPEG", default="ffmpeg")
+VIDEO_TRANSCODE_TIMEOUT = env.int("VIDEO_TRANSCODE_TIMEOUT", default=3 * 60 * 60)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -23,8 +23,10 @@ SITE_CSP = {
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],
     "connect-src": [CSP.SELF],
-    "media-src": [CSP.SELF],
-    "worker-src": [CSP.SELF],
+    # blob: for adaptive streaming: hls.js feeds the <video> a MediaSource object URL
+    # and transmuxes in a Worker it starts from a blob: URL (static/vendor/hls).
+    "media-src": [CSP.SELF, "blob:"],
+    "worker-src": [CSP.SELF, "blob:"],
     "manifest-src": [CSP.SELF],
     "object-src": [CSP.NONE],
     "base-uri": [CSP.SELF],

@@ -39,6 +39,9 @@ PAGE_CACHE_SECONDS = 0
 # Uploads are judged by our own container parser whether or not ffprobe is installed on
 # the machine running the tests (tests/courses/test_video_admin.py also covers ffprobe).
 VIDEO_FFPROBE = ""
+# Uploads in tests are not transcoded unless a test turns it on (tests/courses/
+# test_transcoding.py does, and skips with a reason when ffmpeg is not installed).
+VIDEO_FFMPEG = ""
 
 # A file, not Django's shared in-memory database: the live server of the browser tests
 # answers on several threads, and one SQLite connection shared across them fails under

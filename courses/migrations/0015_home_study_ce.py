@@ -12,7 +12,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('courses', '0013_us_english_labels'),
+        ('courses', '0014_mail_in_flight'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
