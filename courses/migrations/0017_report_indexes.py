@@ -7,8 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("courses", "0014_home_study_ce"),
-        ("courses", "0014_mail_in_flight"),
+        ("courses", "0016_video_captions_and_streaming"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
