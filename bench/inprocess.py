@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
 
-import django  # noqa: E402
+import django
 
 django.setup()
 
@@ -101,7 +101,9 @@ def clients() -> dict[str | None, Client]:
         from allauth.mfa.totp.internal.auth import TOTP
 
         TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
-    out: dict[str | None, Client] = {None: Client(HTTP_HOST="127.0.0.1", HTTP_X_REAL_IP="127.0.0.1")}
+    out: dict[str | None, Client] = {
+        None: Client(HTTP_HOST="127.0.0.1", HTTP_X_REAL_IP="127.0.0.1")
+    }
     for who, email in [
         ("member", content.MEMBER_EMAIL),
         ("therapist", _therapist_email()),

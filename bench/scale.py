@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from pages import ROOT, env, prepare_database  # noqa: E402
+from pages import ROOT, env, prepare_database
 
 PY = sys.executable
 EXPORTS = {

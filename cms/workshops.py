@@ -175,9 +175,7 @@ def session_listing(
     ]
     listing.page_obj = Paginator(matching, LISTING_PAGE_SIZE).get_page(page)
     chosen = list(sessions.filter(pk__in=listing.page_obj.object_list)) if matching else []
-    listing.cards = _cards(
-        chosen, _pages_by_workshop({s.workshop_id for s in chosen}, live_pages)
-    )
+    listing.cards = _cards(chosen, _pages_by_workshop({s.workshop_id for s in chosen}, live_pages))
     return listing
 
 

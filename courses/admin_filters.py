@@ -12,9 +12,10 @@ from collections.abc import Callable
 
 from django.db.models import Model, QuerySet
 
+from wagtail.admin.filters import WagtailFilterSet
+
 import django_filters
 from django_filters.fields import ModelChoiceField, ModelChoiceIterator
-from wagtail.admin.filters import WagtailFilterSet
 
 from .models import Session, TicketType
 

@@ -115,16 +115,21 @@ class RegistrationIndexView(AuditedExportIndexView):
     }
 
     def get_base_queryset(self):
-        return (
+        queryset = (
             super()
             .get_base_queryset()
-            .select_related("session__workshop",
+            .select_related(
+                "session__workshop",
                 "session__venue",
                 "ticket_type__session__workshop",
                 "ticket_type__session__venue",
             )
-            .annotate(**selectors.registration_payment_columns())
         )
+        if self.is_export:
+            # Only the export shows how a seat was paid: the list (and its count) skips
+            # the joins to the order.
+            queryset = queryset.annotate(**selectors.registration_payment_columns())
+        return queryset
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
