@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser media-tools clean bench-pages bench-rush backup-drill deploy-check
+.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser media-tools clean bench-pages bench-rush bench-scale backup-drill deploy-check
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -109,6 +109,9 @@ seo: ## Lighthouse SEO scores of home, listing, workshop, library and lesson on 
 
 bench-pages: install ## Page throughput under gunicorn + wrk (needs PostgreSQL); one JSON line per page
 	$(PY) bench/pages.py
+
+bench-scale: install ## Seed issue 13's large data set, then ms and queries per page, admin list and export (needs PostgreSQL)
+	$(PY) bench/scale.py $(SCALE_ARGS)
 
 clean: ## Remove the virtualenv, the SQLite database and test artefacts
 	rm -rf $(VENV) db.sqlite3 tmp test-artifacts staticfiles

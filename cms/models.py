@@ -113,7 +113,7 @@ class HomePage(SeoMixin, Page):
         )
         from . import workshops
 
-        context["upcoming_workshops"] = workshops.session_listing().cards[:3]
+        context["upcoming_workshops"] = workshops.upcoming_cards(limit=3)
         context["workshop_index"] = WorkshopIndexPage.objects.live().public().first()
         return context
 
@@ -247,7 +247,9 @@ class WorkshopIndexPage(SeoMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         listing = workshops.session_listing(
-            month=request.GET.get("month", ""), city=request.GET.get("city", "")
+            month=request.GET.get("month", ""),
+            city=request.GET.get("city", ""),
+            page=request.GET.get("page"),
         )
         context["listing"] = listing
         context["past_cards"] = workshops.past_listing()

@@ -6,8 +6,11 @@ without a page tree.
 
 import datetime
 import re
+import zoneinfo
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
+from django.core.paginator import Page, Paginator
 from django.utils import timezone
 
 from courses import selectors
@@ -42,18 +45,29 @@ class SessionCard:
         return f"{self.session.local_starts_at:%Y-%m}"
 
 
+LISTING_PAGE_SIZE = 24
+
+
 @dataclass
 class Listing:
+    """One page of upcoming sessions (``cards``), and what the filters may choose from
+    (every upcoming month and city, not only this page's)."""
+
     cards: list[SessionCard]
     months: list[tuple[str, str]]
     cities: list[str]
     month: str = ""
     city: str = ""
     problems: list[str] = field(default_factory=list)
+    page_obj: Page | None = None
 
     @property
     def filtered(self) -> bool:
         return bool(self.month or self.city)
+
+    @property
+    def total(self) -> int:
+        return self.page_obj.paginator.count if self.page_obj else len(self.cards)
 
     @property
     def month_label(self) -> str:
@@ -62,13 +76,22 @@ class Listing:
             return ""
         return f"{datetime.date(int(match[1]), int(match[2]), 1):%B %Y}"
 
+    @property
+    def filter_query(self) -> str:
+        """The filters as a query string, for the pagination links."""
+        return urlencode({k: v for k, v in (("month", self.month), ("city", self.city)) if v})
 
-def _pages_by_workshop(workshop_ids: set[int]) -> dict[int, object]:
+
+def _live_workshop_pages():
+    """Live, public workshop pages: one query for view restrictions when called."""
     from cms.models import WorkshopPage
 
+    return WorkshopPage.objects.live().public()
+
+
+def _pages_by_workshop(workshop_ids: set[int], live_pages=None) -> dict[int, object]:
     pages = (
-        WorkshopPage.objects.live()
-        .public()
+        (live_pages if live_pages is not None else _live_workshop_pages())
         .filter(workshop_id__in=workshop_ids)
         .select_related("hero_image")
         .order_by("pk")
@@ -79,17 +102,8 @@ def _pages_by_workshop(workshop_ids: set[int]) -> dict[int, object]:
     return found
 
 
-def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
-    """Upcoming sessions that have a live workshop page, filtered by month and city.
-
-    Filters are applied in Python on the local (venue) date so a session starting at
-    23:00 on 31 January in Los Angeles is a January session. Three queries in all:
-    sessions (with seats and prices), view restrictions, workshop pages.
-    """
-    now = now or timezone.now()
-    sessions = list(selectors.listing_sessions(now=now))
-    pages = _pages_by_workshop({s.workshop_id for s in sessions})
-    cards = [
+def _cards(sessions: list[Session], pages: dict[int, object]) -> list[SessionCard]:
+    return [
         SessionCard(
             session=s,
             page=pages[s.workshop_id],
@@ -100,9 +114,47 @@ def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
         for s in sessions
         if s.workshop_id in pages
     ]
-    months = sorted({c.month_key: f"{c.session.local_starts_at:%B %Y}" for c in cards}.items())
-    cities = sorted({c.session.venue.city for c in cards})
-    listing = Listing(cards=cards, months=months, cities=cities)
+
+
+def upcoming_cards(*, limit: int, now=None) -> list[SessionCard]:
+    """The next ``limit`` sessions that have a live workshop page (the home page's
+    cards): seats and prices of those sessions only. Three queries."""
+    now = now or timezone.now()
+    live_pages = _live_workshop_pages()
+    sessions = list(
+        selectors.listing_sessions(now=now).filter(
+            workshop_id__in=live_pages.values("workshop_id")
+        )[:limit]
+    )
+    return _cards(sessions, _pages_by_workshop({s.workshop_id for s in sessions}, live_pages))
+
+
+def session_listing(
+    *, month: str = "", city: str = "", page: str | int | None = None, now=None
+) -> Listing:
+    """One page of the upcoming sessions that have a live workshop page, filtered by month
+    and city, soonest first.
+
+    Filters are applied in Python on the local (venue) date so a session starting at
+    23:00 on 31 January in Los Angeles is a January session; they read a light row per
+    upcoming session (no seats). Seats, prices and pages are then fetched for the page's
+    sessions only. Four queries in all, whatever the number of sessions: view
+    restrictions, the light rows, the page's sessions (with seats and prices), pages.
+    """
+    now = now or timezone.now()
+    live_pages = _live_workshop_pages()
+    sessions = selectors.listing_sessions(now=now).filter(
+        workshop_id__in=live_pages.values("workshop_id")
+    )
+    rows = [
+        (pk, starts_at.astimezone(zoneinfo.ZoneInfo(tz or venue_tz)), venue_city)
+        for pk, starts_at, tz, venue_tz, venue_city in sessions.values_list(
+            "pk", "starts_at", "time_zone", "venue__time_zone", "venue__city"
+        )
+    ]
+    months = sorted({f"{local:%Y-%m}": f"{local:%B %Y}" for _, local, _ in rows}.items())
+    cities = sorted({row_city for _, _, row_city in rows})
+    listing = Listing(cards=[], months=months, cities=cities)
     month, city = (month or "").strip()[:20], (city or "").strip()[:80]
     if month:
         if MONTH_RE.match(month):
@@ -115,12 +167,15 @@ def session_listing(*, month: str = "", city: str = "", now=None) -> Listing:
     if city:
         known = {c.lower(): c for c in cities}
         listing.city = known.get(city.lower(), city)
-    listing.cards = [
-        c
-        for c in cards
-        if (not listing.month or c.month_key == listing.month)
-        and (not listing.city or c.session.venue.city == listing.city)
+    matching = [
+        pk
+        for pk, local, row_city in rows
+        if (not listing.month or f"{local:%Y-%m}" == listing.month)
+        and (not listing.city or row_city == listing.city)
     ]
+    listing.page_obj = Paginator(matching, LISTING_PAGE_SIZE).get_page(page)
+    chosen = list(sessions.filter(pk__in=listing.page_obj.object_list)) if matching else []
+    listing.cards = _cards(chosen, _pages_by_workshop({s.workshop_id for s in chosen}, live_pages))
     return listing
 
 

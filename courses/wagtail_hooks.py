@@ -34,6 +34,7 @@ from wagtail.snippets.views.snippets import IndexView as SnippetIndexView
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from . import admin_views, selectors, services
+from .admin_filters import LeanOptionsFilterSet
 from .admin_panels import ComingUpPanel
 from .errors import CoursesError
 from .forms import SessionAdminForm
@@ -134,6 +135,8 @@ def _planning_actions(session: Session, user) -> list[UIMenuItem]:
 
 
 class SessionIndexView(generic.IndexView):
+    base_filterset_class = LeanOptionsFilterSet
+
     def get_base_queryset(self):
         return selectors.sessions_with_seats(
             super().get_base_queryset().select_related("workshop", "venue")

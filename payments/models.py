@@ -19,6 +19,7 @@ import uuid
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -125,6 +126,9 @@ class Order(models.Model):
         indexes = [
             models.Index(fields=["status", "hold_expires_at"]),
             models.Index(fields=["paid_at"], name="order_paid_at_idx"),  # revenue report
+            # The admin list's order (read backwards), and orders by e-mail (``__iexact``).
+            models.Index(fields=["created_at", "id"], name="order_created_id"),
+            models.Index(Upper("email"), name="order_email_upper"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -536,7 +540,10 @@ class Membership(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["user", "status"])]
+        indexes = [
+            models.Index(fields=["user", "status"]),
+            models.Index(fields=["created_at", "id"], name="membership_created_id"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_plan_display()} membership of {self.user}"

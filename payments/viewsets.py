@@ -11,6 +11,7 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from courses import services as courses_services
+from courses.admin_filters import LeanOptionsFilterSet
 from courses.exports import SafeExportIndexView
 from courses.models import AuditAction
 
@@ -33,6 +34,8 @@ class OrderPermissionPolicy(ModelPermissionPolicy):
 class AuditedExportIndexView(SafeExportIndexView):
     """A list whose CSV/XLSX export (people's names, e-mails, payments) leaves an audit row."""
 
+    base_filterset_class = LeanOptionsFilterSet
+
     def as_spreadsheet(self, queryset, spreadsheet_format):
         with transaction.atomic():
             courses_services.audit_record(
@@ -46,6 +49,11 @@ class AuditedExportIndexView(SafeExportIndexView):
                 },
             )
         return super().as_spreadsheet(queryset, spreadsheet_format)
+
+
+class MembershipIndexView(AuditedExportIndexView):
+    def get_base_queryset(self):
+        return super().get_base_queryset().select_related("user")
 
 
 class MembershipPermissionPolicy(OrderPermissionPolicy):
@@ -77,7 +85,7 @@ class MembershipViewSet(ModelViewSet):
     """Bookings → Memberships: read-only list, filters, search, export and inspect."""
 
     model = Membership
-    index_view_class = AuditedExportIndexView
+    index_view_class = MembershipIndexView
     name = "memberships"
     icon = "group"
     menu_label = _("Memberships")
@@ -104,9 +112,6 @@ class MembershipViewSet(ModelViewSet):
     inspect_view_fields = [*MEMBERSHIP_FIELDS, "synced_at"]
     copy_view_enabled = False
     form_fields = ["cancel_at_period_end"]  # never saved: the policy refuses every change
-
-    def get_queryset(self, request):
-        return Membership.objects.select_related("user")
 
 
 class StripeEventPermissionPolicy(ModelPermissionPolicy):

@@ -87,6 +87,14 @@ class OrderInspectView(generic.InspectView):
 
 
 class OrderIndexView(AuditedExportIndexView):
+    def get_base_queryset(self):
+        # What the columns and the export read (item, taken by), fetched with the rows.
+        return (
+            super()
+            .get_base_queryset()
+            .select_related("session__workshop", "session__venue", "masterclass", "taken_by")
+        )
+
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
         if url := _order_refund_url(instance, self.request.user):
@@ -110,7 +118,21 @@ class RegistrationIndexView(AuditedExportIndexView):
     }
 
     def get_base_queryset(self):
-        return super().get_base_queryset().annotate(**selectors.registration_payment_columns())
+        queryset = (
+            super()
+            .get_base_queryset()
+            .select_related(
+                "session__workshop",
+                "session__venue",
+                "ticket_type__session__workshop",
+                "ticket_type__session__venue",
+            )
+        )
+        if self.is_export:
+            # Only the export shows how a seat was paid: the list (and its count) skips
+            # the joins to the order.
+            queryset = queryset.annotate(**selectors.registration_payment_columns())
+        return queryset
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -257,11 +279,6 @@ class OrderViewSet(ModelViewSet):
     ]
     copy_view_enabled = False
 
-    def get_queryset(self, request):
-        return Order.objects.select_related(
-            "session__workshop", "session__venue", "masterclass", "taken_by"
-        )
-
 
 class RegistrationViewSet(ModelViewSet):
     model = Registration
@@ -312,11 +329,6 @@ class RegistrationViewSet(ModelViewSet):
             raise PermissionDenied
 
         return refuse
-
-    def get_queryset(self, request):
-        return Registration.objects.select_related(
-            "session__workshop", "session__venue", "ticket_type"
-        )
 
 
 class CheckoutViewSetGroup(ModelViewSetGroup):

@@ -119,14 +119,18 @@ def _per_session(queryset: QuerySet, aggregate):
 
 def sessions_with_seats(queryset: QuerySet[Session], *, now=None) -> QuerySet[Session]:
     """Annotate ``seats_taken``, ``seats_offered`` (open offers not yet in checkout) and
-    ``seats_waiting`` on each session: still one query for a whole listing."""
+    ``seats_waiting`` on each session: still one query for a whole listing.
+
+    Each figure is a correlated subquery (no join, no GROUP BY), so a sliced queryset
+    counts the seats of the sessions it returns only, whatever the number of
+    registrations and sessions (PostgreSQL evaluates them after ORDER BY ... LIMIT)."""
     now = now or timezone.now()
     # Seats an offer holder already holds or bought count as taken, not as offered.
     in_offer_checkout = Registration.objects.filter(
         _seat_taking_q(now), _offer_open_q(now, "waitlist_entry__")
     )
     return queryset.annotate(
-        seats_taken=Count("registrations", filter=_seat_taking_q(now, "registrations__")),
+        seats_taken=_per_session(Registration.objects.filter(_seat_taking_q(now)), Count("pk")),
         seats_offered=_per_session(
             WaitlistEntry.objects.filter(_offer_open_q(now)), Sum("offered_seats")
         )

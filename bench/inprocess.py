@@ -1,0 +1,166 @@
+"""Milliseconds and queries of each page and admin list, measured in-process with the test
+client (no server, no network): what one rendered request costs the application.
+
+    DJANGO_SETTINGS_MODULE=config.settings.bench python bench/inprocess.py [--runs 5]
+
+Prints one JSON object: ``{name: {"ms": median, "queries": n, "status": code}}``.
+Every anonymous page is measured as a cache miss (the page cache is emptied first).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.bench")
+
+import django
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+
+def targets() -> dict[str, tuple[str | None, str]]:
+    """name -> (who is signed in: None, "member", "therapist" or "staff"; path)."""
+    from django.urls import reverse
+
+    from cms.models import LessonPage, MasterclassPage, WorkshopPage
+    from courses.models import Session, SessionStatus
+    from payments.models import Order
+
+    workshop = WorkshopPage.objects.live().order_by("pk").first()
+    series = MasterclassPage.objects.live().order_by("pk").first()
+    lesson = LessonPage.objects.live().descendant_of(series).filter(is_preview=False).first()
+    session = (
+        Session.objects.filter(status=SessionStatus.SCHEDULED, workshop=workshop.workshop_id)
+        .order_by("-starts_at")
+        .first()
+    )
+    order = Order.objects.filter(buyer__email=_therapist_email()).first()
+    pages: dict[str, tuple[str | None, str]] = {
+        "home": (None, "/"),
+        "workshop_index": (None, "/workshops/"),
+        "workshop_page": (None, workshop.url),
+        "workshop_page_member": ("member", workshop.url),
+        "library_member": ("member", series.get_parent().url),
+        "masterclass_member": ("member", series.url),
+        "lesson_member": ("member", lesson.url),
+        "account_therapist": ("therapist", reverse("accounts:dashboard")),
+        "register_step": ("therapist", reverse("payments:register", args=[session.pk])),
+    }
+    if order is not None:
+        pages["order_page"] = ("therapist", reverse("payments:order", args=[order.reference]))
+    registration_filter = f"?status=confirmed&session={session.pk}"
+    for name, url in [
+        ("admin_sessions", reverse("workshop_sessions:index")),
+        ("admin_registrations", reverse("order_registrations:index")),
+        ("admin_orders", reverse("orders:index")),
+        ("admin_memberships", reverse("memberships:index")),
+        ("admin_waitlist", reverse("courses:staff_waitlist", args=[session.pk])),
+    ]:
+        pages[name] = ("staff", url)
+    pages["admin_registrations_search"] = ("staff", pages["admin_registrations"][1] + "?q=zz9")
+    pages["admin_registrations_filtered"] = (
+        "staff",
+        pages["admin_registrations"][1] + registration_filter,
+    )
+    pages["admin_orders_search"] = ("staff", pages["admin_orders"][1] + "?q=zz9")
+    pages["admin_orders_filtered"] = ("staff", pages["admin_orders"][1] + "?status=paid")
+    pages["admin_memberships_search"] = ("staff", pages["admin_memberships"][1] + "?q=zz9")
+    pages["admin_sessions_search"] = ("staff", pages["admin_sessions"][1] + "?q=Denver")
+    return pages
+
+
+def _therapist_email() -> str:
+    from demo import content
+
+    return content.VISITOR_EMAIL
+
+
+def clients() -> dict[str | None, Client]:
+    from django.contrib.auth import get_user_model
+
+    from allauth.mfa.models import Authenticator
+
+    from demo import content
+
+    User = get_user_model()
+    staff, _ = User.objects.get_or_create(
+        email="bench-staff@example.com",
+        defaults={"full_name": "Bench Staff", "is_staff": True, "is_superuser": True},
+    )
+    if not Authenticator.objects.filter(user=staff).exists():
+        from allauth.mfa.totp.internal.auth import TOTP
+
+        TOTP.activate(staff, "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")
+    out: dict[str | None, Client] = {
+        None: Client(HTTP_HOST="127.0.0.1", HTTP_X_REAL_IP="127.0.0.1")
+    }
+    for who, email in [
+        ("member", content.MEMBER_EMAIL),
+        ("therapist", _therapist_email()),
+        ("staff", staff.email),
+    ]:
+        client = Client(HTTP_HOST="127.0.0.1", HTTP_X_REAL_IP="127.0.0.1")
+        client.force_login(User.objects.get(email=email))
+        if who == "staff":
+            session = client.session
+            session["account_authentication_methods"] = [{"method": "mfa", "type": "totp"}]
+            session.save()
+        out[who] = client
+    return out
+
+
+def measure(runs: int, only: set[str] | None = None) -> dict[str, dict]:
+    by_who = clients()
+    results = {}
+    for name, (who, path) in targets().items():
+        if only and name not in only:
+            continue
+        client = by_who[who]
+        client.get(path)  # warm-up: imports, template compilation, connection
+        timings = []
+        for _ in range(runs):
+            _clear_page_cache(path)
+            with CaptureQueriesContext(connection) as ctx:
+                started = time.perf_counter()
+                response = client.get(path)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+                timings.append((time.perf_counter() - started) * 1000)
+        results[name] = {
+            "ms": round(statistics.median(timings), 1),
+            "queries": len(ctx.captured_queries),
+            "status": response.status_code,
+        }
+    return results
+
+
+def _clear_page_cache(path: str) -> None:
+    """Forget the anonymous page cache's copy of ``path`` (nothing else)."""
+    from django.test import RequestFactory
+
+    from cms.middleware import page_cache_key
+
+    cache.delete(page_cache_key(RequestFactory(HTTP_HOST="127.0.0.1").get(path)))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--only", default="")
+    args = parser.parse_args()
+    only = {n for n in args.only.split(",") if n}
+    print(json.dumps(measure(args.runs, only or None)))
+
+
+if __name__ == "__main__":
+    main()
