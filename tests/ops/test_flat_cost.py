@@ -45,7 +45,7 @@ BUDGET = {
     "masterclass_member": 23,
     "lesson_member": 25,
     "account_therapist": 19,
-    "register_step": 11,
+    "register_step": 14,  # 11 + the funnel count of page opens (a savepointed UPDATE)
     "admin_sessions": 16,
     "admin_sessions_search": 16,
     "admin_registrations": 17,
