@@ -5,6 +5,7 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from payments.admin_views import StaffActionView
@@ -26,15 +27,15 @@ class DeletionEraseView(StaffActionView):
     permission = ERASE_PERMISSION
     form_class = EraseConfirmForm
     template_name = "accounts/admin/deletion_erase.html"
-    page_title = "Erase account"
-    submit_label = "Erase now"
+    page_title = _("Erase account")
+    submit_label = _("Erase now")
 
     def get_object(self):
         return get_object_or_404(DeletionRequest, pk=self.kwargs["deletion_id"])
 
     def trail(self) -> list[dict]:
         return [
-            {"url": reverse("privacy-requests:index"), "label": "Privacy requests"},
+            {"url": reverse("privacy-requests:index"), "label": _("Privacy requests")},
             {"url": "", "label": str(self.object)},
         ]
 
@@ -46,7 +47,10 @@ class DeletionEraseView(StaffActionView):
 
     def form_valid(self, form):
         if self.object.status != DeletionStatus.PENDING:
-            return self.refuse(form, ValueError("This request is no longer waiting."))
+            return self.refuse(form, ValueError(gettext("This request is no longer waiting.")))
         account_erase(deletion_id=self.object.pk, actor=self.request.user)
-        messages.success(self.request, f"{self.object.email}'s account was erased.")
+        messages.success(
+            self.request,
+            gettext("%(email)s's account was erased.") % {"email": self.object.email},
+        )
         return redirect(self.back_url())

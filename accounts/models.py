@@ -69,7 +69,7 @@ class DeletionStatus(models.TextChoices):
 
 
 # What the law makes us keep after an erasure, shown to the person and to staff.
-RETENTION_REASON = (
+RETENTION_REASON = _(
     "Payment records (orders, payments, refunds) are kept for tax and accounting law, and "
     "CE certificates for six years as CE providers must keep them. They stay visible to "
     "staff only; everything else about the person was erased."

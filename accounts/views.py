@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from allauth.account.views import LogoutView as AllauthLogoutView
@@ -120,7 +122,7 @@ def device_sign_out(request: HttpRequest, device_pk: int) -> HttpResponse:
     except (DeviceNotFound, DeviceIsCurrent) as error:
         messages.error(request, str(error))
     else:
-        messages.success(request, "That device is signed out. It will need your password again.")
+        messages.success(request, _("That device is signed out. It will need your password again."))
     return redirect("usersessions_list")
 
 
@@ -163,8 +165,11 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Your account will be deleted on {deletion.due_at:%B %-d, %Y}. "
-                "Until then you can sign in and cancel.",
+                gettext(
+                    "Your account will be deleted on %(date)s. "
+                    "Until then you can sign in and cancel."
+                )
+                % {"date": date_format(deletion.due_at, "F j, Y")},
             )
         return redirect("accounts:your_data")
     return render(
@@ -211,15 +216,17 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
             quote = payments_selectors.registration_refund_quote(registration=registration)
             error, status = str(refused), 409
         else:
-            text = f"{registration.attendee_name}'s registration is canceled."
+            values = {"name": registration.attendee_name}
+            text = gettext("%(name)s's registration is canceled.")
             if result.refund is not None:
                 from courses.formatting import money_amount
 
-                text += (
-                    f" {money_amount(result.refund.amount, result.refund.currency)} is being "
+                values["amount"] = money_amount(result.refund.amount, result.refund.currency)
+                text = gettext(
+                    "%(name)s's registration is canceled. %(amount)s is being "
                     "refunded to your original payment method."
                 )
-            messages.success(request, text)
+            messages.success(request, text % values)
             return redirect("accounts:dashboard")
     return render(
         request,

@@ -10,7 +10,7 @@ from wagtail.images.blocks import ImageBlock
 class HeadingBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=120)
     level = blocks.ChoiceBlock(
-        choices=[("h2", "Heading 2"), ("h3", "Heading 3")], default="h2", required=True
+        choices=[("h2", _("Heading 2")), ("h3", _("Heading 3"))], default="h2", required=True
     )
 
     class Meta:

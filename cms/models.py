@@ -34,7 +34,7 @@ WORDS_PER_MINUTE = 220
 
 
 # What search results and link previews say when a page has no words of its own.
-SITE_DESCRIPTION = (
+SITE_DESCRIPTION = _(
     "Hands-on continuing-education workshops and online masterclasses for massage "
     "therapists and physiotherapists, with CE certificates."
 )
@@ -182,7 +182,7 @@ class ArticlePage(SeoMixin, Page):
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),
-        MultiFieldPanel([FieldPanel("author"), FieldPanel("date"), FieldPanel("tags")], "About"),
+        MultiFieldPanel([FieldPanel("author"), FieldPanel("date"), FieldPanel("tags")], _("About")),
         FieldPanel("hero_image"),
         FieldPanel("body"),
     ]
@@ -220,11 +220,11 @@ class SiteSettings(BaseSiteSetting):
     panels = [
         MultiFieldPanel(
             [FieldPanel("contact_phone"), FieldPanel("booking_email"), FieldPanel("address")],
-            "Contact",
+            _("Contact"),
         ),
         MultiFieldPanel(
             [FieldPanel("instagram_url"), FieldPanel("facebook_url"), FieldPanel("youtube_url")],
-            "Social links",
+            _("Social links"),
         ),
         FieldPanel("footer_text"),
     ]
@@ -370,7 +370,7 @@ class MasterclassPage(SeoMixin, Page):
         FieldPanel("masterclass"),
         FieldPanel("intro"),
         MultiFieldPanel(
-            [FieldPanel("cover_image"), FieldPanel("instructor"), FieldPanel("level")], "About"
+            [FieldPanel("cover_image"), FieldPanel("instructor"), FieldPanel("level")], _("About")
         ),
         FieldPanel("body"),
     ]

@@ -12,6 +12,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from courses import selectors
 from courses.formatting import date_range, local_date, money, money_decimal, time_range
@@ -161,8 +162,10 @@ def session_listing(
             listing.month = month
         else:
             listing.problems.append(
-                "We could not read that month, so we are showing every month. "
-                "Please pick one from the list."
+                gettext(
+                    "We could not read that month, so we are showing every month. "
+                    "Please pick one from the list."
+                )
             )
     if city:
         known = {c.lower(): c for c in cities}
@@ -250,11 +253,13 @@ def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
             on_sale = row.on_sale
             upcoming = bool(t.sales_start and now < t.sales_start)
             if t.sales_end and on_sale:
-                sales_end_text = f"Until {local_date(t.sales_end, s.tz)}"
+                sales_end_text = gettext("Until %(date)s") % {"date": local_date(t.sales_end, s.tz)}
             elif upcoming:
-                sales_end_text = f"On sale from {local_date(t.sales_start, s.tz)}"
+                sales_end_text = gettext("On sale from %(date)s") % {
+                    "date": local_date(t.sales_start, s.tz)
+                }
             elif not on_sale:
-                sales_end_text = "No longer available"
+                sales_end_text = gettext("No longer available")
             else:
                 sales_end_text = ""
             tickets.append(

@@ -117,8 +117,19 @@ def door_service_worker(request: HttpRequest) -> HttpResponse:
     """The check-in app's service worker, served under /staff/ so its scope covers the
     staff pages; a template so it names the hashed static files it keeps offline."""
     version = hashlib.sha256(static("js/checkin.js").encode()).hexdigest()[:12]
+    # makemessages reads no .js template: the words of its offline page are made here.
+    words = {
+        "offline_title": gettext("Offline"),
+        "offline_text": gettext(
+            "This page was not opened on this device while online, so it is not available "
+            "offline. Reconnect and open it once."
+        ),
+    }
     response = render(
-        request, "courses/door_sw.js", {"version": version}, content_type="text/javascript"
+        request,
+        "courses/door_sw.js",
+        {"version": version, **words},
+        content_type="text/javascript",
     )
     response["Service-Worker-Allowed"] = "/staff/"
     response["Cache-Control"] = "no-cache"

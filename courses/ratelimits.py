@@ -15,15 +15,17 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from django_ratelimit import UNSAFE
 from django_ratelimit.decorators import ratelimit
 
 RETRY_AFTER_SECONDS = 60
+# What the refused person was doing, as in "you tried to %(doing)s too often".
 ACTION_NAMES = {
-    "seat_hold": "hold seats",
-    "waitlist_join": "join waiting lists",
-    "lesson_progress": "save lesson progress",
+    "seat_hold": pgettext_lazy("you tried to ___ too often", "hold seats"),
+    "waitlist_join": pgettext_lazy("you tried to ___ too often", "join waiting lists"),
+    "lesson_progress": pgettext_lazy("you tried to ___ too often", "save lesson progress"),
 }
 
 
@@ -65,21 +67,24 @@ def too_many_requests(request: HttpRequest, exception: Exception) -> HttpRespons
     """The 429 for a refused request (``RATELIMIT_VIEW``)."""
     match = getattr(request, "resolver_match", None)
     action = getattr(match.func, "rate_limit_action", "") if match else ""
-    doing = ACTION_NAMES.get(action, "do this")
+    doing = ACTION_NAMES.get(action) or pgettext("you tried to ___ too often", "do this")
     wants_json = "application/json" in (
         request.headers.get("Content-Type", "") + request.headers.get("Accept", "")
     )
     if wants_json:
         response: HttpResponse = JsonResponse(
             {
-                "error": f"Too many requests: you tried to {doing} too often. "
-                f"Wait a minute, then try again.",
+                "error": gettext(
+                    "Too many requests: you tried to %(doing)s too often. "
+                    "Wait a minute, then try again."
+                )
+                % {"doing": doing},
                 "retry_after": RETRY_AFTER_SECONDS,
             },
             status=429,
         )
     else:
-        response = render(request, "429.html", {"doing": doing}, status=429)
+        response = render(request, "429.html", {"doing": doing, "action": action}, status=429)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "private, no-store"
     return response

@@ -5,6 +5,8 @@ import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext, pgettext
+
 from allauth.usersessions.models import UserSession
 from ua_parser import parse as parse_user_agent
 
@@ -32,11 +34,14 @@ def device_name(user_agent: str) -> tuple[str, str]:
     browser = result.user_agent
     system = result.os
     device = result.device
-    name = "Unknown browser"
+    name = gettext("Unknown browser")
     if browser is not None and browser.family != "Other":
         name = f"{browser.family} {browser.major}" if browser.major else browser.family
     if system is not None and system.family != "Other":
-        name += f" on {_OS_NAMES.get(system.family, system.family)}"
+        name = pgettext("a browser on an operating system", "%(browser)s on %(system)s") % {
+            "browser": name,
+            "system": _OS_NAMES.get(system.family, system.family),
+        }
     family = device.family if device is not None else ""
     if any(word in family for word in _TABLETS):
         kind = "tablet"
@@ -53,12 +58,12 @@ def device_place(ip: str) -> str:
     try:
         address = ipaddress.ip_address(ip)
     except ValueError:
-        return "Unknown network"
+        return gettext("Unknown network")
     if address.is_loopback:
-        return "This computer"
+        return gettext("This computer")
     if address.is_private or address.is_link_local:
-        return "A private network"
-    return "Public internet"
+        return gettext("A private network")
+    return gettext("Public internet")
 
 
 def user_devices(*, user: Any, current_session_key: str | None) -> list[Device]:

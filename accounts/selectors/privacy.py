@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from courses.models import AccessGrant, Certificate, LessonProgress, Registration
 from payments.models import Membership, Order
@@ -89,7 +90,7 @@ def user_data_export(*, user: Any) -> dict:
         "access": [
             {
                 "source": grant.source,
-                "masterclass": str(grant.masterclass or "All masterclasses"),
+                "masterclass": str(grant.masterclass or gettext("All masterclasses")),
                 "from": _when(grant.starts_at),
                 "until": _when(grant.ends_at),
             }

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from allauth.account.models import EmailAddress
@@ -79,7 +79,8 @@ def account_erase(
         LessonProgress.objects.filter(user=user).delete()
         deletion.status = DeletionStatus.COMPLETED
         deletion.completed_at = now
-        deletion.retention_reason = RETENTION_REASON
+        with translation.override(settings.LANGUAGE_CODE):  # the record stays in English
+            deletion.retention_reason = str(RETENTION_REASON)
         deletion.save(update_fields=["status", "completed_at", "retention_reason"])
         audit_record(
             actor=actor,

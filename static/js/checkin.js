@@ -28,6 +28,8 @@
   var listUrl = root.dataset.listUrl;
   var syncUrl = root.dataset.syncUrl;
   var csrf = root.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The words, translated by the page (templates/courses/includes/door_text.html).
+  var words = (root.querySelector(".door-text") || root).dataset;
   var banner = root.querySelector(".door-banner");
   var attention = root.querySelector(".door-attention");
   var list = root.querySelector(".attendee-list");
@@ -133,8 +135,15 @@
 
   // --- What the door shows ----------------------------------------------------------------
 
-  function plural(count, word) {
-    return count + " " + word + (count === 1 ? "" : "s");
+  // words[key] with its %(name)s placeholders filled in from values.
+  function say(key, values) {
+    return (words[key] || "").replace(/%\((\w+)\)s/g, function (all, name) {
+      return values && name in values ? String(values[name]) : all;
+    });
+  }
+
+  function sayCount(key, count) {
+    return say(key + (count === 1 ? "One" : "Other"), { count: count });
   }
 
   function showBanner() {
@@ -142,13 +151,13 @@
     banner.hidden = false;
     if (!online) {
       banner.className = "door-banner door-banner--offline";
-      banner.textContent = "Offline — " + plural(waiting, "check-in") + " waiting to sync";
+      banner.textContent = sayCount("offline", waiting);
     } else if (waiting) {
       banner.className = "door-banner door-banner--syncing";
-      banner.textContent = "Online — syncing " + plural(waiting, "check-in") + "…";
+      banner.textContent = sayCount("syncing", waiting);
     } else {
       banner.className = "door-banner door-banner--online";
-      banner.textContent = "Online — all check-ins synced. The list also works offline.";
+      banner.textContent = say("synced");
     }
   }
 
@@ -194,10 +203,10 @@
   }
 
   function badge(row) {
-    if (row.status !== "confirmed") return element("span", "badge badge--danger", "Cancelled — do not admit");
-    if (row.checked_out_at) return element("span", "badge badge--muted", "Checked out " + row.checked_out);
-    if (row.checked_in_at) return element("span", "badge badge--success", "Checked in " + row.checked_in);
-    return element("span", "badge badge--warning", "Not arrived");
+    if (row.status !== "confirmed") return element("span", "badge badge--danger", say("canceled"));
+    if (row.checked_out_at) return element("span", "badge badge--muted", say("checkedOutWhen", { when: row.checked_out }));
+    if (row.checked_in_at) return element("span", "badge badge--success", say("checkedInWhen", { when: row.checked_in }));
+    return element("span", "badge badge--warning", say("notArrived"));
   }
 
   function actionButton(row) {
@@ -205,10 +214,10 @@
     var checkOut = Boolean(row.checked_in_at);
     var button = element(
       "button", "button button--small" + (checkOut ? " button--ghost" : ""),
-      checkOut ? "Check out" : "Check in"
+      say(checkOut ? "checkOut" : "checkIn")
     );
     button.type = "button";
-    button.setAttribute("aria-label", (checkOut ? "Check out " : "Check in ") + row.name);
+    button.setAttribute("aria-label", say(checkOut ? "checkOutName" : "checkInName", { name: row.name }));
     button.addEventListener("click", function () {
       act(row.id, checkOut ? "check_out" : "check_in");
     });
@@ -236,7 +245,7 @@
         row.ticket_type + (row.notes ? " · " + row.notes : "")));
       var status = element("span", "attendee__status");
       status.appendChild(badge(row));
-      if (row.pending) status.appendChild(element("span", "badge badge--muted", "Waiting to sync"));
+      if (row.pending) status.appendChild(element("span", "badge badge--muted", say("waiting")));
       who.appendChild(status);
       li.appendChild(who);
       var actions = element("div", "attendee__actions");
@@ -247,7 +256,7 @@
     });
     searchNote.hidden = !query;
     searchNote.textContent = query
-      ? (rows.length ? "Showing attendees matching “" + query + "”." : "Nobody matches “" + query + "”. Try part of the name, or add them as a walk-in.")
+      ? say(rows.length ? "matching" : "noMatch", { query: query })
       : "";
     var empty = root.querySelector(".attendees .empty-state");
     if (empty) empty.hidden = rows.length > 0 || Boolean(query);
@@ -277,7 +286,7 @@
   function applyLocally(action) {
     var row = attendees[action.registration];
     if (!row) return;
-    var label = clock.format(new Date(action.device_time)) + " by " + action.staff_name;
+    var label = say("whenBy", { time: clock.format(new Date(action.device_time)), staff: action.staff_name });
     if (action.kind === "check_in") {
       row.checked_in_at = action.device_time;
       row.checked_in = label;
@@ -292,15 +301,15 @@
     var row = attendees[registrationId];
     if (!row) return;
     if (row.status !== "confirmed") {
-      show("refused", row.refusal || ("Ticket not valid: " + row.name + ". Do not admit."));
+      show("refused", row.refusal || say("notValid", { name: row.name }));
       return;
     }
     if (kind === "check_in" && row.checked_in_at) {
-      show("refused", "Already checked in: " + row.name + " was checked in at " + row.checked_in + ".");
+      show("refused", say("alreadyIn", { name: row.name, time: row.checked_in }));
       return;
     }
     if (kind === "check_out" && row.checked_out_at) {
-      show("refused", row.name + " was already checked out at " + row.checked_out + ".");
+      show("refused", say("alreadyOut", { name: row.name, time: row.checked_out }));
       return;
     }
     var action = {
@@ -317,8 +326,8 @@
       return putAttendee(row);
     });
     show("ok", kind === "check_in"
-      ? row.name + " checked in. Welcome!" + (row.notes ? " (" + row.notes + ")" : "")
-      : row.name + " checked out.");
+      ? say(row.notes ? "welcomeNotes" : "welcome", { name: row.name, notes: row.notes })
+      : say("checkedOut", { name: row.name }));
     render();
     sync();
   }
@@ -334,14 +343,14 @@
   function checkInCode(code) {
     code = (code || "").trim();
     if (!code) {
-      show("refused", "Enter the ticket code printed under the QR code.");
+      show("refused", say("enterCode"));
       return Promise.resolve();
     }
     return sha256(code).then(function (hash) {
       var found = Object.keys(attendees).map(function (id) { return attendees[id]; })
         .filter(function (row) { return row.code_hash === hash; })[0];
       if (!found) {
-        show("refused", "Unknown ticket: no ticket for this session has this code. Check the code, or search the attendee by name.");
+        show("refused", say("unknownTicket"));
         return;
       }
       act(found.id, "check_in");
@@ -367,7 +376,7 @@
           return forgetAttendees(sessionId).then(function () {
             attendees = {};
             meta.cursor = null;
-            show("refused", "Sign in again to check attendees in.");
+            show("refused", say("signInAgain"));
           });
         }
         if (!response.ok) throw new Error("list " + response.status);
@@ -417,8 +426,7 @@
       .then(function (response) {
         return response.json().then(function (data) {
           if (!response.ok) {
-            notes.sync = "The server refused this device's check-ins: " + (data.error || response.status) +
-              " They stay on this device; tell the event lead.";
+            notes.sync = say("serverRefused", { error: data.error || response.status });
             return;
           }
           delete notes.sync;
@@ -461,9 +469,9 @@
     showList();
   });
   searchInput.addEventListener("input", showList);
-  // The list kept on this device has no e-mails or licence numbers: say what it searches.
+  // The list kept on this device has no e-mails or license numbers: say what it searches.
   var searchLabel = root.querySelector("label[for=attendee-search]");
-  if (searchLabel) searchLabel.textContent = "Search by name or ticket type";
+  if (searchLabel) searchLabel.textContent = say("searchLabel");
   window.addEventListener("online", function () { online = true; sync().then(refresh); });
   window.addEventListener("offline", goOffline);
 
@@ -549,12 +557,12 @@
         return video.play();
       })
       .then(function () {
-        show("info", "Camera on. Hold the ticket’s QR code inside the frame.");
+        show("info", say("cameraOn"));
         requestAnimationFrame(frame);
       })
       .catch(function () {
         stop();
-        show("refused", "The camera could not be opened. Allow camera access, or type the code below.");
+        show("refused", say("cameraFailed"));
       });
   });
   stopButton.addEventListener("click", stop);

@@ -136,8 +136,11 @@
     var token = video.dataset.token;
     var csrf = video.dataset.csrf;
     var resumeAt = parseFloat(video.dataset.resume || "0") || 0;
-    var status = video.closest("[data-player]").querySelector("[data-player-status]");
-    var restart = video.closest("[data-player]").querySelector("[data-player-restart]");
+    var player = video.closest("[data-player]");
+    // The words come translated from the page (templates/cms/lesson_page.html).
+    var said = player.dataset;
+    var status = player.querySelector("[data-player-status]");
+    var restart = player.querySelector("[data-player-restart]");
     var lastSaved = -1;
     var timer = null;
 
@@ -163,11 +166,11 @@
       }).then(function (data) {
         if (data.completed) {
           video.dataset.completed = "true";
-          say("Lesson completed. Well done!");
+          say(said.saidCompleted);
         }
       }).catch(function (error) {
         lastSaved = -1;
-        if (error && error.message) { say("Your progress could not be saved: " + error.message); }
+        if (error && error.message) { say(said.saidNotSaved.replace("%(error)s", error.message)); }
       });
     }
 
@@ -187,7 +190,7 @@
     video.addEventListener("ended", function () { stop(); save(false); });
     video.addEventListener("error", function () {
       if (video.dataset.engine === "hls.js") { return; }  // hls.js reports its own
-      say("The video could not be loaded. Reload the page to get a fresh link.");
+      say(said.saidNotLoaded);
     });
     window.addEventListener("pagehide", function () { save(true); });
     document.addEventListener("visibilitychange", function () {

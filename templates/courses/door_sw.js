@@ -47,8 +47,8 @@ function keepPage(request, path) {
     return caches.match(path).then(function (kept) {
       return kept || new Response(
         "<!doctype html><meta charset=utf-8><meta name=viewport content='width=device-width'>" +
-        "<title>Offline</title><h1>Offline</h1><p>This page was not opened on this device " +
-        "while online, so it is not available offline. Reconnect and open it once.</p>",
+        "<title>{{ offline_title|escapejs }}</title><h1>{{ offline_title|escapejs }}</h1><p>" +
+        "{{ offline_text|escapejs }}</p>",
         { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
       );
     });

@@ -1,5 +1,7 @@
 import datetime
+from pathlib import Path
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
@@ -232,3 +234,20 @@ def test_staff_are_warned_when_checking_in_long_before_the_session(staff_client)
         warning
         in staff_client.get(reverse("courses:staff_check_in", args=[later.pk])).content.decode()
     )
+
+
+def test_the_door_app_reads_its_words_from_the_page(staff_client, ticket_type):
+    """checkin.js shows no English of its own: the page carries the translated words (with
+    %(name)s placeholders the script fills in), and the service worker keeps the page."""
+    url = reverse("courses:staff_check_in", args=[ticket_type.session.pk])
+    page = staff_client.get(url).content.decode()
+    words = [
+        'class="door-text" hidden',
+        'data-offline-one="Offline — %(count)s check-in waiting to sync"',
+        'data-offline-other="Offline — %(count)s check-ins waiting to sync"',
+        'data-welcome-notes="%(name)s checked in. Welcome! (%(notes)s)"',
+        "The server refused this device's check-ins: %(error)s They stay",
+    ]
+    assert [word for word in words if word not in page] == []
+    script = (Path(settings.BASE_DIR) / "static/js/checkin.js").read_text()
+    assert "Welcome" not in script and "Offline —" not in script
