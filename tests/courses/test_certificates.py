@@ -64,7 +64,8 @@ def test_certificate_pdf_prints_the_approved_course_and_ce_hours(ended_session):
         "Myofascial Release for the Cervical Spine",
         "14 CE hours",
         "Live, hands-on",
-        f"{local_end:%B} {local_end.day}, {local_end.year}",
+        f"{local_end:%B}",  # a one-day or a two-day range
+        f"{local_end.day}, {local_end.year}",
         "PhysioMassage Academy",
         "1200 Wilshire Blvd",
         "NCBTMB-451234-26",

@@ -31,8 +31,12 @@ LA = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 
 def at(hour: int, minute: int) -> datetime.datetime:
-    """A device time today in the venue's zone (the session's tz in these tests)."""
-    return timezone.now().astimezone(LA).replace(hour=hour, minute=minute, second=0, microsecond=0)
+    """A device time in the venue's zone (the session's tz in these tests) on the latest
+    day whose whole working day (up to 6 PM) has passed: the server takes a device time
+    from the future as its own, so "today at 9:02 AM" fails when run just after midnight."""
+    now = timezone.now().astimezone(LA)
+    day = now if now.hour >= 18 else now - datetime.timedelta(days=1)
+    return day.replace(hour=hour, minute=minute, second=0, microsecond=0)
 
 
 @pytest.fixture

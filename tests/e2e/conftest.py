@@ -83,10 +83,13 @@ def _close(context) -> None:
 
 
 @pytest.fixture
-def live(live_server):
+def live(live_server, settings):
     """The running site. Transactional: Django flushes the database after each test, so
     journeys build what they need with page_tree or, for the demo's accounts and orders,
-    demo_site (both restore Wagtail's roots first)."""
+    demo_site (both restore Wagtail's roots first). SITE_URL is the live server's address,
+    as it is the public address in production: Stripe's return URLs, e-mail links and
+    calendars are built from it (courses/links.py)."""
+    settings.SITE_URL = live_server.url
     return live_server
 
 
