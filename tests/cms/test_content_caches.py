@@ -87,9 +87,7 @@ def test_a_cancelled_session_shows_its_seats_freed_on_the_next_render(client, pa
     assert _seats_left(client, url) == after_booking + 1
 
 
-def test_seats_freed_by_the_clock_show_within_the_cache_seconds(
-    client, page_tree, monkeypatch
-):
+def test_seats_freed_by_the_clock_show_within_the_cache_seconds(client, page_tree, monkeypatch):
     url, session = page_tree.workshop.url, page_tree.sessions[0]
     _hold(session)
     held = _seats_left(client, url)
@@ -117,4 +115,3 @@ def test_the_listing_and_home_cards_show_a_hold_on_the_next_render(client, page_
     _hold(session)
     assert left("/", "upcoming_workshops") == home - 1
     assert left(page_tree.workshops.url, "listing") == listing - 1
-
