@@ -69,7 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's UserSessionsMiddleware, writing "last seen" once a minute, not every request.
+    "accounts.middleware.DeviceSeenMiddleware",
     # After auth: staff with money or personal-data permissions set up a second factor first.
     "accounts.middleware.StaffMFARequiredMiddleware",
     # Signed in without admin access: one "no access" page, not Wagtail's login loop.
