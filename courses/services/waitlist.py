@@ -24,6 +24,7 @@ from courses.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from courses.seats_version import seats_changed
 from courses.services.locking import session_lock
 from courses.services.outbox import outbox_add
 
@@ -250,6 +251,7 @@ def waitlist_seats_freed(*, session_id: int) -> None:
     once the caller's transaction commits. The single entry point for other code."""
     from courses import tasks
 
+    seats_changed(session_id)
     if WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistStatus.WAITING).exists():
         outbox_add(tasks.waitlist_offer_seats, session_id)
 
