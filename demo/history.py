@@ -1,7 +1,7 @@
 """Twelve months of business for the owner's reports: past sessions with paid seats,
 check-ins and certificates (some refunded, some sold in euros at a Berlin venue), register
 page opens, members joining, canceling and failing to pay (US dollars and euros), and
-masterclass purchases and viewing.
+masterclass purchases and viewing, and home-study tests taken (most passed).
 
 Fast (bulk inserts, a few hundred rows each) and run once: the whole history is skipped
 when its memberships (subscription ids ``sub_hist_``) exist. Random but repeatable
@@ -20,6 +20,7 @@ from django.utils import timezone
 from cms.models import LessonPage
 from courses.models import (
     Certificate,
+    HomeStudyAttempt,
     LessonProgress,
     Masterclass,
     Registration,
@@ -138,8 +139,8 @@ def _sessions_sold(rng: random.Random, now: datetime.datetime, members: list) ->
             ticket = TicketType.objects.create(
                 session=session, name="Standard", price_amount=PRICES[currency], currency=currency
             )
-            for _seat in range(rng.randint(session.capacity // 2, session.capacity)):
-                buyer = rng.choice(members)
+            seats = rng.randint(session.capacity // 2, session.capacity)
+            for buyer in rng.sample(members, k=min(seats, len(members))):
                 sold = starts - datetime.timedelta(days=rng.randint(3, 70), hours=rng.randint(0, 9))
                 reservation = uuid.uuid4()
                 refunded = rng.random() < 0.08
@@ -349,3 +350,33 @@ def _masterclasses(rng: random.Random, now: datetime.datetime, members: list) ->
                 )
     _bulk_create_dated(orders)
     LessonProgress.objects.bulk_create(progress, ignore_conflicts=True)
+    _home_study_tests(rng, now, members)
+
+
+def _home_study_tests(rng: random.Random, now: datetime.datetime, members: list) -> None:
+    """Submitted tests for the masterclasses that have one: most pass, some retake.
+    Graded figures only (the answers screen of these made-up members is never shown);
+    no certificates, which would be e-mailed."""
+    attempts = []
+    for masterclass in Masterclass.objects.filter(test_questions__isnull=False).distinct():
+        grade = masterclass.passing_grade_percent
+        for taker in rng.sample(members, k=min(len(members), rng.randint(10, 20))):
+            when = now - datetime.timedelta(days=rng.randint(4, 330))
+            scores = [rng.choice([100, 80, 80, 60, 40])]
+            if scores[0] < grade and rng.random() < 0.6:
+                scores.append(rng.choice([80, 100]))  # passed on a retake
+            for retake, score in enumerate(scores):
+                submitted = when + datetime.timedelta(days=2 * retake)
+                attempts.append(
+                    HomeStudyAttempt(
+                        user=taker,
+                        masterclass=masterclass,
+                        seed=rng.randrange(2**31),
+                        started_at=submitted - datetime.timedelta(minutes=rng.randint(8, 40)),
+                        submitted_at=submitted,
+                        score_percent=score,
+                        passing_grade_percent=grade,
+                        passed=score >= grade,
+                    )
+                )
+    HomeStudyAttempt.objects.bulk_create(attempts)

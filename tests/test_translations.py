@@ -158,3 +158,19 @@ def test_messages_to_people_are_wrapped_for_translation():
             for line in _untranslated_messages(path.read_text()):
                 offenders.append(f"{path.relative_to(ROOT)}:{line}")
     assert offenders == []
+
+
+# A sentence in a JavaScript string: a capital, then at least two more words.
+JS_SENTENCE = re.compile(r"""["'][A-Z][a-z']+;? [a-z]+[ ,;:.][^"']*["']""")
+
+
+def test_our_javascript_takes_its_words_from_the_page():
+    """Our scripts read what they say from translated ``data-*`` attributes or a JSON
+    catalog in the page; a sentence written into a script reaches nobody's language."""
+    offenders = []
+    for path in sorted((ROOT / "static" / "js").glob("*.js")):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            code = line.split("//", 1)[0]
+            if JS_SENTENCE.search(code):
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert offenders == []

@@ -45,6 +45,9 @@ def s3_storages(media_bucket: str, private_bucket: str) -> dict:
     common = {
         "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,
         "region_name": env("S3_REGION", default="") or None,
+        # SigV4 presigned URLs (botocore still presigns SigV2 by default, which newer
+        # buckets and regions refuse).
+        "signature_version": env("S3_SIGNATURE_VERSION", default="s3v4"),
         "file_overwrite": False,
     }
     return {

@@ -33,6 +33,7 @@ from courses.models import (
     Session,
     TicketType,
 )
+from courses.seats_version import seats_changed
 from courses.services.locking import session_lock
 from courses.services.waitlist import (
     _waitlist_entry_claim,
@@ -308,6 +309,7 @@ def session_registrations_cancel(
     Registration.objects.filter(pk__in=ids).update(
         status=RegistrationStatus.CANCELLED, cancel_reason=reason[:255], cancelled_at=now
     )
+    seats_changed(session.pk)
     return ids
 
 

@@ -25,6 +25,7 @@ from courses.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from courses.seats_version import seats_changed
 from courses.services.locking import session_lock
 from courses.services.outbox import outbox_add
 
@@ -261,6 +262,7 @@ def waitlist_seats_freed(*, session_id: int) -> None:
     from courses import tasks
 
     seats_hint_forget(session_id=session_id)
+    seats_changed(session_id)
     if WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistStatus.WAITING).exists():
         outbox_add(tasks.waitlist_offer_seats, session_id)
 

@@ -303,7 +303,7 @@ def members(span: DateRange, options: Options) -> ReportResult:
 def masterclasses(span: DateRange, options: Options) -> ReportResult:
     rows = selectors.masterclass_engagement(span=span)
     table = tables.Table(
-        caption=_("Masterclasses: purchases, viewing and completion"),
+        caption=_("Masterclasses: purchases, viewing, completion and test results"),
         columns=[
             _("Masterclass"),
             _("Purchases"),
@@ -311,6 +311,8 @@ def masterclasses(span: DateRange, options: Options) -> ReportResult:
             _("Lessons watched"),
             _("Lessons finished"),
             _("Completion"),
+            _("Tests taken"),
+            _("Test pass rate"),
         ],
     )
     for row in rows:
@@ -323,6 +325,8 @@ def masterclasses(span: DateRange, options: Options) -> ReportResult:
                     tables.number(row.lessons_watched),
                     tables.number(row.lessons_completed),
                     tables.percent(row.completion_percent),
+                    tables.number(row.tests_taken),
+                    tables.percent(row.pass_rate_percent),
                 ]
             )
         )
@@ -344,7 +348,8 @@ def masterclasses(span: DateRange, options: Options) -> ReportResult:
         _(
             "Purchases are one-time purchases paid in the range (members watch without one). "
             "Completion is the share of the lessons watched in the range that were "
-            "watched to the end."
+            "watched to the end. The pass rate is the share of home-study tests submitted "
+            "in the range that passed (retakes count as tests)."
         )
     ]
     return ReportResult(table, charts, notes)

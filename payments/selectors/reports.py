@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from courses.models import (
     Certificate,
+    HomeStudyAttempt,
     LessonProgress,
     Masterclass,
     Registration,
@@ -345,6 +346,8 @@ class MasterclassRow:
     learners: int
     lessons_watched: int
     lessons_completed: int
+    tests_taken: int = 0
+    tests_passed: int = 0
 
     @property
     def completion_percent(self) -> int | None:
@@ -353,11 +356,20 @@ class MasterclassRow:
             return None
         return round(100 * self.lessons_completed / self.lessons_watched)
 
+    @property
+    def pass_rate_percent(self) -> int | None:
+        """Share of the home-study tests submitted in the range that passed; None when
+        nobody took the test (no test, or none taken), shown as a dash."""
+        if not self.tests_taken:
+            return None
+        return round(100 * self.tests_passed / self.tests_taken)
+
 
 def masterclass_engagement(*, span: DateRange) -> list[MasterclassRow]:
     """Per masterclass: one-time purchases paid in ``span``, people who watched, lessons
-    watched (progress saved in the range) and of those, lessons watched to the end.
-    Two grouped queries plus one for the masterclasses."""
+    watched (progress saved in the range) and of those, lessons watched to the end, and
+    home-study tests submitted in the range and passed. Three grouped queries plus one for
+    the masterclasses."""
     purchases = {
         row["masterclass"]: row["total"]
         for row in Order.objects.filter(span.filter("paid_at"), masterclass__isnull=False)
@@ -378,7 +390,14 @@ def masterclass_engagement(*, span: DateRange) -> list[MasterclassRow]:
         )
         .order_by()
     }
-    empty = {"learners": 0, "watched": 0, "completed": 0}
+    testing = {
+        row["masterclass"]: row
+        for row in HomeStudyAttempt.objects.filter(span.filter("submitted_at"))
+        .values("masterclass")
+        .annotate(taken=Count("pk"), passed=Count("pk", filter=Q(passed=True)))
+        .order_by()
+    }
+    empty = {"learners": 0, "watched": 0, "completed": 0, "taken": 0, "passed": 0}
     return [
         MasterclassRow(
             masterclass,
@@ -386,8 +405,10 @@ def masterclass_engagement(*, span: DateRange) -> list[MasterclassRow]:
             watching.get(masterclass.pk, empty)["learners"],
             watching.get(masterclass.pk, empty)["watched"],
             watching.get(masterclass.pk, empty)["completed"],
+            testing.get(masterclass.pk, empty)["taken"],
+            testing.get(masterclass.pk, empty)["passed"],
         )
         for masterclass in Masterclass.objects.filter(
-            pk__in=set(purchases) | set(watching)
+            pk__in=set(purchases) | set(watching) | set(testing)
         ).order_by("title")
     ]

@@ -51,7 +51,7 @@
         video.dataset.engine = "progressive";
         video.removeAttribute("src");
         video.load();
-        say("Streaming stopped; playing the original file instead. Reload the page if it does not start.");
+        say(video.closest("[data-player]").dataset.saidStreamStopped);
       });
       video.dataset.engine = "hls.js";
       hls.loadSource(url);

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 import pytest
 
-from courses.models import Certificate, RegistrationStatus, WaitlistStatus
+from courses.models import Certificate, HomeStudyAttempt, RegistrationStatus, WaitlistStatus
 from payments.models import FunnelCount, FunnelKind, MembershipPlan, RefundStatus
 from payments.reports.definitions import REPORTS, Options
 from payments.selectors import reports as selectors
@@ -260,6 +260,35 @@ def test_masterclass_purchases_viewing_and_completion():
         low_back.completion_percent,
     ) == (3, 1, 4, 3, 75)
     assert (rows["Shoulder"].purchases, rows["Shoulder"].completion_percent) == (0, 0)
+    assert (low_back.tests_taken, low_back.pass_rate_percent) == (0, None)
+
+
+def _attempt(masterclass, *, submitted_at, passed):
+    return HomeStudyAttempt.objects.create(
+        user=UserFactory(),
+        masterclass=masterclass,
+        seed=1,
+        passing_grade_percent=70,
+        submitted_at=submitted_at,
+        score_percent=90 if passed else 40,
+        passed=passed if submitted_at else None,
+    )
+
+
+def test_masterclass_test_pass_rate_counts_tests_submitted_in_the_range():
+    graded = MasterclassFactory(title="Neck")
+    for passed in (True, True, True, False):
+        _attempt(graded, submitted_at=local(2026, 2, 10), passed=passed)
+    _attempt(graded, submitted_at=local(2026, 6, 10), passed=False)  # outside the range
+    _attempt(graded, submitted_at=None, passed=False)  # started, never submitted
+    row = next(r for r in selectors.masterclass_engagement(span=Q1) if r.masterclass == graded)
+    assert (row.tests_taken, row.tests_passed, row.pass_rate_percent) == (4, 3, 75)
+
+    result = REPORTS["masterclasses"].build(Q1, Options())
+    header = [str(c) for c in result.table.columns]
+    cells = dict(zip(header, result.table.rows[0].cells, strict=True))
+    assert cells["Tests taken"].text == "4"
+    assert cells["Test pass rate"].text == "75%"
 
 
 def _count_queries(slug: str, span: DateRange) -> int:
@@ -292,6 +321,7 @@ def _more_of_everything(rng: random.Random, scale: int) -> None:
         masterclass = MasterclassFactory()
         paid_order(paid_at=now, amount=14900, masterclass=masterclass)
         LessonProgressFactory(masterclass=masterclass, updated_at=now)
+        _attempt(masterclass, submitted_at=now, passed=n % 2 == 0)
 
 
 @pytest.mark.parametrize("slug", list(REPORTS))
