@@ -75,7 +75,14 @@ def targets() -> dict[str, tuple[str | None, str]]:
     pages["admin_orders_search"] = ("staff", pages["admin_orders"][1] + "?q=zz9")
     pages["admin_orders_filtered"] = ("staff", pages["admin_orders"][1] + "?status=paid")
     pages["admin_memberships_search"] = ("staff", pages["admin_memberships"][1] + "?q=zz9")
+    pages["admin_memberships_filtered"] = (
+        "staff",
+        pages["admin_memberships"][1] + "?status=active",
+    )
     pages["admin_sessions_search"] = ("staff", pages["admin_sessions"][1] + "?q=Denver")
+    pages["admin_sessions_filtered"] = ("staff", pages["admin_sessions"][1] + "?status=scheduled")
+    # A search that matches many rows, not only a rare one.
+    pages["admin_orders_search_common"] = ("staff", pages["admin_orders"][1] + "?q=example")
     return pages
 
 
@@ -141,7 +148,29 @@ def measure(runs: int, only: set[str] | None = None) -> dict[str, dict]:
             "queries": len(ctx.captured_queries),
             "status": response.status_code,
         }
+        if name.startswith("admin_") and connection.vendor == "postgresql":
+            results[name]["seq_scans"] = seq_scans(ctx.captured_queries)
     return results
+
+
+WATCHED_TABLES = ("courses_registration", "payments_order")
+
+
+def seq_scans(queries: list[dict]) -> list[str]:
+    """Tables of ``WATCHED_TABLES`` that PostgreSQL's plans read in full (``EXPLAIN`` of
+    each SELECT the request made): a list that grows with the data."""
+    found = set()
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.startswith("SELECT") or not any(t in sql for t in WATCHED_TABLES):
+                continue
+            cursor.execute("EXPLAIN " + sql)
+            for (line,) in cursor.fetchall():
+                for table in WATCHED_TABLES:
+                    if f"Seq Scan on {table}" in line:
+                        found.add(table)
+    return sorted(found)
 
 
 def _clear_page_cache(path: str) -> None:

@@ -344,7 +344,7 @@ class MasterclassIndexPage(SeoMixin, Page):
         from .masterclasses import library_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(library_context(self, request.user))
+        context.update(library_context(self, request.user, request.GET.get("page")))
         return context
 
 
