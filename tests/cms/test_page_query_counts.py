@@ -7,15 +7,15 @@ cms.fragments). Signed-in pages also read the session and the user."""
 from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 import pytest
 
 from cms.routing import routes_forget
-from courses.models import AccessSource
-from tests.factories import AccessGrantFactory, RegistrationFactory, UserFactory
+from tests.ops import test_flat_cost
+from tests.ops.test_flat_cost import NINEFOLD, ONEFOLD
 
 pytestmark = pytest.mark.django_db
+people = test_flat_cost.people  # the same fixture: a member and a therapist with a booking
 
 # page: (computing, kept); SQLite and PostgreSQL alike. Computing counts include the
 # renditions Wagtail finds in the database when the cache is empty and, signed in, the
@@ -26,23 +26,11 @@ BUDGET = {
     "workshop_index": (18, 0),
     "workshop_page": (18, 0),
     "workshop_page_member": (28, 5),
-    "library_member": (26, 9),
+    "library_member": (27, 10),
     "lesson_member": (30, 8),
     "account_therapist": (26, 14),
     "register_step": (21, 9),
 }
-
-
-@pytest.fixture
-def people(page_tree):
-    member = UserFactory()
-    AccessGrantFactory(user=member, source=AccessSource.MEMBERSHIP)
-    therapist = UserFactory()
-    session = page_tree.sessions[0]
-    RegistrationFactory(
-        ticket_type=session.ticket_types.first(), buyer=therapist, attendee_email=therapist.email
-    )
-    return {"member": member, "therapist": therapist}
 
 
 def _count(client, path: str, *, computing: bool) -> int:
@@ -55,16 +43,11 @@ def _count(client, path: str, *, computing: bool) -> int:
 
 
 def _targets(page_tree) -> dict[str, tuple[str | None, str]]:
-    session = page_tree.sessions[0]
+    """The public pages of the flat-cost test's list."""
     return {
-        "home": (None, "/"),
-        "workshop_index": (None, page_tree.workshops.url),
-        "workshop_page": (None, page_tree.workshop.url),
-        "workshop_page_member": ("member", page_tree.workshop.url),
-        "library_member": ("member", page_tree.masterclasses.url),
-        "lesson_member": ("member", page_tree.lesson.url),
-        "account_therapist": ("therapist", reverse("accounts:dashboard")),
-        "register_step": ("therapist", reverse("payments:register", args=[session.pk])),
+        name: target
+        for name, target in test_flat_cost._targets(page_tree).items()
+        if name in BUDGET
     }
 
 
@@ -95,7 +78,6 @@ def test_a_computing_render_costs_the_same_queries_with_ten_times_the_data(
     client, page_tree, people
 ):
     from demo.scale import seed_scale
-    from tests.ops.test_flat_cost import NINEFOLD, ONEFOLD
 
     targets = _targets(page_tree)
     seed_scale(ONEFOLD)
