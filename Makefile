@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 \
 	  $$p -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { echo $$p; break; }; \
 	done)
 
-.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser media-tools clean bench-pages bench-rush bench-scale backup-drill deploy-check
+.PHONY: help messages seo run test install lint format check migrate demo worker beat e2e-browser media-tools clean bench bench-pages bench-rush bench-scale backup-drill deploy-check
 
 help: ## Show this help
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-14s\033[0m %s\n", $$1, $$2}'
@@ -107,8 +107,10 @@ SEO_URL ?= http://$(HOST):$(PORT)
 seo: ## Lighthouse SEO scores of home, listing, workshop, library and lesson on a running demo (`make run`; needs npm)
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} tools/lighthouse/seo.sh $(SEO_URL)
 
-bench-pages: install ## Page throughput under gunicorn + wrk (needs PostgreSQL); one JSON line per page
-	$(PY) bench/pages.py
+bench: install ## Pages vs the Django floor (../shared/bench-floor, or BENCH_FLOOR=dir), wrk round-robin, a JSON line per page (needs PostgreSQL, Redis)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+bench-pages: bench ## Alias of `make bench`
 
 bench-scale: install ## Seed issue 13's large data set, then ms and queries per page, admin list and export (needs PostgreSQL)
 	$(PY) bench/scale.py $(SCALE_ARGS)

@@ -75,7 +75,14 @@ def targets() -> dict[str, tuple[str | None, str]]:
     pages["admin_orders_search"] = ("staff", pages["admin_orders"][1] + "?q=zz9")
     pages["admin_orders_filtered"] = ("staff", pages["admin_orders"][1] + "?status=paid")
     pages["admin_memberships_search"] = ("staff", pages["admin_memberships"][1] + "?q=zz9")
+    pages["admin_memberships_filtered"] = (
+        "staff",
+        pages["admin_memberships"][1] + "?status=active",
+    )
     pages["admin_sessions_search"] = ("staff", pages["admin_sessions"][1] + "?q=Denver")
+    pages["admin_sessions_filtered"] = ("staff", pages["admin_sessions"][1] + "?status=scheduled")
+    # A search that matches many rows, not only a rare one.
+    pages["admin_orders_search_common"] = ("staff", pages["admin_orders"][1] + "?q=example")
     return pages
 
 
@@ -141,7 +148,29 @@ def measure(runs: int, only: set[str] | None = None) -> dict[str, dict]:
             "queries": len(ctx.captured_queries),
             "status": response.status_code,
         }
+        if name.startswith("admin_") and connection.vendor == "postgresql":
+            results[name]["seq_scans"] = seq_scans(ctx.captured_queries)
     return results
+
+
+WATCHED_TABLES = ("courses_registration", "payments_order")
+
+
+def seq_scans(queries: list[dict]) -> list[str]:
+    """Tables of ``WATCHED_TABLES`` that PostgreSQL's plans read in full (``EXPLAIN`` of
+    each SELECT the request made): a list that grows with the data."""
+    found = set()
+    with connection.cursor() as cursor:
+        for query in queries:
+            sql = query["sql"]
+            if not sql.startswith("SELECT") or not any(t in sql for t in WATCHED_TABLES):
+                continue
+            cursor.execute("EXPLAIN " + sql)
+            for (line,) in cursor.fetchall():
+                for table in WATCHED_TABLES:
+                    if f"Seq Scan on {table}" in line:
+                        found.add(table)
+    return sorted(found)
 
 
 def _clear_page_cache(path: str) -> None:
@@ -153,11 +182,33 @@ def _clear_page_cache(path: str) -> None:
     cache.delete(page_cache_key(RequestFactory(HTTP_HOST="127.0.0.1").get(path)))
 
 
+def profile(name: str, runs: int, limit: int = 40) -> None:
+    """cProfile ``runs`` renders of one target (after a warm-up), sorted by cumulative
+    time: where a rendered request spends its milliseconds."""
+    import cProfile
+    import pstats
+
+    who, path = targets()[name]
+    client = clients()[who]
+    client.get(path)
+    profiler = cProfile.Profile()
+    for _ in range(runs):
+        _clear_page_cache(path)
+        profiler.enable()
+        client.get(path)
+        profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(limit)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="")
+    parser.add_argument("--profile", default="", help="one target name: print its profile")
     args = parser.parse_args()
+    if args.profile:
+        profile(args.profile, args.runs)
+        return
     only = {n for n in args.only.split(",") if n}
     print(json.dumps(measure(args.runs, only or None)))
 

@@ -92,20 +92,24 @@ def ms(value: str) -> float:
     return round(float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60000}[unit], 2)
 
 
-def run_wrk(url: str, duration: str, connections: int) -> dict:
+def run_wrk(url: str, duration: str, connections: int, headers: tuple[str, ...] = ()) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--timeout", "10s", "--latency"]
+    command += [arg for header in headers for arg in ("-H", header)]
     out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{duration}", "--latency", url],
+        [*command, url],
         check=True,
         capture_output=True,
         text=True,
     ).stdout
     latency = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", out, re.M))
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
     return {
         "req_per_s": round(float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), 1),
         "p50_ms": ms(latency["50"]),
         "p99_ms": ms(latency["99"]),
         "non_2xx": int(errors.group(1)) if errors else 0,
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
     }
 
 

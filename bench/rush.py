@@ -10,7 +10,8 @@ timed), then all buyers submit the real registration form at once, alternating b
 the two instances. Prints one JSON line:
 
     {"buyers":..,"capacity":..,"held":..,"oversold":..,"errors":..,"p50_ms":..,
-     "p99_ms":..,"holds_per_s":..,"all_answered_ms":..,"winners_p99_ms":..}
+     "p99_ms":..,"holds_per_s":..,"all_answered_ms":..,"winners_p99_ms":..,
+     "sold_out_answers":..,"server_cpu_ms_per_answer":..,"load_average":..}
 
 ``held`` must equal ``capacity`` and ``oversold`` must be 0. Stripe is the in-process fake
 (``STRIPE_FAKE_ALLOWED``), so no network call is timed. The database named in
@@ -130,6 +131,22 @@ def start_servers(ports: list[int], workers: int, threads: int) -> list[subproce
     return servers
 
 
+def cpu_seconds(servers: list[subprocess.Popen]) -> float:
+    """CPU (user + system) used so far by the servers' workers: what the rush cost the
+    site, whatever else the machine was doing meanwhile (wall times are not)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for server in servers:
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+        for pid in [server.pid, *children.read_text().split()]:
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += (int(fields[11]) + int(fields[12])) / ticks
+    return total
+
+
 def request(port, method, path, cookies, body=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "Host": "127.0.0.1"}
@@ -211,10 +228,12 @@ def main() -> None:
         threads = [threading.Thread(target=buy, args=(i,)) for i in range(len(buyers))]
         for thread in threads:
             thread.start()
+        cpu_before = cpu_seconds(servers)
         start.wait()
         t0 = time.perf_counter()
         for thread in threads:
             thread.join()
+        server_cpu_ms = (cpu_seconds(servers) - cpu_before) * 1000
         first = min(r[1] for r in results)
         last = max(r[2] for r in results)
         latencies = sorted((end - began) * 1000 for _, began, end in results)
@@ -239,6 +258,9 @@ def main() -> None:
                     "all_answered_ms": round((last - first) * 1000, 1),
                     "winners_p99_ms": pct(winners, 0.99),
                     "sold_out_answers": sum(1 for o, *_ in results if o == "sold_out"),
+                    # Server CPU per answer: the figure a busy machine does not distort.
+                    "server_cpu_ms_per_answer": round(server_cpu_ms / len(buyers), 1),
+                    "load_average": round(os.getloadavg()[0], 1),
                 }
             )
         )

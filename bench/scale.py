@@ -11,6 +11,7 @@ page and per admin list.
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import time
@@ -98,10 +99,14 @@ def main() -> None:
                 "queries_small": before["queries"],
                 "queries_flat": before["queries"] == figures["queries"],
             }
+        if "seq_scans" in figures:
+            line["seq_scans"] = figures["seq_scans"]
         line["status"] = figures["status"]
         print(json.dumps(line), flush=True)
     for name, figures in exports().items():
         print(json.dumps({"page": name, **figures}), flush=True)
+    # Wall times on a shared machine: how busy it was when they were taken.
+    print(json.dumps({"load_average": round(os.getloadavg()[0], 1)}), flush=True)
 
 
 if __name__ == "__main__":

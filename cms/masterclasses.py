@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.utils import timezone
 
@@ -228,18 +229,26 @@ def _summaries(series_pages: list, user) -> list[SeriesSummary]:
     return summaries
 
 
-def library_context(index_page: Page, user) -> dict:
+# Series per library page: a library of a hundred masterclasses renders (and reads the
+# lessons and progress of) one page of them, not all.
+LIBRARY_PAGE_SIZE = 12
+
+
+def library_context(index_page: Page, user, page_number=None) -> dict:
     from .models import MasterclassPage
 
-    series = list(
+    series = (
         MasterclassPage.objects.child_of(index_page)
         .live()
         .public()
         .select_related("masterclass", "cover_image", "instructor")
         .order_by("path")
     )
+    page_obj = Paginator(series, LIBRARY_PAGE_SIZE).get_page(page_number)
     return {
-        "series_list": _summaries(series, user),
+        "series_list": _summaries(list(page_obj.object_list), user),
+        "series_count": page_obj.paginator.count,
+        "page_obj": page_obj,
         "membership": user_membership_grant(user=user) if user.is_authenticated else None,
     }
 

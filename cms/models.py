@@ -25,8 +25,6 @@ from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from taggit.models import TaggedItemBase
 
-from courses.links import absolute_url
-
 from .blocks import BodyBlock
 from .panels import SessionsPanel
 
@@ -107,15 +105,26 @@ class HomePage(SeoMixin, Page):
     parent_page_types = ["wagtailcore.Page"]
 
     def get_context(self, request, *args, **kwargs):
+        from .fragments import kept
+
         context = super().get_context(request, *args, **kwargs)
-        context["latest_articles"] = (
-            ArticlePage.objects.live().public().order_by("-date").select_related("hero_image")[:3]
-        )
+        context.update(kept(request, f"home:{self.pk}", self._cards, listing=True))
+        return context
+
+    def _cards(self) -> dict:
         from . import workshops
 
-        context["upcoming_workshops"] = workshops.upcoming_cards(limit=3)
-        context["workshop_index"] = WorkshopIndexPage.objects.live().public().first()
-        return context
+        return {
+            "latest_articles": list(
+                ArticlePage.objects.live()
+                .public()
+                .order_by("-date")
+                .select_related("hero_image")
+                .prefetch_related("hero_image__renditions")[:3]
+            ),
+            "upcoming_workshops": workshops.upcoming_cards(limit=3),
+            "workshop_index": WorkshopIndexPage.objects.live().public().first(),
+        }
 
 
 class StandardPage(SeoMixin, Page):
@@ -244,15 +253,21 @@ class WorkshopIndexPage(SeoMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from . import workshops
+        from .fragments import kept
 
         context = super().get_context(request, *args, **kwargs)
-        listing = workshops.session_listing(
-            month=request.GET.get("month", ""),
-            city=request.GET.get("city", ""),
-            page=request.GET.get("page"),
-        )
-        context["listing"] = listing
-        context["past_cards"] = workshops.past_listing()
+        month = request.GET.get("month", "")[:20]
+        city = request.GET.get("city", "")[:80]
+        page = request.GET.get("page", "")[:10]
+
+        def compute() -> dict:
+            return {
+                "listing": workshops.session_listing(month=month, city=city, page=page or None),
+                "past_cards": workshops.past_listing(),
+            }
+
+        name = f"workshop-index:{self.pk}:{month}|{city}|{page}"
+        context.update(kept(request, name, compute, listing=True))
         return context
 
 
@@ -295,30 +310,19 @@ class WorkshopPage(SeoMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         from . import workshops
+        from .fragments import kept
 
         context = super().get_context(request, *args, **kwargs)
-        details = workshops.workshop_sessions(workshop_id=self.workshop_id)
-        page_url = self.get_full_url(request) or ""
-        image_url = ""
-        if self.hero_image_id:
-            rendition = self.hero_image.get_rendition("fill-1200x630")
-            image_url = absolute_url(rendition.url)
-        context["sessions"] = details
-        context["event_json_ld"] = workshops.event_json_ld(
-            page=self, details=details, page_url=page_url, image_url=image_url
+        parts = kept(
+            request,
+            f"workshop-page:{self.pk}:{self.workshop_id}:{request.get_host()}",
+            lambda: workshops.workshop_page_parts(self, request),
+            listing=False,
+            session_ids=lambda parts: [d.session.pk for d in parts["sessions"]],
         )
-        context["page_instructors"] = list(
-            self.instructors.select_related("photo").prefetch_related("photo__renditions")
-        ) or _session_instructors(details)
+        self.workshop = parts.pop("workshop")
+        context.update(parts)
         return context
-
-
-def _session_instructors(details) -> list:
-    seen = {}
-    for detail in details:
-        for instructor in detail.session.instructors.all():
-            seen.setdefault(instructor.pk, instructor)
-    return list(seen.values())
 
 
 # --- Masterclasses ------------------------------------------------------------------
@@ -340,7 +344,7 @@ class MasterclassIndexPage(SeoMixin, Page):
         from .masterclasses import library_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(library_context(self, request.user))
+        context.update(library_context(self, request.user, request.GET.get("page")))
         return context
 
 

@@ -1,13 +1,21 @@
-from django.db.models.signals import post_migrate
+from django.db.models.signals import post_delete, post_migrate, post_save
 
-from wagtail.signals import page_published, page_unpublished
+from wagtail.images import get_image_model
+from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from .context_processors import navigation_forget
+from .content_version import content_version_bump
 
 
-def forget_navigation(sender, instance, **kwargs) -> None:
-    """A published or withdrawn page may change the menu: rebuild it on the next request."""
-    navigation_forget()
+def content_changed(sender, instance=None, **kwargs) -> None:
+    """Routes, menus and fragments kept per content version (cms.routing, the main
+    navigation, cms.fragments) are stale once a page, its place in the tree, a site, a
+    view restriction or an image (and its renditions) changes."""
+    image = get_image_model()
+    if sender in (Site, PageViewRestriction, image, image.get_rendition_model()) or isinstance(
+        instance, Page
+    ):
+        content_version_bump()
 
 
 def sync_site_after_migrate(sender, **kwargs) -> None:
@@ -19,6 +27,12 @@ def sync_site_after_migrate(sender, **kwargs) -> None:
 
 
 def connect(app_config) -> None:
-    page_published.connect(forget_navigation, dispatch_uid="cms-forget-navigation-published")
-    page_unpublished.connect(forget_navigation, dispatch_uid="cms-forget-navigation-unpublished")
+    for signal, name in [
+        (page_published, "published"),
+        (page_unpublished, "unpublished"),
+        (post_page_move, "moved"),
+        (post_save, "saved"),
+        (post_delete, "deleted"),
+    ]:
+        signal.connect(content_changed, dispatch_uid=f"cms-content-version-{name}")
     post_migrate.connect(sync_site_after_migrate, sender=app_config, dispatch_uid="cms-site-sync")

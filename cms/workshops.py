@@ -16,6 +16,7 @@ from django.utils.translation import gettext
 
 from courses import selectors
 from courses.formatting import date_range, local_date, money, money_decimal, time_range
+from courses.links import absolute_url
 from courses.models import Session
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
@@ -95,6 +96,7 @@ def _pages_by_workshop(workshop_ids: set[int], live_pages=None) -> dict[int, obj
         (live_pages if live_pages is not None else _live_workshop_pages())
         .filter(workshop_id__in=workshop_ids)
         .select_related("hero_image")
+        .prefetch_related("hero_image__renditions")
         .order_by("pk")
     )
     found: dict[int, object] = {}
@@ -284,6 +286,35 @@ def workshop_sessions(*, workshop_id: int, now=None) -> list[SessionDetail]:
             )
         )
     return details
+
+
+def workshop_page_parts(page, request) -> dict:
+    """A workshop page's dates, tickets and seats, the search engines' events, the
+    instructors and the workshop record: what ``cms.fragments`` keeps."""
+    details = workshop_sessions(workshop_id=page.workshop_id)
+    image_url = ""
+    if page.hero_image_id:
+        image_url = absolute_url(page.hero_image.get_rendition("fill-1200x630").url)
+    instructors = page.instructors.select_related("photo").prefetch_related("photo__renditions")
+    return {
+        "sessions": details,
+        "event_json_ld": event_json_ld(
+            page=page,
+            details=details,
+            page_url=page.get_full_url(request) or "",
+            image_url=image_url,
+        ),
+        "page_instructors": list(instructors) or _session_instructors(details),
+        "workshop": details[0].session.workshop if details else page.workshop,
+    }
+
+
+def _session_instructors(details: list[SessionDetail]) -> list:
+    seen = {}
+    for detail in details:
+        for instructor in detail.session.instructors.all():
+            seen.setdefault(instructor.pk, instructor)
+    return list(seen.values())
 
 
 def event_json_ld(

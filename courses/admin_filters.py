@@ -19,7 +19,7 @@ from django_filters.fields import ModelChoiceField, ModelChoiceIterator
 
 from .models import Session, TicketType
 
-MAX_FILTER_OPTIONS = 100
+MAX_FILTER_OPTIONS = 50
 
 
 def session_filter_options() -> QuerySet[Session]:

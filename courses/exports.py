@@ -7,7 +7,12 @@ starts with one of these characters is written with a leading apostrophe, which
 spreadsheets show as plain text (the OWASP advice).
 """
 
+from collections.abc import Callable
+
+from django.db.models import QuerySet
+
 from wagtail.admin.views import generic
+from wagtail.coreutils import multigetattr
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_CHUNK_SIZE = 2_000
@@ -37,10 +42,42 @@ class ChunkedRows:
 
 class SafeExportIndexView(generic.IndexView):
     """An admin listing whose CSV and XLSX exports quote formula-like text cells and read
-    their rows in chunks (``ChunkedRows``); CSV is a streaming response (Wagtail's)."""
+    their rows in chunks (``ChunkedRows``); CSV is a streaming response (Wagtail's).
+
+    ``export_labels`` (column -> the related model's rows, ready for ``str()``) writes a
+    foreign key as its label from a dictionary loaded once per export (one query per
+    column, only the rows the export refers to): 50,000 seats in a few hundred sessions
+    then build one model per row instead of six, and format each session's date once."""
+
+    export_labels: dict[str, Callable[[], QuerySet]] = {}
+    _labels: dict[str, dict] = {}
 
     def preprocess_field_value(self, field, value, export_format):
         return spreadsheet_cell_safe(super().preprocess_field_value(field, value, export_format))
 
+    def get_preprocess_function(self, field, value, export_format):
+        # Looked up once per column and type of value, not once per cell.
+        key = (field, type(value), export_format)
+        memo = self.__dict__.setdefault("_preprocess_memo", {})
+        if key not in memo:
+            memo[key] = super().get_preprocess_function(field, value, export_format)
+        return memo[key]
+
+    def to_row_dict(self, item):
+        labels = self._labels
+        return {
+            field: labels[field].get(getattr(item, f"{field}_id"))
+            if field in labels
+            else multigetattr(item, field)
+            for field in self.list_export
+        }
+
     def as_spreadsheet(self, queryset, spreadsheet_format):
+        self._labels = {
+            field: {
+                obj.pk: str(obj)
+                for obj in rows().filter(pk__in=queryset.order_by().values(f"{field}_id"))
+            }
+            for field, rows in self.export_labels.items()
+        }
         return super().as_spreadsheet(ChunkedRows(queryset), spreadsheet_format)

@@ -4,7 +4,10 @@ Every request, playlist or segment, carries a playback token made for the signed
 viewer and is authorised again by ``user_can_watch_lesson``; refusals are empty 403s
 (404 when the thing does not exist for an allowed viewer). Playlists are rewritten per
 request with fresh tokens (``courses.hls``); segments and posters go out through
-``private_file_response`` (presigned URL, X-Accel-Redirect or Range streaming).
+``private_file_response`` (presigned URL, X-Accel-Redirect or Range streaming). On S3,
+hls.js follows each segment's redirect to the bucket with XHR: the private bucket needs
+the CORS rule of ``manage.py object_store_cors`` and the CSP names the bucket in
+``connect-src`` (``config.csp``).
 """
 
 from django.http import HttpRequest, HttpResponse

@@ -35,12 +35,13 @@ for name in MEDIA_ROOT PRIVATE_MEDIA_ROOT; do
 done
 
 # Object store: one directory per bucket (objects/ + manifest.json), named by its role.
+pairs=()
 for name in S3_MEDIA_BUCKET S3_PRIVATE_BUCKET; do
-  bucket="${!name:-}"
-  if [ -n "$bucket" ]; then
-    "$python" "$here/bucket_backup.py" backup "$bucket" "$dest/$name" >&2
-  fi
+  if [ -n "${!name:-}" ]; then pairs+=("${!name}" "$dest/$name"); fi
 done
+if [ "${#pairs[@]}" -gt 0 ]; then
+  "$python" "$here/bucket_backup.py" backup "${pairs[@]}" >&2
+fi
 
 (cd "$dest" && find . -type f ! -name SHA256SUMS -print0 | sort -z | xargs -0 sha256sum > SHA256SUMS)
 echo "$dest"

@@ -1,16 +1,16 @@
 """Copy an object-store bucket to a directory and back (deploy/backup.sh, restore.sh and
 restore_drill.sh call it when S3_MEDIA_BUCKET / S3_PRIVATE_BUCKET are set).
 
-    bucket_backup.py backup BUCKET DIR            every object into DIR/objects/, and
-                                                  DIR/manifest.json (key, size, ETag,
-                                                  SHA-256, Content-Type of each)
-    bucket_backup.py restore DIR BUCKET [--acl private|public-read] [--create] [--dry-run]
-                                                  every object back, after checking each
-                                                  file against the manifest; refuses a
-                                                  bucket that already has objects
-    bucket_backup.py compare BUCKET OTHER         same keys and sizes (and ETags where
-                                                  both were single-part uploads)?
-    bucket_backup.py drop BUCKET                  delete a drill bucket (name has -drill-)
+    bucket_backup.py backup BUCKET DIR [BUCKET DIR ...]
+        every object into DIR/objects/, and DIR/manifest.json (key, size, ETag, SHA-256,
+        Content-Type of each)
+    bucket_backup.py restore [--create] DIR:BUCKET:ACL [DIR:BUCKET:ACL ...]
+        every object back with ACL (private or public-read), once every file of every
+        DIR matches its manifest and every BUCKET is empty: otherwise nothing is uploaded
+    bucket_backup.py compare BUCKET OTHER
+        same keys and sizes (and ETags where both were single-part uploads)?
+    bucket_backup.py drop BUCKET [BUCKET ...]
+        delete drill buckets (-drill- in the name) and their objects
 
 Objects are stored under numbered file names, so any key (spaces, "..", a trailing
 slash) round-trips. Credentials and endpoint as the app has them: AWS_* variables (or
@@ -106,26 +106,41 @@ def _empty(s3, bucket: str) -> bool:
         raise Refused(f"bucket {bucket} does not exist (--create makes it)") from error
 
 
-def restore(s3, source: Path, bucket: str, acl: str, create: bool, dry_run: bool) -> str:
-    entries = _checked(source)
-    if not create and not _empty(s3, bucket):
-        raise Refused(f"bucket {bucket} already has objects; restore into an empty one")
-    if dry_run:
-        return f"bucket {bucket}: {len(entries)} objects checked, ready to restore"
-    if create:
-        region = os.environ.get("S3_REGION") or "us-east-1"
-        where = {"LocationConstraint": region}
-        s3.create_bucket(
-            Bucket=bucket, **({} if region == "us-east-1" else {"CreateBucketConfiguration": where})
-        )
-    for entry in entries:
-        s3.upload_file(
-            str(source / entry["file"]),
-            bucket,
-            entry["key"],
-            ExtraArgs={"ContentType": entry["content_type"], "ACL": acl},
-        )
-    return f"bucket {bucket}: {len(entries)} objects restored ({acl})"
+def _target(spec: str) -> tuple[Path, str, str]:
+    """DIR:BUCKET:ACL (the directory may contain colons, bucket names cannot)."""
+    source, bucket, acl = spec.rsplit(":", 2)
+    if acl not in ("private", "public-read") or not bucket:
+        raise Refused(f"{spec!r}: expected DIR:BUCKET:private or DIR:BUCKET:public-read")
+    return Path(source), bucket, acl
+
+
+def restore(s3, specs: list[str], create: bool) -> str:
+    """Every bucket's files and target checked first; then the uploads, bucket by bucket."""
+    targets = []
+    for spec in specs:
+        source, bucket, acl = _target(spec)
+        targets.append((source, bucket, acl, _checked(source)))
+    for _, bucket, _, _ in targets:
+        if not create and not _empty(s3, bucket):
+            raise Refused(f"bucket {bucket} already has objects; restore into an empty one")
+    done = []
+    for source, bucket, acl, entries in targets:
+        if create:
+            region = os.environ.get("S3_REGION") or "us-east-1"
+            where = {"LocationConstraint": region}
+            s3.create_bucket(
+                Bucket=bucket,
+                **({} if region == "us-east-1" else {"CreateBucketConfiguration": where}),
+            )
+        for entry in entries:
+            s3.upload_file(
+                str(source / entry["file"]),
+                bucket,
+                entry["key"],
+                ExtraArgs={"ContentType": entry["content_type"], "ACL": acl},
+            )
+        done.append(f"bucket {bucket}: {len(entries)} objects restored ({acl})")
+    return "\n".join(done)
 
 
 def compare(s3, bucket: str, other: str) -> str:
@@ -141,45 +156,46 @@ def compare(s3, bucket: str, other: str) -> str:
     return f"{len(ours)} objects: keys, sizes, ETags"
 
 
-def drop(s3, bucket: str) -> str:
-    if "-drill-" not in bucket:
-        raise Refused(f"{bucket}: only drill buckets (-drill- in the name) are dropped")
-    keys = list(listing(s3, bucket))
-    for start in range(0, len(keys), 1000):
-        chunk = [{"Key": key} for key in keys[start : start + 1000]]
-        s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk})
-    s3.delete_bucket(Bucket=bucket)
-    return f"bucket {bucket} dropped"
+def drop(s3, buckets: list[str]) -> str:
+    refused = [bucket for bucket in buckets if "-drill-" not in bucket]
+    if refused:
+        raise Refused(f"{refused}: only drill buckets (-drill- in the name) are dropped")
+    for bucket in buckets:
+        keys = list(listing(s3, bucket))
+        for start in range(0, len(keys), 1000):
+            chunk = [{"Key": key} for key in keys[start : start + 1000]]
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": chunk})
+        s3.delete_bucket(Bucket=bucket)
+    return f"dropped {', '.join(buckets)}"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     made = commands.add_parser("backup")
-    made.add_argument("bucket")
-    made.add_argument("dest", type=Path)
+    made.add_argument("pairs", nargs="+", metavar="BUCKET DIR")
     back = commands.add_parser("restore")
-    back.add_argument("source", type=Path)
-    back.add_argument("bucket")
-    back.add_argument("--acl", choices=["private", "public-read"], default="private")
-    back.add_argument("--create", action="store_true", help="create the bucket first")
-    back.add_argument("--dry-run", action="store_true", help="check only, upload nothing")
+    back.add_argument("targets", nargs="+", metavar="DIR:BUCKET:ACL")
+    back.add_argument("--create", action="store_true", help="create the buckets first")
     same = commands.add_parser("compare")
     same.add_argument("bucket")
     same.add_argument("other")
     gone = commands.add_parser("drop")
-    gone.add_argument("bucket")
+    gone.add_argument("buckets", nargs="+")
     args = parser.parse_args(argv)
+    if args.command == "backup" and len(args.pairs) % 2:
+        parser.error("backup takes BUCKET DIR pairs")
     s3 = client()
     try:
         if args.command == "backup":
-            print(backup(s3, args.bucket, args.dest))
+            for bucket, dest in zip(args.pairs[::2], args.pairs[1::2], strict=True):
+                print(backup(s3, bucket, Path(dest)))
         elif args.command == "restore":
-            print(restore(s3, args.source, args.bucket, args.acl, args.create, args.dry_run))
+            print(restore(s3, args.targets, args.create))
         elif args.command == "compare":
             print(compare(s3, args.bucket, args.other))
         else:
-            print(drop(s3, args.bucket))
+            print(drop(s3, args.buckets))
     except Refused as error:
         done = "; nothing changed" if args.command in ("restore", "drop") else ""
         print(f"bucket_backup {args.command}: {error}{done}", file=sys.stderr)

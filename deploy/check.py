@@ -2,12 +2,16 @@
 
 On a Debian machine as root, loopback only: nginx (from a config generated from
 deploy/nginx.conf) in front of two gunicorn instances (deploy/gunicorn.conf.py), one Celery
-worker and Celery beat, on PostgreSQL and Redis, with config.settings.deploycheck
-(production plus the offline Stripe fake) and a fresh database. Prints one PASS/FAIL line
+worker and Celery beat, on PostgreSQL, Redis and a local S3 object store (moto, for
+public media and private lesson videos), with config.settings.deploycheck (production plus
+the offline Stripe fake) and a fresh database. Prints one PASS/FAIL line
 per step and a summary; exits 1 on any FAIL. Stops everything it started and drops its
 database, also on failure or Ctrl-C. See deploy/README.md.
 
-    .venv/bin/python deploy/check.py [--keep]   (REDIS_URL picks the Redis database)
+    .venv/bin/python deploy/check.py [--keep] [--disk]   (REDIS_URL picks the Redis db)
+
+--disk keeps uploads on local disk instead (lesson videos through nginx's
+X-Accel-Redirect location), the single-machine topology.
 """
 
 import argparse
@@ -25,6 +29,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(1, str(Path(__file__).resolve().parent.parent))
 
+import check_s3
 import check_stack
 import check_steps
 from check_http import Browser
@@ -47,30 +52,37 @@ def step(name: str, action) -> bool:
     return ok
 
 
-def environment(work: Path, port: int, database: str) -> dict:
-    return os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings.deploycheck",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "SITE_URL": f"http://127.0.0.1:{port}",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
-        "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
-        "CELERY_BROKER_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "EMAIL_URL": f"filemail://{work}/mail",
-        "STRIPE_SECRET_KEY": "sk_test_deploycheck",
-        "STRIPE_WEBHOOK_SECRET": "whsec_deploycheck",
-        "STATIC_ROOT": str(work / "staticfiles"),
-        "MEDIA_ROOT": str(work / "media"),
-        "PRIVATE_MEDIA_ROOT": str(work / "private-media"),
-        "GUNICORN_WORKERS": "1",
-        "PYTHONPATH": str(ROOT / "deploy"),
-        "DEPLOYCHECK_SLOW_MAIL": str(work / "mail-slow"),
-        "MAIL_SEND_LEASE_SECONDS": "5",
-        "OUTBOX_REDISPATCH_SECONDS": "5",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    }
+def environment(work: Path, port: int, database: str, store) -> dict:
+    return (
+        os.environ
+        | (store.environment() if store else {})
+        | {
+            "DJANGO_SETTINGS_MODULE": "config.settings.deploycheck",
+            "SECRET_KEY": secrets.token_urlsafe(40),
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "SITE_URL": f"http://127.0.0.1:{port}",
+            "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{database}",
+            "REDIS_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+            "CELERY_BROKER_URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/14"),
+            "CELERY_TASK_ALWAYS_EAGER": "0",
+            "EMAIL_URL": f"filemail://{work}/mail",
+            "STRIPE_SECRET_KEY": "sk_test_deploycheck",
+            "STRIPE_WEBHOOK_SECRET": "whsec_deploycheck",
+            "STATIC_ROOT": str(work / "staticfiles"),
+            "MEDIA_ROOT": str(work / "media"),
+            "PRIVATE_MEDIA_ROOT": str(work / "private-media"),
+            "GUNICORN_WORKERS": "1",
+            "PYTHONPATH": str(ROOT / "deploy"),
+            "DEPLOYCHECK_SLOW_MAIL": str(work / "mail-slow"),
+            "MAIL_SEND_LEASE_SECONDS": "5",
+            # A fresh cache namespace: Wagtail caches renditions (file names) and pages, and
+            # those of an earlier run's database must not be served from this one.
+            "CACHE_KEY_PREFIX": database,
+            "OUTBOX_REDISPATCH_SECONDS": "5",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
 
 
 def worker_restart(stack: Stack, port: int, mail_dir: Path) -> str:
@@ -136,6 +148,7 @@ def _interrupt(*_) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs)")
+    parser.add_argument("--disk", action="store_true", help="uploads on disk, not in S3")
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("make deploy-check runs as root on a Debian machine (nginx, apt-get).")
@@ -148,7 +161,8 @@ def main() -> int:
         (work / sub).mkdir()
     database = f"deploycheck_{time.strftime('%Y%m%d%H%M%S')}_{os.getpid()}"
     port, web = free_port(), {"web-a": free_port(), "web-b": free_port()}
-    env = environment(work, port, database)
+    store = None if args.disk else check_s3.object_store(free_port())
+    env = environment(work, port, database, store)
     stack, created = Stack(work, env), False
     started = time.monotonic()
     try:
@@ -156,16 +170,15 @@ def main() -> int:
         psql(f"create database {database}")
         created = True
         manage = [str(ROOT / ".venv/bin/python"), "manage.py"]
-        ready = step(
-            "setup",
-            lambda: [
-                run([*manage, "migrate", "--noinput"], env),
-                run([*manage, "collectstatic", "--noinput"], env),
-                run([*manage, "seed_demo"], env),
-                f"{', '.join(notes) + '; ' if notes else ''}database {database}: migrate, "
-                "collectstatic, seed_demo",
-            ][-1],
-        )
+        ready = store is None or step("object store", lambda: check_s3.start(stack, store))
+        commands = ["migrate --noinput", "collectstatic --noinput", "seed_demo"]
+        commands += ["object_store_cors"] if store else []
+
+        def setup() -> str:
+            took = [f"{c.split()[0]} {run([*manage, *c.split()], env):.0f} s" for c in commands]
+            return ", ".join([*notes, f"database {database}: {', '.join(took)}"])
+
+        ready = ready and step("setup", setup)
         config = check_stack.nginx_config(work, port, list(web.values()))
         ready = ready and step(
             "start",
@@ -178,7 +191,7 @@ def main() -> int:
             ][-1],
         )
         if ready:
-            drive(port, stack, web, work, env)
+            drive(port, stack, web, work, env, store)
     except KeyboardInterrupt:
         print("Interrupted: stopping everything the check started.")
         RESULTS.append(("interrupted", False, "Ctrl-C / SIGTERM", 0.0))
@@ -202,7 +215,7 @@ def main() -> int:
     return summary(started)
 
 
-def drive(port: int, stack: Stack, web: dict[str, int], work: Path, env: dict) -> None:
+def drive(port: int, stack: Stack, web: dict[str, int], work: Path, env: dict, store) -> None:
     os.environ.update(env)
     import django
 
@@ -226,7 +239,12 @@ def drive(port: int, stack: Stack, web: dict[str, int], work: Path, env: dict) -
         )
 
     step("booking + mail", booking)
-    step("video (X-Accel)", lambda: check_steps.video(port))
+    if store is None:
+        step("video (X-Accel)", lambda: check_steps.video(port))
+    else:
+        step("media (S3)", lambda: check_s3.media(port, store, work))
+        step("video (S3 presigned)", lambda: check_s3.video(port, store))
+        step("HLS (S3)", lambda: check_s3.hls(port, store))
     step(
         "check-in",
         lambda: check_steps.check_in(port, booked),

@@ -1,6 +1,7 @@
 """The processes `make deploy-check` (deploy/check.py) starts and stops: PostgreSQL and
 Redis when they are not running, a fresh database, nginx from a config generated from
-deploy/nginx.conf, two gunicorn instances, one Celery worker and Celery beat."""
+deploy/nginx.conf, two gunicorn instances, one Celery worker, Celery beat and the local
+S3 server (deploy/s3_server.py)."""
 
 import http.client
 import os
@@ -26,14 +27,16 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def run(cmd: list[str], env: dict | None = None, timeout: int = 600) -> None:
-    """Run a setup command; its output is shown only when it fails."""
+def run(cmd: list[str], env: dict | None = None, timeout: int = 600) -> float:
+    """Run a setup command; its output is shown only when it fails. Returns its seconds."""
+    started = time.monotonic()
     done = subprocess.run(
         cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
     if done.returncode != 0:
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
         raise RuntimeError(f"{' '.join(cmd[:3])} … exited {done.returncode}")
+    return time.monotonic() - started
 
 
 def _ready(cmd: list[str]) -> bool:
@@ -213,6 +216,11 @@ class Stack:
                 str(self.work / "celerybeat-schedule"),
             ],
         )
+
+    def s3(self, port: int) -> None:
+        """The object store: moto's S3 API with presigned-signature checks (s3_server.py)."""
+        self.start("s3", [str(BIN / "python"), str(DEPLOY / "s3_server.py"), "--port", str(port)])
+        _wait(lambda: _port_open(port), 30, "the S3 server")
 
     def nginx(self, config: Path, port: int) -> None:
         run(["nginx", "-t", "-q", "-c", str(config), "-p", str(self.work)])

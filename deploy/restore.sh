@@ -26,19 +26,23 @@ if [ "$tables" != "0" ]; then
   exit 1
 fi
 
-# Buckets are checked before anything is restored (files intact, target buckets empty).
-bucket_restore() {
+# Buckets first: bucket_backup.py checks every file and that every target bucket is
+# empty before it uploads anything (public media stays public-read, videos private).
+if [ "$files" = "--files" ]; then
+  targets=()
   for pair in S3_MEDIA_BUCKET:public-read S3_PRIVATE_BUCKET:private; do
     name="${pair%%:*}"
     bucket="${!name:-}"
     if [ -d "$backup/$name" ] && [ -n "$bucket" ]; then
-      "$python" "$here/bucket_backup.py" restore "$backup/$name" "$bucket" \
-        --acl "${pair##*:}" ${S3_RESTORE_CREATE:+--create} "$@" >&2 || return 1
+      targets+=("$backup/$name:$bucket:${pair##*:}")
     fi
   done
-}
-if [ "$files" = "--files" ]; then
-  bucket_restore --dry-run || { echo "restore: nothing restored" >&2; exit 1; }
+  if [ "${#targets[@]}" -gt 0 ]; then
+    "$python" "$here/bucket_backup.py" restore ${S3_RESTORE_CREATE:+--create} "${targets[@]}" >&2 || {
+      echo "restore: the buckets were not restored; the database is untouched" >&2
+      exit 1
+    }
+  fi
 fi
 
 pg_restore --no-owner --no-privileges --exit-on-error --dbname="$target" "$backup/database.dump"
@@ -53,6 +57,4 @@ if [ "$files" = "--files" ]; then
       echo "$name restored into $dir" >&2
     fi
   done
-  # Public media objects stay publicly readable, lesson videos private.
-  bucket_restore
 fi

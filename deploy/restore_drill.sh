@@ -27,9 +27,10 @@ admin_url="${DATABASE_URL%/*}/postgres"
 
 cleanup() {
   psql "$admin_url" --quiet --command "drop database if exists $drill_db" >/dev/null 2>&1 || true
-  for bucket in $drill_media $drill_private; do
-    "$python" "$here/bucket_backup.py" drop "$bucket" >/dev/null 2>&1 || true
-  done
+  if [ -n "$drill_media$drill_private" ]; then
+    # shellcheck disable=SC2086 # unset names drop out
+    "$python" "$here/bucket_backup.py" drop $drill_media $drill_private >/dev/null 2>&1 || true
+  fi
   rm -rf "$work"
 }
 trap cleanup EXIT

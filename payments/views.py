@@ -32,9 +32,9 @@ from .models import OrderStatus
 from .ticket_links import KEY_PARAM, order_link_is_valid, order_link_path, ticket_link_is_valid
 
 
-def _session_context(session: Session, now, offer=None) -> dict:
+def _session_context(session: Session, now, offer=None, seats_left=None) -> dict:
     quantities = courses_selectors.ticket_type_quantity_choices(
-        session=session, now=now, offer=offer
+        session=session, now=now, offer=offer, seats_left=seats_left
     )
     ticket_types = []
     for row in quantities.ticket_types:
@@ -78,8 +78,22 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     now = timezone.now()
     if request.GET.get("offer") and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())  # the offer is for one account
+    seats_left = None
+    if (
+        request.method == "POST"
+        and "offer" not in request.GET
+        and request.user.is_authenticated
+        and session.registration_is_open(now)
+    ):
+        # Sold out as last counted (at most seconds ago): in a rush most buyers land
+        # here, and they hear it without a count, the ticket rules or the seat lock.
+        # Otherwise the form is checked against that figure; the seats are counted
+        # live under the lock.
+        seats_left = courses_selectors.session_seats_left_hint(session_id=session.pk)
+        if seats_left == 0:
+            return _sold_out(request, session, now, _("This session is sold out."))
     offer, offer_problem = _waitlist_offer(request, session)
-    context = _session_context(session, now, offer)
+    context = _session_context(session, now, offer, seats_left)
     context["offer_problem"] = offer_problem
     try:
         quantities = parse_quantities(request.GET, context["ticket_types"])
@@ -104,10 +118,8 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
 
     if request.method == "POST":
         if context["sold_out"]:
-            # Sold out on the count just made: say so at once. In a rush most buyers land
-            # here, and they need not queue for the seat lock to hear it.
-            context["error"] = _("This session is sold out.")
-            return render(request, "payments/register_sold_out.html", context)
+            # Sold out on the count just made: say so at once.
+            return _sold_out(request, session, now, _("This session is sold out."), context)
         formset = AttendeeFormSet(request.POST)
         if any("ticket_type" in form.errors for form in formset):
             # The ticket is a hidden field: its error would otherwise show nowhere.
@@ -131,9 +143,12 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
                 )
             except SessionFull as error:
                 context["error"] = str(error)
-                if courses_selectors.session_sold_out(session=session, offer=offer):
-                    # In a rush most buyers land here: a short page, not the whole form.
-                    return render(request, "payments/register_sold_out.html", context)
+                if (
+                    offer is None
+                    and courses_selectors.session_seats_left_hint(session_id=session.pk) == 0
+                ):
+                    # Someone was quicker: a short page, not the whole form.
+                    return _sold_out(request, session, now, str(error), context)
             except (CoursesError, PaymentsError) as error:
                 context["error"] = str(error)
             else:
@@ -160,6 +175,13 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     if offer is not None:
         context["change_url"] += "?" + urlencode({"offer": request.GET["offer"]})
     return render(request, "payments/register_attendees.html", context)
+
+
+def _sold_out(request: HttpRequest, session: Session, now, error: str, context=None):
+    """The short "we could not reserve these seats" page (with the waiting list)."""
+    context = context or {"session": session, "workshop": session.workshop, "now": now}
+    context["error"] = error
+    return render(request, "payments/register_sold_out.html", context)
 
 
 def _int(value) -> int | None:

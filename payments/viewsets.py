@@ -12,6 +12,7 @@ from wagtail.permissions import register_permission_policy
 
 from courses import services as courses_services
 from courses.admin_filters import LeanOptionsFilterSet
+from courses.admin_search import SearchByTableMixin
 from courses.exports import SafeExportIndexView
 from courses.models import AuditAction
 
@@ -31,7 +32,7 @@ class OrderPermissionPolicy(ModelPermissionPolicy):
         return any(self.user_has_permission(user, action) for action in actions)
 
 
-class AuditedExportIndexView(SafeExportIndexView):
+class AuditedExportIndexView(SearchByTableMixin, SafeExportIndexView):
     """A list whose CSV/XLSX export (people's names, e-mails, payments) leaves an audit row."""
 
     base_filterset_class = LeanOptionsFilterSet

@@ -3,6 +3,7 @@ export, order detail with Stripe ids and event history), the Bookings menu (memb
 and Stripe events: ``viewsets``), staff actions' URLs (``admin_views``, ``phone_admin``)
 and a dashboard panel."""
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,8 +18,9 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permissions import register_permission_policy
 
+from courses.admin_filters import session_filter_options, ticket_type_filter_options
 from courses.formatting import money_amount
-from courses.models import Registration, RegistrationStatus, Session
+from courses.models import Masterclass, Registration, RegistrationStatus, Session
 
 from . import admin_views, phone_admin, report_views, selectors
 from .admin_display import disputes_display, refunds_display
@@ -87,8 +89,16 @@ class OrderInspectView(generic.InspectView):
 
 
 class OrderIndexView(AuditedExportIndexView):
+    export_labels = {
+        "session": session_filter_options,
+        "masterclass": Masterclass.objects.all,
+        "taken_by": get_user_model().objects.all,
+    }
+
     def get_base_queryset(self):
-        # What the columns and the export read (item, taken by), fetched with the rows.
+        if self.is_export:
+            return super().get_base_queryset()  # related rows come as labels
+        # What the columns read (item), fetched with the rows.
         return (
             super()
             .get_base_queryset()
@@ -117,22 +127,20 @@ class RegistrationIndexView(AuditedExportIndexView):
         "payment_reference": _("Payment reference"),
     }
 
+    export_labels = {"session": session_filter_options, "ticket_type": ticket_type_filter_options}
+
     def get_base_queryset(self):
-        queryset = (
-            super()
-            .get_base_queryset()
-            .select_related(
-                "session__workshop",
-                "session__venue",
-                "ticket_type__session__workshop",
-                "ticket_type__session__venue",
-            )
-        )
+        queryset = super().get_base_queryset()
         if self.is_export:
             # Only the export shows how a seat was paid: the list (and its count) skips
-            # the joins to the order.
-            queryset = queryset.annotate(**selectors.registration_payment_columns())
-        return queryset
+            # the joins to the order. Sessions and tickets come as labels.
+            return queryset.annotate(**selectors.registration_payment_columns())
+        return queryset.select_related(
+            "session__workshop",
+            "session__venue",
+            "ticket_type__session__workshop",
+            "ticket_type__session__venue",
+        )
 
     def get_list_more_buttons(self, instance):
         buttons = super().get_list_more_buttons(instance)
@@ -190,6 +198,9 @@ def register_staff_action_urls():
 
 
 class OrderViewSet(ModelViewSet):
+    # Nothing links to a booking from content, and its rows are written in the checkout's
+    # seat-lock transaction: no reference-index rows (two queries and a savepoint a save).
+    add_to_reference_index = False
     model = Order
     index_view_class = OrderIndexView
     inspect_view_class = OrderInspectView
@@ -281,6 +292,9 @@ class OrderViewSet(ModelViewSet):
 
 
 class RegistrationViewSet(ModelViewSet):
+    # Nothing links to a booking from content, and its rows are written in the checkout's
+    # seat-lock transaction: no reference-index rows (two queries and a savepoint a save).
+    add_to_reference_index = False
     model = Registration
     index_view_class = RegistrationIndexView
     inspect_view_class = RegistrationInspectView

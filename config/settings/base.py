@@ -69,7 +69,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # allauth's UserSessionsMiddleware, writing "last seen" at most once a minute.
+    "accounts.middleware.UserSessionsActivityMiddleware",
     # After auth: staff with money or personal-data permissions set up a second factor first.
     "accounts.middleware.StaffMFARequiredMiddleware",
     # Signed in without admin access: one "no access" page, not Wagtail's login loop.
@@ -77,6 +78,8 @@ MIDDLEWARE = [
     # A view refused by a rate limit answers 429 (courses/ratelimits.py), not 403.
     "django_ratelimit.middleware.RatelimitMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Wagtail's site lookup and page routing kept per process, per content version.
+    "cms.routing.PageRouteCacheMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

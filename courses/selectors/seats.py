@@ -5,6 +5,7 @@ expires and no periodic job is needed for availability to be right.
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import (
     Count,
     OuterRef,
@@ -56,6 +57,42 @@ def session_seats_available(
     if waitlist_entry_id is not None:
         left += waitlist_offer_outstanding(entry_id=waitlist_entry_id, now=now)
     return left
+
+
+# The sold-out hint: seats left as last counted, kept this long in the cache. Only ever
+# used to refuse early (a rush's losers hear "sold out" without queueing for the lock or
+# counting); who gets a seat is counted live under the session lock.
+SEATS_HINT_SECONDS = 2
+
+
+def seats_hint_key(session_id: int) -> str:
+    return f"courses:seats-left:{session_id}"
+
+
+def session_seats_left_hint(*, session_id: int) -> int | None:
+    """Seats the public may buy, as counted at most ``SEATS_HINT_SECONDS`` ago (no query
+    on a cache hit), else counted now (one query) and remembered; None when there is no
+    such session. Every path that frees seats forgets it (``waitlist_seats_freed``); a
+    grant stores what it left."""
+    key = seats_hint_key(session_id)
+    left = cache.get(key)
+    if left is None:
+        counted = sessions_with_seats(Session.objects.filter(pk=session_id)).first()
+        if counted is None:
+            return None
+        left = availability_of(counted).left
+        cache.set(key, left, SEATS_HINT_SECONDS)
+    return left
+
+
+def session_sold_out_early(*, session_id: int, now) -> bool:
+    """The pre-check before the seat lock: nothing is left for the public. Read from the
+    hint when ``now`` is the present; a caller asking about another moment (a replayed
+    or back-dated booking) gets a count for that moment."""
+    if abs((now - timezone.now()).total_seconds()) < SEATS_HINT_SECONDS:
+        return session_seats_left_hint(session_id=session_id) == 0
+    unlocked = Session.objects.filter(pk=session_id).only("pk", "capacity").first()
+    return unlocked is not None and session_sold_out(session=unlocked, now=now)
 
 
 def session_seat_counts(*, session: Session, now=None) -> "Availability":
@@ -247,6 +284,7 @@ def ticket_type_quantity_choices(
     now=None,
     offer: WaitlistEntry | None = None,
     ticket_type_ids: Iterable[int] | None = None,
+    seats_left: int | None = None,
 ) -> TicketQuantities:
     """Seats left and, per ticket type, what is left of its own limit and the quantities
     one order may book now.
@@ -255,12 +293,15 @@ def ticket_type_quantity_choices(
     holds (``seats_open`` when the offer link set it, else counted), not the public's.
     A session annotated by ``sessions_with_seats`` with prefetched, annotated ticket types
     (``workshop_upcoming_sessions``) costs no query; ``ticket_type_ids`` limits the work to
-    the ticket types an order asks for."""
+    the ticket types an order asks for. ``seats_left``: the public's seats as the caller
+    already counted them (the checkout's POST, which counts again under the lock)."""
     now = now or timezone.now()
     if offer is not None:
         seats_left = getattr(offer, "seats_open", None)
         if seats_left is None:
             seats_left = waitlist_offer_outstanding(entry_id=offer.pk, now=now)
+    elif seats_left is not None:
+        pass  # counted by the caller
     elif hasattr(session, "seats_taken"):
         seats_left = availability_of(session).left
     else:

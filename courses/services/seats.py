@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -32,6 +33,7 @@ from courses.models import (
     Session,
     TicketType,
 )
+from courses.seats_version import seats_changed
 from courses.services.locking import session_lock
 from courses.services.waitlist import (
     _waitlist_entry_claim,
@@ -114,13 +116,13 @@ def seat_hold_create(
     ``SessionFull`` or ``WaitlistOfferInvalid`` and then writes nothing.
     """
     now = now or timezone.now()
-    if waitlist_entry_id is None:
-        # Sold out already? Refuse before queueing for the lock: in a rush most buyers
-        # lose, and they should not wait in line to hear it. Granting is decided under
-        # the lock.
-        unlocked = Session.objects.filter(pk=session_id).only("pk", "capacity").first()
-        if unlocked is not None and selectors.session_sold_out(session=unlocked, now=now):
-            raise SessionFull(gettext("This session is sold out."))
+    # Sold out already? Refuse before queueing for the lock: in a rush most buyers lose,
+    # and they should not wait in line to hear it. Granting is decided under the lock, on
+    # a live count.
+    if waitlist_entry_id is None and selectors.session_sold_out_early(
+        session_id=session_id, now=now
+    ):
+        raise SessionFull(gettext("This session is sold out."))
     session = session_lock(session_id=session_id)
     if not session.registration_is_open(now):
         raise RegistrationClosed(gettext("Registration for this session is closed."))
@@ -142,6 +144,9 @@ def seat_hold_create(
             else gettext("You already hold or booked every seat of your offer.")
         )
     if len(requests) > left:
+        if not left:
+            # Tell the next buyers without a count (the pre-check's cached figure).
+            cache.set(selectors.seats_hint_key(session.pk), 0, selectors.SEATS_HINT_SECONDS)
         raise SessionFull(
             ngettext(
                 "Only %(count)s seat left in this session.",
@@ -174,6 +179,10 @@ def seat_hold_create(
     # One by one (not bulk_create) so every row gets its pk on all databases.
     for registration in registrations:
         registration.save()
+    if entry is None:
+        # What this hold leaves, for the pre-check of the buyers queueing behind it.
+        hint = (selectors.seats_hint_key(session.pk), left - len(requests))
+        transaction.on_commit(lambda: cache.set(*hint, selectors.SEATS_HINT_SECONDS))
     return registrations
 
 
@@ -300,6 +309,7 @@ def session_registrations_cancel(
     Registration.objects.filter(pk__in=ids).update(
         status=RegistrationStatus.CANCELLED, cancel_reason=reason[:255], cancelled_at=now
     )
+    seats_changed(session.pk)
     return ids
 
 

@@ -6,6 +6,7 @@ import datetime
 from collections import defaultdict
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
@@ -24,6 +25,7 @@ from courses.models import (
     WaitlistEntry,
     WaitlistStatus,
 )
+from courses.seats_version import seats_changed
 from courses.services.locking import session_lock
 from courses.services.outbox import outbox_add
 
@@ -244,12 +246,23 @@ def _waitlist_entries_end_and_notify(entries, status: str, now: datetime.datetim
     return len(entry_ids)
 
 
+def seats_hint_forget(*, session_id: int) -> None:
+    """Drop the session's sold-out hint (``selectors.session_seats_left_hint``) now and
+    again once the caller's transaction commits, so a freed seat is offered at once: a
+    count made between the two would otherwise be remembered."""
+    key = selectors.seats_hint_key(session_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))
+
+
 def waitlist_seats_freed(*, session_id: int) -> None:
     """Seats may have freed up in this session (a hold lapsed, a registration was
     cancelled, the capacity was raised, an offer ended): offer them to the waiting list
     once the caller's transaction commits. The single entry point for other code."""
     from courses import tasks
 
+    seats_hint_forget(session_id=session_id)
+    seats_changed(session_id)
     if WaitlistEntry.objects.filter(session_id=session_id, status=WaitlistStatus.WAITING).exists():
         outbox_add(tasks.waitlist_offer_seats, session_id)
 

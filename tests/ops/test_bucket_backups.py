@@ -45,33 +45,19 @@ def filled(object_store):
 
 
 def test_both_buckets_round_trip_into_new_buckets(filled, tmp_path, capsys):
-    for bucket in OBJECTS:
-        assert bucket_backup.main(["backup", bucket, str(tmp_path / bucket)]) == 0
+    pairs = [str(part) for bucket in OBJECTS for part in (bucket, tmp_path / bucket)]
+    assert bucket_backup.main(["backup", *pairs]) == 0
     manifest = json.loads((tmp_path / "pm-private" / "manifest.json").read_text())
     assert manifest["bucket"] == "pm-private"
     listed = {o["key"]: (o["size"], o["etag"]) for o in manifest["objects"]}
     assert listed["videos/ünïcode lesson.mp4"][0] == 70_012
     assert set(listed) == set(OBJECTS["pm-private"])
 
-    assert (
-        bucket_backup.main(
-            [
-                "restore",
-                str(tmp_path / "pm-media"),
-                "pm-media-restored",
-                "--acl",
-                "public-read",
-                "--create",
-            ]
-        )
-        == 0
-    )
-    assert (
-        bucket_backup.main(
-            ["restore", str(tmp_path / "pm-private"), "pm-private-restored", "--create"]
-        )
-        == 0
-    )
+    targets = [
+        f"{tmp_path / 'pm-media'}:pm-media-restored:public-read",
+        f"{tmp_path / 'pm-private'}:pm-private-restored:private",
+    ]
+    assert bucket_backup.main(["restore", "--create", *targets]) == 0
     for bucket in OBJECTS:
         assert bucket_backup.main(["compare", bucket, f"{bucket}-restored"]) == 0
     assert "3 objects: keys, sizes, ETags" in capsys.readouterr().out
@@ -90,19 +76,24 @@ def test_a_damaged_backup_is_refused_and_nothing_is_uploaded(filled, tmp_path, c
     assert bucket_backup.main(["backup", "pm-private", str(tmp_path / "b")]) == 0
     first = sorted((tmp_path / "b" / "objects").iterdir())[0]
     first.write_bytes(first.read_bytes()[:-1] + b"?")
-    filled.create_bucket(Bucket="pm-private-restored")
+    assert bucket_backup.main(["backup", "pm-media", str(tmp_path / "m")]) == 0
+    for bucket in ("pm-media-restored", "pm-private-restored"):
+        filled.create_bucket(Bucket=bucket)
 
-    assert bucket_backup.main(["restore", str(tmp_path / "b"), "pm-private-restored"]) == 1
+    targets = [f"{tmp_path / 'm'}:pm-media-restored:public-read"]
+    targets += [f"{tmp_path / 'b'}:pm-private-restored:private"]
+    assert bucket_backup.main(["restore", *targets]) == 1
     assert "does not match its checksum; nothing changed" in capsys.readouterr().err
-    assert filled.list_objects_v2(Bucket="pm-private-restored")["KeyCount"] == 0
+    for bucket in ("pm-media-restored", "pm-private-restored"):  # not even the sound one
+        assert filled.list_objects_v2(Bucket=bucket)["KeyCount"] == 0
 
 
 def test_a_bucket_with_objects_is_not_restored_into(filled, tmp_path, capsys):
     assert bucket_backup.main(["backup", "pm-media", str(tmp_path / "b")]) == 0
-    assert bucket_backup.main(["restore", str(tmp_path / "b"), "pm-private"]) == 1
+    assert bucket_backup.main(["restore", f"{tmp_path / 'b'}:pm-private:private"]) == 1
     assert "already has objects; restore into an empty one" in capsys.readouterr().err
     assert filled.list_objects_v2(Bucket="pm-private")["KeyCount"] == 3
-    assert bucket_backup.main(["drop", "pm-private"]) == 1  # only -drill- buckets
+    assert bucket_backup.main(["drop", "pm-media-drill-1", "pm-private"]) == 1  # -drill- only
 
 
 @pytest.mark.postgres

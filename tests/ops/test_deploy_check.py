@@ -1,10 +1,12 @@
 """`make deploy-check` runs the whole stack (minutes, root); these are its cheap parts:
 the settings it runs with, and the nginx config it generates from deploy/nginx.conf."""
 
+import datetime
 import os
 import shutil
 import subprocess
 import sys
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "deploy"))
 
 import check_stack  # noqa: E402
+import s3_server  # noqa: E402
 
 PRODUCTION_ENV = {
     "SECRET_KEY": "x" * 50,
@@ -84,3 +87,47 @@ def test_generated_nginx_config_is_accepted_by_nginx(tmp_path):
         check=False,
     )
     assert done.returncode == 0, done.stderr
+
+
+SECRET = "the-check-stack-secret"
+
+
+def _presigned_environ(url: str) -> dict:
+    parts = urllib.parse.urlsplit(url)
+    return {
+        "REQUEST_METHOD": "GET",
+        "RAW_URI": f"{parts.path}?{parts.query}",
+        "QUERY_STRING": parts.query,
+        "HTTP_HOST": parts.netloc,
+    }
+
+
+def test_the_check_s3_server_refuses_forged_and_expired_presigned_urls_as_s3_does():
+    """moto accepts any URL with a signature in it; deploy/s3_server.py checks it."""
+    import boto3
+    from botocore.config import Config
+
+    client = boto3.client(
+        "s3",
+        endpoint_url="http://127.0.0.1:9000",
+        region_name="us-east-1",
+        aws_access_key_id="deploycheck",
+        aws_secret_access_key=SECRET,
+        config=Config(signature_version="s3v4"),
+    )
+    url = client.generate_presigned_url(
+        "get_object", Params={"Bucket": "videos", "Key": "hls/a b+c/seg_00000.ts"}, ExpiresIn=60
+    )
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+
+    def refusal(environ, secret=SECRET, at=now):
+        return s3_server.presigned_refusal(environ, "deploycheck", secret, at)
+
+    assert refusal(_presigned_environ(url)) is None
+    assert refusal(_presigned_environ(url), secret="another")[0] == "SignatureDoesNotMatch"
+    other_key = _presigned_environ(url.replace("seg_00000", "seg_00001"))
+    assert refusal(other_key)[0] == "SignatureDoesNotMatch"
+    later = now + datetime.timedelta(seconds=61)
+    assert refusal(_presigned_environ(url), at=later) == ("AccessDenied", "Request has expired")
+    unsigned = _presigned_environ(url.split("?")[0] + "?")
+    assert refusal(unsigned) is None  # moto itself refuses private objects without one
