@@ -119,7 +119,8 @@ class HomePage(SeoMixin, Page):
                 ArticlePage.objects.live()
                 .public()
                 .order_by("-date")
-                .select_related("hero_image")[:3]
+                .select_related("hero_image")
+                .prefetch_related("hero_image__renditions")[:3]
             ),
             "upcoming_workshops": workshops.upcoming_cards(limit=3),
             "workshop_index": WorkshopIndexPage.objects.live().public().first(),

@@ -71,6 +71,7 @@ def _route(request: HttpRequest, key: tuple, path: str) -> None:
             return
         page, args, kwargs = result
         restrictions = list(page.get_view_restrictions())
+        _images_preload(page)
         if len(_routes) >= MAX_ROUTES:
             _routes.clear()
         kept = _routes[key] = (copy.copy(page), list(args), dict(kwargs), restrictions)
@@ -79,3 +80,19 @@ def _route(request: HttpRequest, key: tuple, path: str) -> None:
     # Wagtail's on_serve_page hook asks the page for its restrictions: the kept ones.
     page.get_view_restrictions = functools.partial(list, restrictions)
     request._wagtail_route_for_request = RouteResult(page, list(args), dict(kwargs))
+
+
+# Images every request of a page shows (hero, cover, link preview), kept with their
+# renditions: Wagtail would otherwise ask the cache for each size of each image.
+IMAGE_FIELDS = ("hero_image", "cover_image", "social_image")
+
+
+def _images_preload(page: Page) -> None:
+    from wagtail.images import get_image_model
+
+    ids = {name: getattr(page, f"{name}_id", None) for name in IMAGE_FIELDS}
+    images = get_image_model().objects.prefetch_related("renditions")
+    found = images.in_bulk({pk for pk in ids.values() if pk})
+    for name, pk in ids.items():
+        if pk in found:
+            setattr(page, name, found[pk])

@@ -1,21 +1,20 @@
 from django.db.models.signals import post_delete, post_migrate, post_save
 
+from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from .content_version import content_version_bump
-from .context_processors import navigation_forget
-
-
-def forget_navigation(sender, instance, **kwargs) -> None:
-    """A published or withdrawn page may change the menu: rebuild it on the next request."""
-    navigation_forget()
 
 
 def content_changed(sender, instance=None, **kwargs) -> None:
-    """Routes and fragments kept per content version (cms.routing, cached page parts)
-    are stale once a page, its place in the tree, a site or a view restriction changes."""
-    if sender in (Site, PageViewRestriction) or isinstance(instance, Page):
+    """Routes, menus and fragments kept per content version (cms.routing, the main
+    navigation, cms.fragments) are stale once a page, its place in the tree, a site, a
+    view restriction or an image (and its renditions) changes."""
+    image = get_image_model()
+    if sender in (Site, PageViewRestriction, image, image.get_rendition_model()) or isinstance(
+        instance, Page
+    ):
         content_version_bump()
 
 
@@ -28,8 +27,6 @@ def sync_site_after_migrate(sender, **kwargs) -> None:
 
 
 def connect(app_config) -> None:
-    page_published.connect(forget_navigation, dispatch_uid="cms-forget-navigation-published")
-    page_unpublished.connect(forget_navigation, dispatch_uid="cms-forget-navigation-unpublished")
     for signal, name in [
         (page_published, "published"),
         (page_unpublished, "unpublished"),

@@ -96,6 +96,7 @@ def _pages_by_workshop(workshop_ids: set[int], live_pages=None) -> dict[int, obj
         (live_pages if live_pages is not None else _live_workshop_pages())
         .filter(workshop_id__in=workshop_ids)
         .select_related("hero_image")
+        .prefetch_related("hero_image__renditions")
         .order_by("pk")
     )
     found: dict[int, object] = {}

@@ -122,8 +122,9 @@ def _bars_wide(
 
 
 def _fit(label: str, width: int) -> str:
-    """Cut a row label to the canvas (about 7.5 units a character at 13 units)."""
-    room = int(width / 7.6)
+    """Cut a row label to the canvas (bold at 13 units: up to about 8.4 units a
+    character; the full label is in each bar's tooltip and in the table)."""
+    room = int(width / 8.4)
     return label if len(label) <= room else label[: room - 1].rstrip() + "…"
 
 

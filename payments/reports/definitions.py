@@ -391,7 +391,7 @@ REPORTS = {
         Report(
             "masterclasses",
             gettext_lazy("Masterclasses"),
-            gettext_lazy("Purchases, lessons watched and completion."),
+            gettext_lazy("Purchases, lessons watched, completion and home-study test results."),
             _last_months(12),
             masterclasses,
         ),

@@ -5,6 +5,7 @@ Screenshots of every page visited land in test-artifacts/screenshots/ (git-ignor
 
 import os
 import re
+import threading
 import time
 from pathlib import Path
 
@@ -71,15 +72,73 @@ def _new_page(browser, request, viewport: dict):
     return context, page
 
 
+class InFlight:
+    """Counts the live server's requests until their responses are closed (Django
+    closes its database connection then). Django flushes the database after each
+    browser test; a request still running at that moment deadlocks the flush on
+    PostgreSQL, so a test ends only once the server is idle."""
+
+    def __init__(self, app):
+        self.app = app
+        self.running = 0
+        self.idle = threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.idle:
+            self.running += 1
+        try:
+            body = self.app(environ, start_response)
+        except BaseException:
+            self._done()
+            raise
+        return _ClosingBody(body, self._done)
+
+    def _done(self) -> None:
+        with self.idle:
+            self.running -= 1
+            self.idle.notify_all()
+
+    def wait_idle(self, timeout: float = 60) -> None:
+        with self.idle:
+            if not self.idle.wait_for(lambda: self.running == 0, timeout=timeout):
+                raise AssertionError(f"{self.running} live-server requests still running")
+
+
+class _ClosingBody:
+    def __init__(self, body, done):
+        self.body, self.done = body, done
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        try:
+            if hasattr(self.body, "close"):
+                self.body.close()
+        finally:
+            self.done()
+
+
+IN_FLIGHT: list[InFlight] = []
+
+
+def _server_counted(live_server) -> None:
+    """Wrap the (session-wide) live server's WSGI app once."""
+    httpd = live_server.thread.httpd
+    if not isinstance(httpd.get_app(), InFlight):
+        httpd.set_app(InFlight(httpd.get_app()))
+        IN_FLIGHT[:] = [httpd.get_app()]
+
+
 def _close(context) -> None:
-    """Leave every page first, then give the server a moment: leaving fires the player's
-    last progress save, and a request still running when Django flushes the database
-    after the test would deadlock the flush on PostgreSQL."""
+    """Leave every page (leaving fires the player's last progress save), close the
+    browser context (no more requests, service workers included), then wait until the
+    live server has answered everything it was asked."""
     for open_page in context.pages:
         open_page.goto("about:blank")
-    if context.pages:
-        context.pages[0].wait_for_timeout(500)
     context.close()
+    for server in IN_FLIGHT:
+        server.wait_idle()
 
 
 @pytest.fixture
@@ -90,6 +149,7 @@ def live(live_server, settings):
     as it is the public address in production: Stripe's return URLs, e-mail links and
     calendars are built from it (courses/links.py)."""
     settings.SITE_URL = live_server.url
+    _server_counted(live_server)
     return live_server
 
 
