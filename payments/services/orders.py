@@ -195,7 +195,8 @@ def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) ->
     Order.objects.filter(pk=order.pk).update(
         stripe_checkout_session_id=checkout["id"], stripe_checkout_url=checkout["url"]
     )
-    order.refresh_from_db()
+    order.stripe_checkout_session_id = checkout["id"]
+    order.stripe_checkout_url = checkout["url"]
     return order
 
 
