@@ -130,6 +130,9 @@ SESSION_ENGINE = "django.contrib.sessions.backends.db"
 # Whole public pages for anonymous visitors (cms.middleware); seats left shown on them may
 # be this many seconds old. 0 turns the cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=5)
+# Seats on public pages are counted again after every hold, confirmation, release or
+# cancellation (cms/fragments.py); what the clock alone frees shows within this many seconds.
+SEATS_CACHE_SECONDS = 5
 
 # --- Auth ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
