@@ -29,12 +29,14 @@ MAX_ROUTES = 2000
 _sites: dict[tuple, Site | None] = {}
 _routes: dict[tuple, tuple[Page, list, dict, list]] = {}
 _version: list[str | None] = [None]
+_root_paths: list = []
 
 
 def routes_forget() -> None:
     """Drop everything this process kept (tests; a version change does it too)."""
     _sites.clear()
     _routes.clear()
+    _root_paths.clear()
     _version[0] = None
 
 
@@ -58,6 +60,9 @@ class PageRouteCacheMiddleware:
         if site_key not in _sites:
             _sites[site_key] = Site.find_for_request(request)
         request._wagtail_site = _sites[site_key]
+        if not _root_paths:  # every page link asks for them (a cache read each time)
+            _root_paths.append(Site.get_site_root_paths())
+        request._wagtail_cached_site_root_paths = _root_paths[0]
         path = view_args[0] if view_args else view_kwargs.get("path", "")
         _route(request, (*site_key, path), path)
         return None
