@@ -56,5 +56,6 @@ def private_bucket_cors_apply(*, origin: str = "") -> tuple[str, dict]:
             "to use an object store."
         )
     configuration = private_bucket_cors_rules(origin=site_origin(origin or settings.SITE_URL))
-    storage.connection.meta.client.put_bucket_cors(Bucket=bucket, CORSConfiguration=configuration)
+    client = storage.connection.meta.client  # type: ignore[attr-defined]  # S3Storage only
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=configuration)
     return bucket, configuration

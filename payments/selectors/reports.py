@@ -29,6 +29,8 @@ from courses.models import (
 from courses.selectors.seats import availability_of, sessions_with_seats
 
 from ..models import (
+    FunnelCount,
+    FunnelKind,
     Membership,
     MembershipPlan,
     MembershipStatus,
@@ -38,7 +40,6 @@ from ..models import (
     Refund,
     RefundStatus,
 )
-from ..report_models import FunnelCount, FunnelKind
 
 PERIOD_WEEK = "week"
 PERIOD_MONTH = "month"

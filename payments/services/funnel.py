@@ -16,7 +16,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from ..report_models import FunnelCount, FunnelKind
+from ..models import FunnelCount, FunnelKind
 
 logger = logging.getLogger(__name__)
 

@@ -41,7 +41,7 @@ BUDGET = {
     "workshop_index": 0,
     "workshop_page": 0,
     "workshop_page_member": 5,
-    "library_member": 9,
+    "library_member": 10,  # 9 + the count of series for the library's pages
     "masterclass_member": 8,
     "lesson_member": 8,
     "account_therapist": 14,
