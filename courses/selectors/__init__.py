@@ -84,6 +84,7 @@ from courses.selectors.seats import (
 from courses.selectors.waitlist import (
     session_waitlist,
     session_waitlist_history,
+    user_active_waitlist_entries,
     user_waitlist_entries,
     user_waitlist_entry,
     waitlist_offers_lapsed,
@@ -144,6 +145,7 @@ __all__ = [
     "ticket_type_seats_left",
     "ticket_type_seats_taken",
     "upcoming_sessions",
+    "user_active_waitlist_entries",
     "user_can_watch_every_masterclass",
     "user_can_watch_lesson",
     "user_can_watch_masterclass",

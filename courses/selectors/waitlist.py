@@ -68,6 +68,18 @@ def user_waitlist_entry(*, user, session_id: int) -> WaitlistEntry | None:
     )
 
 
+def user_active_waitlist_entries(*, user) -> dict[int, WaitlistEntry]:
+    """The user's active entries by session id, in one query whatever the number of
+    sessions a page shows (``user_waitlist_entry`` for each would cost one per session)."""
+    if user is None or not user.is_authenticated:
+        return {}
+    entries = WaitlistEntry.objects.filter(user=user, status__in=WAITLIST_ACTIVE)
+    found: dict[int, WaitlistEntry] = {}
+    for entry in entries.select_related("ticket_type").order_by("pk"):
+        found.setdefault(entry.session_id, entry)
+    return found
+
+
 def user_waitlist_entries(*, user, now=None) -> list[WaitlistEntry]:
     """The user's active entries in sessions that have not started, offers first, each
     with ``position`` (waiting) or ``seats_open`` (offered) set."""

@@ -37,7 +37,10 @@ def waitlist_panel(
     request = context["request"]
     user = request.user
     now = timezone.now()
-    entry = selectors.user_waitlist_entry(user=user, session_id=session.pk)
+    # One query per page for the viewer's entries, however many sessions show a panel.
+    if not hasattr(request, "_waitlist_active_entries"):
+        request._waitlist_active_entries = selectors.user_active_waitlist_entries(user=user)
+    entry = request._waitlist_active_entries.get(session.pk)
     if (
         entry is not None
         and entry.status == WaitlistStatus.OFFERED

@@ -25,7 +25,7 @@ BUDGET = {
     "home": (18, 1),
     "workshop_index": (18, 0),
     "workshop_page": (18, 0),
-    "workshop_page_member": (28, 5),
+    "workshop_page_member": (27, 4),
     "library_member": (27, 10),
     "lesson_member": (30, 8),
     "account_therapist": (26, 14),
