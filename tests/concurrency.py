@@ -21,6 +21,20 @@ def slow_seat_count(monkeypatch, seconds: float) -> None:
     monkeypatch.setattr(selectors, "session_seats_available", slow)
     # The per-ticket-type selector counts inside its own module.
     monkeypatch.setattr("courses.selectors.seats.session_seats_available", slow)
+    # The checkout's count, prepared before the lock and run under it.
+    real_counter = selectors.session_seats_left_counter
+
+    def slow_counter(**kwargs):
+        count = real_counter(**kwargs)
+
+        def slow_count():
+            left = count()
+            time.sleep(seconds)
+            return left
+
+        return slow_count
+
+    monkeypatch.setattr(selectors, "session_seats_left_counter", slow_counter)
 
 
 def rush(fn, n: int) -> list:

@@ -57,15 +57,21 @@ class SeatRequest:
 
 
 def _check_quantities(
-    *, session: Session, requests: Sequence[SeatRequest], now: datetime.datetime, entry=None
+    *,
+    session: Session,
+    requests: Sequence[SeatRequest],
+    now: datetime.datetime,
+    entry=None,
+    seats_left: int | None = None,
 ) -> tuple[dict[int, TicketType], int]:
     """Per-ticket-type rules, from the one seats-left selector; returns the ticket types by
-    id and the seats left (the public's, or the offer's). Raises on the first breach."""
+    id and the seats left (the public's, or the offer's). Raises on the first breach.
+    ``seats_left``: the public's seats, counted by the caller under the lock."""
     if not requests:
         raise InvalidQuantity(gettext("Choose at least one ticket."))
     wanted = Counter(r.ticket_type_id for r in requests)
     quantities = selectors.ticket_type_quantity_choices(
-        session=session, now=now, offer=entry, ticket_type_ids=wanted
+        session=session, now=now, offer=entry, ticket_type_ids=wanted, seats_left=seats_left
     )
     rows = quantities.by_id()
     for ticket_type_id, quantity in wanted.items():
@@ -123,6 +129,13 @@ def seat_hold_create(
         session_id=session_id, now=now
     ):
         raise SessionFull(gettext("This session is sold out."))
+    # The live count, built and compiled before the lock (run under it, below): the lock
+    # is held for queries, not for assembling them.
+    public_seats_left = (
+        selectors.session_seats_left_counter(session_id=session_id, now=now)
+        if waitlist_entry_id is None
+        else None
+    )
     session = session_lock(session_id=session_id)
     if not session.registration_is_open(now):
         raise RegistrationClosed(gettext("Registration for this session is closed."))
@@ -131,7 +144,13 @@ def seat_hold_create(
         entry = _waitlist_offer_usable(
             entry_id=waitlist_entry_id, session=session, buyer=buyer, now=now
         )
-    ticket_types, left = _check_quantities(session=session, requests=requests, now=now, entry=entry)
+    ticket_types, left = _check_quantities(
+        session=session,
+        requests=requests,
+        now=now,
+        entry=entry,
+        seats_left=public_seats_left() if public_seats_left is not None else None,
+    )
     if entry is not None and len(requests) > left:
         raise SessionFull(
             ngettext(

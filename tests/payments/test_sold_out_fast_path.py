@@ -147,3 +147,19 @@ def test_the_per_address_limit_still_applies(client, settings):
     _sold_out_remembered(ticket)
     client.force_login(UserFactory())
     assert [_post(client, ticket).status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_a_grant_counts_the_seats_after_taking_the_session_lock(client):
+    """The count is prepared before the lock but runs under it: a seat granted by the
+    buyer just ahead is always seen."""
+    ticket = TicketTypeFactory(session__capacity=2)
+    client.force_login(UserFactory())
+    with CaptureQueriesContext(connection) as ctx:
+        assert _post(client, ticket).status_code == 302
+    sql = [q["sql"] for q in ctx.captured_queries]
+    lock = next(i for i, q in enumerate(sql) if "FOR UPDATE" in q)
+    counts = [i for i, q in enumerate(sql) if "courses_waitlistentry" in q]
+    insert = next(
+        i for i, q in enumerate(sql) if q.startswith('INSERT INTO "courses_registration"')
+    )
+    assert any(lock < i < insert for i in counts)
