@@ -62,6 +62,9 @@ MIDDLEWARE = [
     "config.csp.SiteContentSecurityPolicyMiddleware",
     # Before sessions and auth: a hit for an anonymous visitor skips all of them.
     "cms.middleware.AnonymousPageCacheMiddleware",
+    # Before sessions and auth too: a registration POST after the last seat hears "sold
+    # out" from the remembered seats figure, with no session, user or CSRF work.
+    "config.sold_out.SoldOutFastPathMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
