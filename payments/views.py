@@ -153,7 +153,8 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
                 context["error"] = str(error)
             else:
                 if order.status == OrderStatus.PENDING:
-                    _start_checkout(request, order)
+                    order.session = session  # with its workshop and venue: no re-read
+                    _start_checkout(request, order, created=True)
                 else:
                     messages.success(request, _("You're booked. Your tickets are on their way."))
                 return redirect(order)
@@ -191,7 +192,8 @@ def _int(value) -> int | None:
         return None
 
 
-def _start_checkout(request: HttpRequest, order) -> None:
+def _start_checkout(request: HttpRequest, order, created: bool = False) -> None:
+    """``created``: ``order`` is the one ``order_create`` just wrote (not read back)."""
     success = absolute_url(
         reverse("payments:checkout_return", kwargs={"reference": order.reference})
     )
@@ -200,6 +202,7 @@ def _start_checkout(request: HttpRequest, order) -> None:
             order_id=order.pk,
             success_url=success + "?session_id={CHECKOUT_SESSION_ID}",
             cancel_url=absolute_url(order.get_absolute_url()),
+            created=order if created else None,
         )
     except PaymentsError as error:
         messages.error(request, str(error))

@@ -162,12 +162,19 @@ def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
     ]
 
 
-def order_checkout_start(*, order_id: int, success_url: str, cancel_url: str) -> Order:
+def order_checkout_start(
+    *, order_id: int, success_url: str, cancel_url: str, created: Order | None = None
+) -> Order:
     """Create (or find again: same idempotency key) the order's Stripe Checkout Session,
-    expiring with the hold. Raises ``OrderNotPayable`` or ``CheckoutUnavailable``."""
-    order = Order.objects.select_related("session__workshop", "session__venue", "masterclass").get(
-        pk=order_id
-    )
+    expiring with the hold. Raises ``OrderNotPayable`` or ``CheckoutUnavailable``.
+    ``created``: the order as ``order_create`` just returned it (its session with workshop
+    and venue set by the caller), so a winner of a rush is not read back again."""
+    if created is not None and created.pk == order_id:
+        order = created
+    else:
+        order = Order.objects.select_related(
+            "session__workshop", "session__venue", "masterclass"
+        ).get(pk=order_id)
     if order.stripe_checkout_url:
         return order
     if not order.hold_is_active:

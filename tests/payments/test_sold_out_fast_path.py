@@ -163,3 +163,5 @@ def test_a_grant_counts_the_seats_after_taking_the_session_lock(client):
         i for i, q in enumerate(sql) if q.startswith('INSERT INTO "courses_registration"')
     )
     assert any(lock < i < insert for i in counts)
+    # The order just written is sent to the checkout as it is, not read back.
+    assert not [q for q in sql if q.startswith("SELECT") and 'FROM "payments_order" ' in q]
