@@ -97,3 +97,20 @@ def test_healthz_reports_a_broker_at_a_closed_port(client, settings, closed_port
     body = response.json()
     assert body["broker"].startswith("error:")
     assert body["status"] == "degraded"
+
+
+def test_a_registration_post_is_answered_by_the_view_when_the_seats_figure_is_unreachable(
+    client, redis_down
+):
+    """The early sold-out answer (config/sold_out.py) needs the remembered figure: without
+    the cache the view counts, and still grants or refuses."""
+    from tests.factories import TicketTypeFactory
+    from tests.payments.helpers import attendee_post, register_url
+
+    ticket = TicketTypeFactory(session__capacity=1)
+    client.force_login(UserFactory())
+    form = attendee_post([(ticket.pk, "Rush Buyer", "buyer@example.com")])
+    url = register_url(ticket.session, **{str(ticket.pk): 1})
+    assert client.post(url, form).status_code == 302  # the last seat
+    page = client.post(url, form).content.decode()
+    assert "We could not reserve these seats." in page
