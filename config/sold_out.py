@@ -81,6 +81,7 @@ def _register_post_session_id(request: HttpRequest) -> int | None:
         return None
     if match.view_name != "payments:register":
         return None
+    request.resolver_match = match  # the 429 page names the action from it
     return match.kwargs["session_id"]
 
 

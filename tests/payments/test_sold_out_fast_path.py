@@ -146,7 +146,9 @@ def test_the_per_address_limit_still_applies(client, settings):
     ticket = TicketTypeFactory(session__capacity=1)
     _sold_out_remembered(ticket)
     client.force_login(UserFactory())
-    assert [_post(client, ticket).status_code for _ in range(3)] == [200, 200, 429]
+    responses = [_post(client, ticket) for _ in range(3)]
+    assert [r.status_code for r in responses] == [200, 200, 429]
+    assert "hold seats" in responses[2].content.decode()
 
 
 def test_a_grant_counts_the_seats_after_taking_the_session_lock(client):
