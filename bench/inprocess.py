@@ -174,12 +174,13 @@ def seq_scans(queries: list[dict]) -> list[str]:
 
 
 def _clear_page_cache(path: str) -> None:
-    """Forget the anonymous page cache's copy of ``path`` (nothing else)."""
+    """Forget the anonymous page cache's copy of ``path`` (nothing else), shared and kept."""
     from django.test import RequestFactory
 
-    from cms.middleware import page_cache_key
+    from cms.middleware import kept_pages, page_cache_key
 
     cache.delete(page_cache_key(RequestFactory(HTTP_HOST="127.0.0.1").get(path)))
+    kept_pages.clear()
 
 
 def profile(name: str, runs: int, limit: int = 40) -> None:

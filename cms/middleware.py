@@ -6,9 +6,16 @@ stored: Wagtail pages (marked by the ``before_serve_page`` hook) answering 200 t
 GET without a session or messages cookie, that set no cookie and used no CSRF token.
 Seats left on these pages may therefore be up to ``PAGE_CACHE_SECONDS`` old; checkout
 never reads them from here.
+
+Each process also keeps its own copy of the pages it served, until the very moment the
+shared entry expires (the expiry travels with the entry), so a hit usually costs no
+cache round trip and nothing is ever older than ``PAGE_CACHE_SECONDS``.
 """
 
 import hashlib
+import threading
+import time
+from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -16,6 +23,43 @@ from django.http import HttpRequest, HttpResponse
 
 CACHEABLE_FLAG = "cms_page_cacheable"
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}
+Stored = tuple[int, list[tuple[str, str]], bytes, float]  # status, headers, body, expires
+
+
+class KeptPages:
+    """A process's copies of shared page-cache entries, each dropped when its shared
+    entry expires; at most ``size`` of them (least recently used go first), so unusual
+    URLs cannot fill the memory."""
+
+    def __init__(self, size: int = 200) -> None:
+        self.size = size
+        self._entries: OrderedDict[str, Stored] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str, now: float) -> Stored | None:
+        with self._lock:
+            stored = self._entries.get(key)
+            if stored is None:
+                return None
+            if stored[3] <= now:
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return stored
+
+    def put(self, key: str, stored: Stored) -> None:
+        with self._lock:
+            self._entries[key] = stored
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+kept_pages = KeptPages()
 
 
 def page_cache_key(request: HttpRequest) -> str:
@@ -32,9 +76,16 @@ class AnonymousPageCacheMiddleware:
         if not self._request_is_anonymous_read(request):
             return self.get_response(request)
         key = page_cache_key(request)
-        stored = cache.get(key)
+        now = time.time()
+        stored = kept_pages.get(key, now)
+        if stored is None:
+            stored = cache.get(key)
+            if stored is not None and len(stored) == 4 and stored[3] > now:
+                kept_pages.put(key, stored)
+            elif stored is not None and len(stored) != 4:
+                stored = None  # written by an older release: render again
         if stored is not None:
-            status, headers, content = stored
+            status, headers, content, _expires = stored
             response = HttpResponse(content, status=status)
             for name, value in headers:
                 response[name] = value
@@ -43,7 +94,9 @@ class AnonymousPageCacheMiddleware:
         response = self.get_response(request)
         if self._response_is_shareable(request, response):
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
-            cache.set(key, (response.status_code, headers, response.content), self.seconds)
+            stored = (response.status_code, headers, response.content, now + self.seconds)
+            cache.set(key, stored, self.seconds)
+            kept_pages.put(key, stored)
             response["X-Page-Cache"] = "miss"
         return response
 

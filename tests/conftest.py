@@ -49,6 +49,10 @@ def _fresh_cache():
     """Each test starts with an empty cache, as a fresh process would."""
     from django.core.cache import cache
 
+    from cms.middleware import kept_pages
+
     cache.clear()
+    kept_pages.clear()
     yield
     cache.clear()
+    kept_pages.clear()
