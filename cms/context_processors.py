@@ -3,11 +3,11 @@ from django.http import HttpRequest
 from wagtail.models import Page, Site
 
 from .content_version import content_version
+from .kept import Kept
 
 # Per process, per content version and host: a page view costs no query and no cache
 # round trip for the menu; any publish, unpublish, move or delete starts a new version.
-_navigation: dict[tuple[str, str], list[dict]] = {}
-MAX_NAVIGATIONS = 50
+_navigation = Kept(size=50)
 
 
 def site_chrome(request: HttpRequest) -> dict:
@@ -22,9 +22,7 @@ def _main_navigation(request: HttpRequest) -> list[dict]:
     key = (version, request.get_host())
     items = _navigation.get(key)
     if items is None:
-        if len(_navigation) >= MAX_NAVIGATIONS:
-            _navigation.clear()
-        items = _navigation[key] = _navigation_build(request)
+        items = _navigation.put(key, _navigation_build(request))
     return items
 
 

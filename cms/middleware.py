@@ -13,53 +13,21 @@ cache round trip and nothing is ever older than ``PAGE_CACHE_SECONDS``.
 """
 
 import hashlib
-import threading
 import time
-from collections import OrderedDict
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+
+from .kept import Kept
 
 CACHEABLE_FLAG = "cms_page_cacheable"
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}
 Stored = tuple[int, list[tuple[str, str]], bytes, float]  # status, headers, body, expires
 
 
-class KeptPages:
-    """A process's copies of shared page-cache entries, each dropped when its shared
-    entry expires; at most ``size`` of them (least recently used go first), so unusual
-    URLs cannot fill the memory."""
-
-    def __init__(self, size: int = 200) -> None:
-        self.size = size
-        self._entries: OrderedDict[str, Stored] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str, now: float) -> Stored | None:
-        with self._lock:
-            stored = self._entries.get(key)
-            if stored is None:
-                return None
-            if stored[3] <= now:
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return stored
-
-    def put(self, key: str, stored: Stored) -> None:
-        with self._lock:
-            self._entries[key] = stored
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.size:
-                self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
-
-kept_pages = KeptPages()
+# This process's copies of shared entries, each until the shared one expires.
+kept_pages = Kept(size=200)
 
 
 def page_cache_key(request: HttpRequest) -> str:
@@ -81,7 +49,7 @@ class AnonymousPageCacheMiddleware:
         if stored is None:
             stored = cache.get(key)
             if stored is not None and len(stored) == 4 and stored[3] > now:
-                kept_pages.put(key, stored)
+                kept_pages.put(key, stored, until=stored[3])
             elif stored is not None and len(stored) != 4:
                 stored = None  # written by an older release: render again
         if stored is not None:
@@ -96,7 +64,7 @@ class AnonymousPageCacheMiddleware:
             headers = [(k, v) for k, v in response.items() if k.lower() not in _SKIPPED_HEADERS]
             stored = (response.status_code, headers, response.content, now + self.seconds)
             cache.set(key, stored, self.seconds)
-            kept_pages.put(key, stored)
+            kept_pages.put(key, stored, until=stored[3])
             response["X-Page-Cache"] = "miss"
         return response
 

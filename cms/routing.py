@@ -22,12 +22,11 @@ from wagtail.models import Page, Site
 from wagtail.url_routing import RouteResult
 
 from .content_version import content_version
+from .kept import Kept
 
-# Bots asking for any path must not grow a process without bound: start over past this.
-MAX_ROUTES = 2000
-
-_sites: dict[tuple, Site | None] = {}
-_routes: dict[tuple, tuple[Page, list, dict, list]] = {}
+_sites = Kept(size=100)  # (host, port) -> Site or None
+_routes = Kept(size=2000)  # (host, port, path) -> (page, args, kwargs, restrictions)
+_UNKNOWN = object()
 _version: list[str | None] = [None]
 _root_paths: list = []
 
@@ -57,9 +56,10 @@ class PageRouteCacheMiddleware:
         if version is None:
             return None
         site_key = (request._get_raw_host(), request.get_port())
-        if site_key not in _sites:
-            _sites[site_key] = Site.find_for_request(request)
-        request._wagtail_site = _sites[site_key]
+        site = _sites.get(site_key, default=_UNKNOWN)
+        if site is _UNKNOWN:
+            site = _sites.put(site_key, Site.find_for_request(request))
+        request._wagtail_site = site
         if not _root_paths:  # every page link asks for them (a cache read each time)
             _root_paths.append(Site.get_site_root_paths())
         request._wagtail_cached_site_root_paths = _root_paths[0]
@@ -77,9 +77,7 @@ def _route(request: HttpRequest, key: tuple, path: str) -> None:
         page, args, kwargs = result
         restrictions = list(page.get_view_restrictions())
         _images_preload(page)
-        if len(_routes) >= MAX_ROUTES:
-            _routes.clear()
-        kept = _routes[key] = (copy.copy(page), list(args), dict(kwargs), restrictions)
+        kept = _routes.put(key, (copy.copy(page), list(args), dict(kwargs), restrictions))
     page, args, kwargs, restrictions = kept
     page = copy.copy(page)
     # Wagtail's on_serve_page hook asks the page for its restrictions: the kept ones.

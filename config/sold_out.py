@@ -30,13 +30,13 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
 from cms.content_version import CONTENT_VERSION_KEY, content_version
+from cms.kept import Kept
 from courses import selectors as courses_selectors
 from courses.models import Session, SessionStatus
 from courses.ratelimits import too_many_requests
 
-MAX_PAGES = 256
-# (session id, host, signed-in chrome, content version) -> (bytes, kept until).
-_pages: dict[tuple, tuple[bytes, float]] = {}
+# (session id, host, signed-in chrome, content version) -> the page's bytes.
+_pages = Kept(size=256)
 
 
 class SoldOutFastPathMiddleware:
@@ -100,10 +100,10 @@ def _sold_out_page(request: HttpRequest, session_id: int, version: str) -> bytes
     # every visitor may follow) rather than "Log in"; nothing of the person is shown.
     signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
     key = (session_id, request.get_host(), signed_in, version)
-    kept = _pages.get(key)
     now = time.monotonic()
-    if kept is not None and kept[1] > now:
-        return kept[0]
+    kept = _pages.get(key, now)
+    if kept is not None:
+        return kept
     session = (
         Session.objects.select_related("workshop", "venue")
         .exclude(status=SessionStatus.CANCELLED)
@@ -124,10 +124,7 @@ def _sold_out_page(request: HttpRequest, session_id: int, version: str) -> bytes
     # Never kept past the moment registration closes: then the view says so instead.
     seconds = getattr(settings, "PAGE_CACHE_SECONDS", 5)
     closes_in = (session.effective_registration_closes_at - at).total_seconds()
-    if len(_pages) >= MAX_PAGES:
-        _pages.clear()
-    _pages[key] = (content.encode(), now + min(seconds, closes_in))
-    return _pages[key][0]
+    return _pages.put(key, content.encode(), until=now + min(seconds, closes_in))
 
 
 def sold_out_pages_forget() -> None:

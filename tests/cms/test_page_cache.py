@@ -6,6 +6,7 @@ from django.test import RequestFactory
 import pytest
 
 from cms import middleware
+from cms.kept import Kept
 from courses.models import Session
 from tests.factories import RegistrationFactory
 
@@ -60,9 +61,9 @@ def test_a_process_keeps_its_copy_no_longer_than_the_shared_entry(
 
 
 def test_a_process_keeps_a_bounded_number_of_pages():
-    kept = middleware.KeptPages(size=2)
+    kept = Kept(size=2)
     for n in range(3):
-        kept.put(f"k{n}", (200, [], b"", 10.0))
+        kept.put(f"k{n}", (200, [], b"", 10.0), until=10.0)
     assert kept.get("k0", 0) is None
     assert kept.get("k2", 0) is not None
     assert kept.get("k2", 10.0) is None  # expired at the shared entry's moment
