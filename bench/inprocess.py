@@ -5,6 +5,11 @@ client (no server, no network): what one rendered request costs the application.
 
 Prints one JSON object: ``{name: {"ms": median, "queries": n, "status": code}}``.
 Every anonymous page is measured as a cache miss (the page cache is emptied first).
+
+``--floor`` adds ``floor_page_ms`` (``../shared/bench-floor``'s ``/page/`` through its own
+test client, in a subprocess, measured just before) and each page's ``floor_ratio``
+(floor ms / page ms): on a busy machine a steadier guide than milliseconds, though only
+``make bench`` (gunicorn and wrk) gives the figures the goal is judged by.
 """
 
 import argparse
@@ -183,6 +188,43 @@ def _clear_page_cache(path: str) -> None:
     kept_pages.clear()
 
 
+FLOOR_CODE = """
+import os, statistics, sys, time
+sys.path.insert(0, os.getcwd())
+os.environ["DJANGO_SETTINGS_MODULE"] = "floorproj.settings"
+import django
+django.setup()
+from django.test import Client
+client = Client(HTTP_HOST="127.0.0.1")
+assert client.get("/page/").status_code == 200
+timings = []
+for _ in range(RUNS):
+    started = time.perf_counter()
+    client.get("/page/")
+    timings.append((time.perf_counter() - started) * 1000)
+print(statistics.median(timings))
+"""
+
+
+def floor_page_ms(runs: int) -> float:
+    """Median ms of the floor's ``/page/`` in-process (its own interpreter and settings)."""
+    import subprocess
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from run import default_floor
+
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    out = subprocess.run(
+        [sys.executable, "-c", FLOOR_CODE.replace("RUNS", str(max(runs, 30)))],
+        cwd=default_floor(),
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return round(float(out.strip().splitlines()[-1]), 2)
+
+
 def profile(name: str, runs: int, limit: int = 40) -> None:
     """cProfile ``runs`` renders of one target (after a warm-up), sorted by cumulative
     time: where a rendered request spends its milliseconds."""
@@ -206,12 +248,19 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--only", default="")
     parser.add_argument("--profile", default="", help="one target name: print its profile")
+    parser.add_argument("--floor", action="store_true", help="add the floor's /page/ ms")
     args = parser.parse_args()
     if args.profile:
         profile(args.profile, args.runs)
         return
     only = {n for n in args.only.split(",") if n}
-    print(json.dumps(measure(args.runs, only or None)))
+    floor = floor_page_ms(args.runs) if args.floor else None
+    results = measure(args.runs, only or None)
+    if floor is not None:
+        for figures in results.values():
+            figures["floor_ratio"] = round(floor / figures["ms"], 2)
+        results = {"floor_page_ms": floor, **results}
+    print(json.dumps(results))
 
 
 if __name__ == "__main__":
