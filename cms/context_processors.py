@@ -11,8 +11,11 @@ _navigation = Kept(size=50)
 
 
 def site_chrome(request: HttpRequest) -> dict:
-    """Main navigation: the home page's live children marked "show in menus"."""
-    return {"main_navigation": _main_navigation(request)}
+    """Main navigation: the home page's live children marked "show in menus", and the
+    address of the one this request is for ("none" otherwise), which the header marks."""
+    items = _main_navigation(request)
+    current = next((item["url"] for item in items if item["url"] == request.path), "none")
+    return {"main_navigation": items, "main_navigation_current": current}
 
 
 def _main_navigation(request: HttpRequest) -> list[dict]:

@@ -1,26 +1,41 @@
-"""What public pages show about sessions and seats, kept a few seconds in the shared
-cache and thrown away as soon as it may be wrong.
+"""What public pages show about sessions and seats, and the HTML of their shared parts,
+kept between requests and thrown away as soon as it may be wrong.
 
 A workshop page's dates, tickets and seats cost six queries and most of its Python; the
-home page's and the listing's cards a few more. Kept entries are keyed on the content
-version (``cms.content_version``: publishing changes it), the schedule version and, for
-listings, a version any seat change moves (``courses.seats_version``); a workshop page's
-entry also remembers the seat version of each of its sessions and is used only while
-they are unchanged. So a hold, a confirmation, a release or a cancellation shows on the
-next render, and what changes by the clock alone (a hold lapsing, a sale closing) shows
-within ``SEATS_CACHE_SECONDS``. Previews and an unreachable cache always compute.
+home page's and the listing's cards a few more; rendering them costs more than both. Kept
+data is keyed on the content version (``cms.content_version``: publishing changes it), the
+schedule version and, for listings, a version any seat change moves
+(``courses.seats_version``); a workshop page's entry also remembers the seat version of
+each of its sessions and is used only while they are unchanged. So a hold, a
+confirmation, a release or a cancellation shows on the next render, and what changes by
+the clock alone (a hold lapsing, a sale closing) shows within ``SEATS_CACHE_SECONDS``.
+
+Two layers: each process keeps its own copy (no round trip, no unpickling), checked
+against the versions with one cache read per use; the shared cache saves the other
+processes the queries. Each computation gets a ``kept_token``, which the ``{% keep %}``
+tag (``cms.templatetags.keep_tags``) uses to keep the HTML rendered from it. Previews and
+an unreachable cache always compute.
 """
 
 import hashlib
-from collections.abc import Callable, Iterable
+import time
+import uuid
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import get_language
 
 from courses import seats_version
 
 from .content_version import content_version
+from .kept import Kept
+
+# name + versions -> (stamps, data, good until): this process's copies of kept data.
+_data = Kept(size=500)
+# content version, language, vary... -> HTML: what {% keep %} rendered.
+_html = Kept(size=1000)
 
 
 def kept(
@@ -32,26 +47,63 @@ def kept(
     session_ids: Callable[[dict[str, Any]], Iterable[int]] | None = None,
 ) -> dict[str, Any]:
     """``compute()``, or what it returned for ``name`` while nothing it depends on
-    changed. ``listing``: it shows seats of any session; ``session_ids``: the sessions
-    whose seats it shows (checked on each use)."""
+    changed, plus its ``kept_token``. ``listing``: it shows seats of any session;
+    ``session_ids``: the sessions whose seats it shows (checked on each use). A fresh
+    dict each time: callers may change it."""
     if getattr(request, "is_preview", False):
         return compute()
     content = content_version(request)
+    if content is None:
+        return compute()
     keys = [seats_version.SCHEDULE_KEY] + ([seats_version.LISTING_KEY] if listing else [])
-    base = seats_version.versions(keys) if content else None
+    local = _data.get((name, content), now=time.time())
+    if local is not None:
+        stamps, data = local
+        # One read checks the schedule, the listing and every session this data shows.
+        if seats_version.versions(stamps) == stamps:
+            return dict(data)
+    base = seats_version.versions(keys)
     if base is None:
         return compute()
     raw = "|".join([name, content, *(base[k] for k in keys)]).encode()
     key = "cms:kept:" + hashlib.md5(raw, usedforsecurity=False).hexdigest()
     stored = cache.get(key)
-    if stored is not None:
-        stamps, data = stored
-        if not stamps or seats_version.versions(stamps) == stamps:
-            return data
-    data = compute()
+    if isinstance(stored, tuple) and len(stored) == 3:
+        stamps, data, until = stored
+        if seats_version.versions(stamps) == stamps:
+            _data.put((name, content), ({**base, **stamps}, data), until)
+            return dict(data)
+    data = {**compute(), "kept_token": uuid.uuid4().hex}
     stamps = {}
     if session_ids is not None:
         stamps = seats_version.versions(seats_version.session_key(pk) for pk in session_ids(data))
     if stamps is not None:
-        cache.set(key, (stamps, data), seats_version.cache_seconds())
-    return data
+        seconds = seats_version.cache_seconds()
+        until = time.time() + seconds
+        cache.set(key, (stamps, data, until), seconds)
+        _data.put((name, content), ({**base, **stamps}, data), until)
+    return dict(data)
+
+
+def html_key(request: HttpRequest | None, vary: Iterable[Hashable]) -> tuple | None:
+    """Where ``{% keep %}`` keeps HTML that depends on published content and ``vary``
+    only, or None when it must render: a preview, or the content version is unknown."""
+    if request is None or getattr(request, "is_preview", False):
+        return None
+    content = content_version(request)
+    if content is None:
+        return None
+    return (content, get_language(), request.get_host(), *vary)
+
+
+def html_kept(key: tuple, render: Callable[[], str]) -> str:
+    html = _html.get(key)
+    if html is None:
+        html = _html.put(key, render())
+    return html
+
+
+def forget() -> None:
+    """Drop this process's copies (tests)."""
+    _data.clear()
+    _html.clear()

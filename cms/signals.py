@@ -1,5 +1,6 @@
 from django.db.models.signals import post_delete, post_migrate, post_save
 
+from wagtail.contrib.settings.models import BaseGenericSetting, BaseSiteSetting
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
@@ -8,12 +9,17 @@ from .content_version import content_version_bump
 
 
 def content_changed(sender, instance=None, **kwargs) -> None:
-    """Routes, menus and fragments kept per content version (cms.routing, the main
-    navigation, cms.fragments) are stale once a page, its place in the tree, a site, a
-    view restriction or an image (and its renditions) changes."""
+    """Routes, menus, fragments and HTML kept per content version (cms.routing, the main
+    navigation, cms.fragments, {% keep %}) are stale once a page, its place in the tree,
+    a site, a view restriction, an image (and its renditions) or a setting (the footer's
+    contact details) changes. A setting's row created on first read holds the defaults
+    pages already showed: not a change."""
     image = get_image_model()
-    if sender in (Site, PageViewRestriction, image, image.get_rendition_model()) or isinstance(
-        instance, Page
+    setting = isinstance(instance, BaseSiteSetting | BaseGenericSetting)
+    if (
+        sender in (Site, PageViewRestriction, image, image.get_rendition_model())
+        or isinstance(instance, Page)
+        or (setting and not kwargs.get("created"))
     ):
         content_version_bump()
 

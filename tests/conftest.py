@@ -49,10 +49,13 @@ def _fresh_cache():
     """Each test starts with an empty cache, as a fresh process would."""
     from django.core.cache import cache
 
+    from cms import fragments
     from cms.middleware import kept_pages
 
     cache.clear()
     kept_pages.clear()
+    fragments.forget()
     yield
     cache.clear()
     kept_pages.clear()
+    fragments.forget()

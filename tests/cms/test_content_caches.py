@@ -115,3 +115,65 @@ def test_the_listing_and_home_cards_show_a_hold_on_the_next_render(client, page_
     _hold(session)
     assert left("/", "upcoming_workshops") == home - 1
     assert left(page_tree.workshops.url, "listing") == listing - 1
+
+
+# --- HTML kept with {% keep %} (cms.templatetags.keep_tags) ---------------------------
+
+
+def test_the_kept_html_shows_a_hold_on_the_next_render(client, page_tree):
+    """Not only the figures: the page's HTML, kept per process, changes with them."""
+    url, session = page_tree.workshop.url, page_tree.sessions[0]
+    before = _seats_left(client, url)
+    _hold(session, seats=2)
+    html = client.get(url).content.decode()
+    capacity = session.capacity
+    assert f"{before - 2} of {capacity} seats left" in html
+    assert f"{before} of {capacity} seats left" not in html
+
+
+def test_kept_html_never_carries_one_visitors_waiting_list_place_to_another(client, page_tree):
+    from tests.factories import WaitlistEntryFactory
+
+    session = page_tree.sessions[0]
+    waiting = WaitlistEntryFactory(session=session).user
+    url = page_tree.workshop.url
+    client.force_login(waiting)
+    assert "You're on the waiting list" in client.get(url).content.decode()
+    client.force_login(UserFactory())
+    other = client.get(url).content.decode()
+    assert "You're on the waiting list" not in other
+    assert "My account" in other
+    client.logout()
+    anonymous = client.get(url).content.decode()
+    assert "You're on the waiting list" not in anonymous
+    assert "Log in" in anonymous and "My account" not in anonymous
+
+
+def test_the_header_marks_the_page_being_shown(client, page_tree):
+    marked = f'<a href="{page_tree.workshops.url}" aria-current="page">'
+    assert marked in client.get(page_tree.workshops.url).content.decode()
+    assert marked not in client.get("/").content.decode()
+
+
+def test_saved_contact_details_show_in_the_footer_on_the_next_request(client, page_tree):
+    from wagtail.models import Site
+
+    from cms.models import SiteSettings
+
+    assert "+1 213 555 0199" not in client.get("/").content.decode()
+    settings = SiteSettings.for_site(Site.objects.get(is_default_site=True))
+    settings.contact_phone = "+1 213 555 0199"
+    settings.save()
+    assert "+1 213 555 0199" in client.get("/").content.decode()
+
+
+def test_a_preview_is_never_kept(client, page_tree, django_user_model):
+    """An editor's unsaved draft must not reach visitors through the kept HTML."""
+    from wagtail.models import Page
+
+    page = page_tree.workshop
+    page.title = "Draft title nobody published"
+    request_html = page.make_preview_request(original_request=None)
+    assert "Draft title nobody published" in request_html.content.decode()
+    assert "Draft title nobody published" not in client.get(page.url).content.decode()
+    assert Page.objects.get(pk=page.pk).title != "Draft title nobody published"
