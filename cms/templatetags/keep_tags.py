@@ -36,7 +36,7 @@ class KeepNode(template.Node):
 def do_keep(parser, token) -> KeepNode:
     bits = token.split_contents()[1:]
     if not bits:
-        raise template.TemplateSyntaxError("{% keep %} needs a name: {% keep \"name\" ... %}")
+        raise template.TemplateSyntaxError('{% keep %} needs a name: {% keep "name" ... %}')
     nodelist = parser.parse(("endkeep",))
     parser.delete_first_token()
     return KeepNode(nodelist, [parser.compile_filter(bit) for bit in bits])
