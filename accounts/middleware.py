@@ -1,4 +1,5 @@
 import hashlib
+import time
 from urllib.parse import urlencode
 
 from django.core.cache import cache
@@ -9,6 +10,8 @@ from django.urls import reverse
 
 from allauth.account.adapter import get_adapter
 from allauth.usersessions.internal import usersessionkit
+
+from cms.kept import Kept
 
 from .selectors.mfa import user_must_set_up_mfa
 
@@ -66,12 +69,15 @@ class AdminAccessDeniedMiddleware:
 # "Last seen" on the devices list is read in minutes; writing it on every request cost a
 # signed-in page five queries (a transaction, two reads, an UPDATE).
 ACTIVITY_WRITE_SECONDS = 60
+# What this process wrote in the last minute: no cache round trip to learn it again.
+activity_written = Kept(size=10_000)
 
 
 class UserSessionsActivityMiddleware:
     """allauth's ``UserSessionsMiddleware``, writing a session's activity at most once a
     minute per address and browser: a new address or browser is still recorded (and
-    signalled) on its first request. With the cache unreachable, every request writes."""
+    signalled) on its first request. Each process remembers what it wrote for that minute;
+    with the cache unreachable, each process writes at most once a minute."""
 
     def __init__(self, get_response) -> None:
         self.get_response = get_response
@@ -80,10 +86,14 @@ class UserSessionsActivityMiddleware:
         user = getattr(request, "user", None)
         session = getattr(request, "session", None)
         key = _activity_key(request, session)
+        now = time.monotonic()
+        if key is not None and activity_written.get(key, now=now) is not None:
+            return self.get_response(request)
         if key is None or not (user and user.is_authenticated) or cache.get(key) is None:
             usersessionkit.track_activity(request, user=user, session=session)
             if key is not None and user and user.is_authenticated:
                 cache.set(key, 1, ACTIVITY_WRITE_SECONDS)
+                activity_written.put(key, True, now + ACTIVITY_WRITE_SECONDS)
         return self.get_response(request)
 
 

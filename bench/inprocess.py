@@ -53,6 +53,8 @@ def targets() -> dict[str, tuple[str | None, str]]:
     pages: dict[str, tuple[str | None, str]] = {
         "home": (None, "/"),
         "workshop_index": (None, "/workshops/"),
+        "home_member": ("member", "/"),
+        "workshop_index_member": ("member", "/workshops/"),
         "workshop_page": (None, workshop.url),
         "workshop_page_member": ("member", workshop.url),
         "library_member": ("member", series.get_parent().url),

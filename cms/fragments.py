@@ -12,30 +12,27 @@ the clock alone (a hold lapsing, a sale closing) shows within ``SEATS_CACHE_SECO
 
 Two layers: each process keeps its own copy (no round trip, no unpickling), checked
 against the versions with one cache read per use; the shared cache saves the other
-processes the queries. Each computation gets a ``kept_token``, which the ``{% keep %}``
-tag (``cms.templatetags.keep_tags``) uses to keep the HTML rendered from it. Previews and
-an unreachable cache always compute.
+processes the queries. Each computation gets a ``kept_token``: templates pass it to
+``{% kept %}`` (``cms.templatetags.kept_tags``) to keep the HTML rendered from that
+data for exactly as long as the data. Previews and an unreachable cache always compute.
 """
 
 import hashlib
 import time
 import uuid
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.core.cache import cache
 from django.http import HttpRequest
-from django.utils.translation import get_language
 
 from courses import seats_version
 
 from .content_version import content_version
 from .kept import Kept
 
-# name + versions -> (stamps, data, good until): this process's copies of kept data.
+# (name, content version) -> (versions, data), good until: this process's copies.
 _data = Kept(size=500)
-# content version, language, vary... -> HTML: what {% keep %} rendered.
-_html = Kept(size=1000)
 
 
 def kept(
@@ -85,25 +82,6 @@ def kept(
     return dict(data)
 
 
-def html_key(request: HttpRequest | None, vary: Iterable[Hashable]) -> tuple | None:
-    """Where ``{% keep %}`` keeps HTML that depends on published content and ``vary``
-    only, or None when it must render: a preview, or the content version is unknown."""
-    if request is None or getattr(request, "is_preview", False):
-        return None
-    content = content_version(request)
-    if content is None:
-        return None
-    return (content, get_language(), request.get_host(), *vary)
-
-
-def html_kept(key: tuple, render: Callable[[], str]) -> str:
-    html = _html.get(key)
-    if html is None:
-        html = _html.put(key, render())
-    return html
-
-
 def forget() -> None:
     """Drop this process's copies (tests)."""
     _data.clear()
-    _html.clear()

@@ -49,13 +49,12 @@ def _fresh_cache():
     """Each test starts with an empty cache, as a fresh process would."""
     from django.core.cache import cache
 
+    from accounts.middleware import activity_written
     from cms import fragments
     from cms.middleware import kept_pages
 
-    cache.clear()
-    kept_pages.clear()
-    fragments.forget()
+    for forget in (cache.clear, kept_pages.clear, fragments.forget, activity_written.clear):
+        forget()
     yield
-    cache.clear()
-    kept_pages.clear()
-    fragments.forget()
+    for forget in (cache.clear, kept_pages.clear, fragments.forget, activity_written.clear):
+        forget()

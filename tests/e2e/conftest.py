@@ -130,7 +130,7 @@ def _server_counted(live_server) -> None:
         IN_FLIGHT[:] = [httpd.get_app()]
 
 
-def _close(context) -> None:
+def close_context(context) -> None:
     """Leave every page (leaving fires the player's last progress save), close the
     browser context (no more requests, service workers included), then wait until the
     live server has answered everything it was asked."""
@@ -142,7 +142,7 @@ def _close(context) -> None:
 
 
 @pytest.fixture
-def live(live_server, settings):
+def live(live_server, settings, request):
     """The running site. Transactional: Django flushes the database after each test, so
     journeys build what they need with page_tree or, for the demo's accounts and orders,
     demo_site (both restore Wagtail's roots first). SITE_URL is the live server's address,
@@ -150,21 +150,28 @@ def live(live_server, settings):
     calendars are built from it (courses/links.py)."""
     settings.SITE_URL = live_server.url
     _server_counted(live_server)
-    return live_server
+    yield live_server
+    # Torn down before Django flushes the database: whatever contexts the test opened
+    # (some open their own), none may still be talking to the server then.
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            close_context(context)
+    for server in IN_FLIGHT:
+        server.wait_idle()
 
 
 @pytest.fixture
 def page(browser, request):
     context, page = _new_page(browser, request, {"width": 1280, "height": 900})
     yield page
-    _close(context)
+    close_context(context)
 
 
 @pytest.fixture
 def phone_page(browser, request):
     context, page = _new_page(browser, request, {"width": 390, "height": 844})
     yield page
-    _close(context)
+    close_context(context)
 
 
 @pytest.fixture

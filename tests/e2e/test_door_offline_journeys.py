@@ -16,7 +16,7 @@ from courses.models import DoorAction, Registration
 from demo import content
 from demo.aftersale import CANCELLED_UPCOMING, UPCOMING_LABEL
 from demo.groups import EVENT_STAFF
-from tests.e2e.conftest import Shots, axe_run
+from tests.e2e.conftest import Shots, axe_run, close_context
 from tests.e2e.test_staff_check_in_journey import log_in
 from tests.factories import DEFAULT_PASSWORD, TEST_TOTP_SECRET, UserFactory
 
@@ -69,9 +69,7 @@ def queued_actions(page) -> list[dict]:
 
 
 def close(context) -> None:
-    for open_page in context.pages:
-        open_page.goto("about:blank")
-    context.close()
+    close_context(context)  # and wait until the live server has answered everything
 
 
 def test_offline_check_ins_sync_with_device_times_and_a_replay_changes_nothing(

@@ -89,3 +89,20 @@ def test_a_signed_in_device_is_recorded_once_a_minute_not_on_every_request(clien
     # Another browser on the same session is recorded at once.
     client.get("/", HTTP_USER_AGENT="Another browser/1.0")
     assert UserSession.objects.get().user_agent == "Another browser/1.0"
+
+
+def test_a_signed_in_device_is_recorded_again_after_a_minute(client, monkeypatch):
+    import time
+
+    from allauth.usersessions.models import UserSession
+
+    from accounts import middleware
+
+    client.force_login(UserFactory())
+    client.get("/")
+    first = UserSession.objects.get().last_seen_at
+    later_wall, later = time.time() + 61, time.monotonic() + 61
+    monkeypatch.setattr(time, "time", lambda: later_wall)  # the shared cache's entry lapses
+    monkeypatch.setattr(middleware.time, "monotonic", lambda: later)  # and this process's
+    client.get("/")
+    assert UserSession.objects.get().last_seen_at > first
