@@ -28,12 +28,11 @@ from cms.kept import Kept
 
 register = template.Library()
 
-_html = Kept(size=3000)
-
-
-def kept_forget() -> None:
-    """Drop every kept block of this process (tests)."""
-    _html.clear()
+# Bounded by count, so by size too: most blocks are a few hundred bytes (cards, rows,
+# headings); the few large ones (notes, transcripts) have a smaller store of their own.
+LARGE = 16 * 1024
+_small = Kept(size=3000)
+_large = Kept(size=100)
 
 
 class KeptNode(template.Node):
@@ -55,9 +54,12 @@ class KeptNode(template.Node):
             self.name.resolve(context),
             *(value.resolve(context) for value in self.keys),
         )
-        html = _html.get(key)
+        html = _small.get(key)
         if html is None:
-            html = _html.put(key, self._render(context))
+            html = _large.get(key)
+        if html is None:
+            html = self._render(context)
+            (_large if len(html) > LARGE else _small).put(key, html)
         return html
 
     def _render(self, context) -> str:
