@@ -53,8 +53,9 @@ def _fresh_cache():
     from cms import fragments
     from cms.middleware import kept_pages
 
-    for forget in (cache.clear, kept_pages.clear, fragments.forget, activity_written.clear):
+    forgets = (cache.clear, kept_pages.clear, fragments.forget, activity_written.clear)
+    for forget in forgets:
         forget()
     yield
-    for forget in (cache.clear, kept_pages.clear, fragments.forget, activity_written.clear):
+    for forget in forgets:
         forget()

@@ -13,9 +13,7 @@ key values; nothing of the viewer is in the key, so nothing of the viewer may be
 - pass as key values everything else the block shows that is not content, e.g. whether
   the viewer may watch (not who they are);
 - nothing inside may set variables for the rest of the template (``as`` forms), since a
-  kept render skips the block;
-- a key value that resolves to nothing (None or "", e.g. a ``kept_token`` the context
-  lacks) renders the block instead of keeping it under a key that says too little.
+  kept render skips the block.
 
 Previews and an unknown content version (the cache down) always render.
 """
@@ -48,16 +46,13 @@ class KeptNode(template.Node):
         version = content_version(request) if request is not None else None
         if version is None or getattr(request, "is_preview", False):
             return self._render(context)
-        values = [value.resolve(context) for value in self.keys]
-        if any(value is None or value == "" for value in values):
-            return self._render(context)
         key = (
             version,
             get_language(),
             request._get_raw_host(),
             request.get_port(),
             self.name.resolve(context),
-            *values,
+            *(value.resolve(context) for value in self.keys),
         )
         html = _small.get(key)
         if html is None:

@@ -26,10 +26,10 @@ BUDGET = {
     "workshop_index": (18, 0),
     "workshop_page": (18, 0),
     "workshop_page_member": (27, 4),
-    "library_member": (27, 10),
-    "lesson_member": (30, 8),
-    "account_therapist": (26, 14),
-    "register_step": (21, 9),
+    "library_member": (25, 5),
+    "lesson_member": (30, 7),
+    "account_therapist": (18, 6),
+    "register_step": (21, 8),
 }
 
 
