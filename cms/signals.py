@@ -32,11 +32,7 @@ def content_changed(sender, instance=None, **kwargs) -> None:
     image = get_image_model()
     shown = (Site, PageViewRestriction, image, image.get_rendition_model(), *SHOWN_ON_PAGES)
     setting = isinstance(instance, BaseSiteSetting | BaseGenericSetting)
-    if (
-        sender in shown
-        or isinstance(instance, Page)
-        or (setting and not kwargs.get("created"))
-    ):
+    if sender in shown or isinstance(instance, Page) or (setting and not kwargs.get("created")):
         content_version_bump()
 
 
