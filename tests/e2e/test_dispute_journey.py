@@ -12,7 +12,7 @@ from courses.selectors import user_can_watch_masterclass
 from demo import content
 from payments.models import Dispute, DisputeStatus, Order
 from stripe_fake import fake_stripe
-from tests.e2e.conftest import Shots, _close, _new_page
+from tests.e2e.conftest import Shots, close_context, _new_page
 from tests.e2e.test_every_page_a11y import PHONE, _problems
 from tests.e2e.test_masterclass_journeys import log_in
 from tests.e2e.test_refund_journeys import _log_in as log_in_staff
@@ -75,7 +75,7 @@ def test_a_disputed_payment_shows_on_the_order_in_the_admin(
         expect(staff.get_by_text("masterclass access revoked")).to_be_visible()
         staff_shots("admin-order-dispute-lost")
     finally:
-        _close(context)
+        close_context(context)
 
     assert Dispute.objects.get(order=order).status == DisputeStatus.LOST
     assert not user_can_watch_masterclass(user=order.buyer, masterclass=order.masterclass)

@@ -4,7 +4,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Shots, _close, axe_run, csp_refusals
+from tests.e2e.conftest import Shots, close_context, axe_run, csp_refusals
 from tests.e2e.test_staff_check_in_journey import log_in
 from tests.factories import DEFAULT_PASSWORD, TicketTypeFactory, UserFactory
 
@@ -42,4 +42,4 @@ def test_no_access_and_too_many_requests_pages(browser, live, page_tree, request
     assert axe_run(page) == []
     shots("too-many-requests")
     assert refused_by_csp == []
-    _close(context)
+    close_context(context)
