@@ -12,7 +12,7 @@ from courses.selectors import user_can_watch_masterclass
 from demo import content
 from payments.models import Dispute, DisputeStatus, Order
 from stripe_fake import fake_stripe
-from tests.e2e.conftest import Shots, close_context, _new_page
+from tests.e2e.conftest import Shots, _new_page, close_context
 from tests.e2e.test_every_page_a11y import PHONE, _problems
 from tests.e2e.test_masterclass_journeys import log_in
 from tests.e2e.test_refund_journeys import _log_in as log_in_staff

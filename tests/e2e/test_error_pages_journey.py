@@ -4,7 +4,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import Shots, close_context, axe_run, csp_refusals
+from tests.e2e.conftest import Shots, axe_run, close_context, csp_refusals
 from tests.e2e.test_staff_check_in_journey import log_in
 from tests.factories import DEFAULT_PASSWORD, TicketTypeFactory, UserFactory
 

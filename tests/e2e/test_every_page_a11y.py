@@ -27,7 +27,7 @@ from courses.services import SeatRequest
 from demo import content
 from payments import services as payments_services
 from payments.models import Order
-from tests.e2e.conftest import Shots, close_context, axe_run, csp_refusals, enter_totp_code
+from tests.e2e.conftest import Shots, axe_run, close_context, csp_refusals, enter_totp_code
 from tests.factories import DEFAULT_PASSWORD, UserFactory
 
 PHONE = {"width": 390, "height": 844}
