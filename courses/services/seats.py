@@ -166,6 +166,10 @@ def _seat_hold_create(
         if waitlist_entry_id is None
         else None
     )
+    # The pages' seats figures count again (now, and after the commit), as a saved
+    # registration's signal would have said from under the lock: a cache round trip
+    # the lock does not wait for. (A refused hold only costs those pages a recount.)
+    seats_changed(session_id)
     # The ticket types asked for come with the lock, in the same statement.
     session, locked_types = session_lock_with_ticket_types(
         session_id=session_id, ticket_type_ids={r.ticket_type_id for r in requests}
@@ -229,9 +233,9 @@ def _seat_hold_create(
         )
         for r in requests
     ]
-    # One by one (not bulk_create) so every row gets its pk on all databases.
-    for registration in registrations:
-        registration.save()
+    # One statement for every seat (PostgreSQL and SQLite >= 3.35 return the new pks).
+    # bulk_create sends no post_save: the pages' seats token was changed before the lock.
+    Registration.objects.bulk_create(registrations)
     if entry is None:
         # What this hold leaves, for the pre-check of the buyers queueing behind it.
         hint = (selectors.seats_hint_key(session.pk), left - len(requests))
