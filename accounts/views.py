@@ -18,6 +18,7 @@ from courses.selectors.home_study import ce_hours_by_period
 
 from .forms import AccountDeleteForm, ProfileForm
 from .models import RETENTION_REASON
+from .selectors.dashboard import account_sections
 from .selectors.mfa import user_must_set_up_mfa
 from .selectors.privacy import user_data_export, user_pending_deletion
 from .services.devices import DeviceIsCurrent, DeviceNotFound
@@ -44,18 +45,23 @@ def logout(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """My account: the hub later features (orders, tickets, videos) add sections to."""
+    """My account: each section read only if ``account_sections`` found rows for it."""
     from payments import selectors as payments_selectors
 
+    user = request.user
+    has = account_sections(user=user)
     context = {
-        "registrations": payments_selectors.upcoming_tickets_for_user(user=request.user),
-        "orders": payments_selectors.orders_for_user(user=request.user)[:20],
-        "continue_watching": continue_watching(user=request.user),
+        "has": has,
+        "registrations": (
+            list(payments_selectors.upcoming_tickets_for_user(user=user)) if has.tickets else []
+        ),
+        "orders": payments_selectors.orders_for_account(user=user) if has.orders else [],
+        "continue_watching": continue_watching(user=user) if has.progress else [],
         "purchased_masterclasses": [
             (masterclass, masterclass_url(masterclass))
-            for masterclass in masterclasses_purchased(user=request.user)
+            for masterclass in (masterclasses_purchased(user=user) if has.grants else [])
         ],
-        "refunds": payments_selectors.refunds_for_user(user=request.user)[:10],
+        "refunds": payments_selectors.refunds_for_user(user=user)[:10] if has.refunds else [],
     }
     return render(request, "accounts/dashboard.html", context)
 

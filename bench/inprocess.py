@@ -34,7 +34,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 
 def targets() -> dict[str, tuple[str | None, str]]:
-    """name -> (who is signed in: None, "member", "therapist" or "staff"; path)."""
+    """name -> (who is signed in: None, "member", "therapist", "buyer" or "staff"; path)."""
     from django.urls import reverse
 
     from cms.models import LessonPage, MasterclassPage, WorkshopPage
@@ -50,6 +50,7 @@ def targets() -> dict[str, tuple[str | None, str]]:
         .first()
     )
     order = Order.objects.filter(buyer__email=_therapist_email()).first()
+    ticket = session.ticket_types.order_by("sort_order", "pk").first()
     pages: dict[str, tuple[str | None, str]] = {
         "home": (None, "/"),
         "workshop_index": (None, "/workshops/"),
@@ -61,8 +62,18 @@ def targets() -> dict[str, tuple[str | None, str]]:
         "account_therapist": ("therapist", reverse("accounts:dashboard")),
         "register_step": ("therapist", reverse("payments:register", args=[session.pk])),
     }
+    pages["register_attendees"] = (
+        "therapist",
+        reverse("payments:register", args=[session.pk]) + f"?ticket_{ticket.pk}=1",
+    )
     if order is not None:
         pages["order_page"] = ("therapist", reverse("payments:order", args=[order.reference]))
+    elif (buyer_order := _buyer_order()) is not None:
+        # The demo's own accounts have no order (as in run.py): the newest paid workshop
+        # order, seen by its buyer.
+        pages["order_page"] = ("buyer", reverse("payments:order", args=[buyer_order.reference]))
+    # My account of someone with orders, tickets and refunds, not only an empty one.
+    pages["account_buyer"] = ("buyer", reverse("accounts:dashboard"))
     registration_filter = f"?status=confirmed&session={session.pk}"
     for name, url in [
         ("admin_sessions", reverse("workshop_sessions:index")),
@@ -89,6 +100,17 @@ def targets() -> dict[str, tuple[str | None, str]]:
     # A search that matches many rows, not only a rare one.
     pages["admin_orders_search_common"] = ("staff", pages["admin_orders"][1] + "?q=example")
     return pages
+
+
+def _buyer_order():
+    from payments.models import Order, OrderStatus
+
+    return (
+        Order.objects.filter(status=OrderStatus.PAID, session__isnull=False)
+        .select_related("buyer")
+        .order_by("-pk")
+        .first()
+    )
 
 
 def _therapist_email() -> str:
@@ -120,7 +142,10 @@ def clients() -> dict[str | None, Client]:
         ("member", content.MEMBER_EMAIL),
         ("therapist", _therapist_email()),
         ("staff", staff.email),
+        ("buyer", getattr(getattr(_buyer_order(), "buyer", None), "email", None)),
     ]:
+        if email is None:
+            continue
         client = Client(HTTP_HOST="127.0.0.1", HTTP_X_REAL_IP="127.0.0.1")
         client.force_login(User.objects.get(email=email))
         if who == "staff":

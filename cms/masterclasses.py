@@ -375,21 +375,29 @@ def continue_watching(*, user, limit: int = 4) -> list[ContinueWatching]:
     access = masterclass_access_for_user(
         user=user, masterclass_ids={r.masterclass_id for r in recent if r.masterclass_id}
     )
-    items = []
+    shown = []
     for row in recent:
         lesson = pages.get(row.lesson_key)
         if lesson is None:
             continue
         viewer = access.get(row.masterclass_id)
-        if not lesson.is_preview and not (viewer and viewer.can_watch):
-            continue
-        items.append(
-            ContinueWatching(
-                lesson=lesson,
-                series_title=lesson.get_parent().title,
-                percent=row.percent,
-                position=format_clock(row.position_seconds),
-                updated_at=timezone.localtime(row.updated_at),
-            )
+        if lesson.is_preview or (viewer and viewer.can_watch):
+            shown.append((row, lesson))
+    shown = shown[:limit]
+    # Each lesson's series is its parent page: their titles in one query, not one each.
+    parent_paths = {lesson.path[: -lesson.steplen] for _row, lesson in shown}
+    series_titles = (
+        dict(Page.objects.filter(path__in=parent_paths).values_list("path", "title"))
+        if parent_paths
+        else {}
+    )
+    return [
+        ContinueWatching(
+            lesson=lesson,
+            series_title=series_titles.get(lesson.path[: -lesson.steplen], ""),
+            percent=row.percent,
+            position=format_clock(row.position_seconds),
+            updated_at=timezone.localtime(row.updated_at),
         )
-    return items[:limit]
+        for row, lesson in shown
+    ]

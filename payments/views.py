@@ -79,18 +79,14 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
     if request.GET.get("offer") and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())  # the offer is for one account
     seats_left = None
-    if (
-        request.method == "POST"
-        and "offer" not in request.GET
-        and request.user.is_authenticated
-        and session.registration_is_open(now)
-    ):
-        # Sold out as last counted (at most seconds ago): in a rush most buyers land
-        # here, and they hear it without a count, the ticket rules or the seat lock.
-        # Otherwise the form is checked against that figure; the seats are counted
-        # live under the lock.
+    if "offer" not in request.GET and session.registration_is_open(now):
+        # Seats as last counted (at most seconds ago, forgotten by every change that
+        # frees seats): what the steps show and offer, without a count per page.
         seats_left = courses_selectors.session_seats_left_hint(session_id=session.pk)
-        if seats_left == 0:
+        if request.method == "POST" and request.user.is_authenticated and seats_left == 0:
+            # In a rush most buyers land here, and they hear it without a count, the
+            # ticket rules or the seat lock. Otherwise the form is checked against that
+            # figure; the seats are counted live under the lock.
             return _sold_out(request, session, now, _("This session is sold out."))
     offer, offer_problem = _waitlist_offer(request, session)
     context = _session_context(session, now, offer, seats_left)

@@ -147,11 +147,16 @@ def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, L
     return {row.lesson_key: row for row in rows}
 
 
-def lesson_progress_recent(*, user, limit: int = 6) -> QuerySet[LessonProgress]:
-    """Lessons started and not finished, most recent first ("continue watching")."""
+def lesson_progress_unfinished(*, user) -> QuerySet[LessonProgress]:
+    """Lessons the user started and has not finished."""
     return LessonProgress.objects.filter(
         user=user, completed_at__isnull=True, position_seconds__gt=0
-    ).order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def lesson_progress_recent(*, user, limit: int = 6) -> QuerySet[LessonProgress]:
+    """Lessons started and not finished, most recent first ("continue watching")."""
+    return lesson_progress_unfinished(user=user).order_by("-updated_at", "-pk")[:limit]
 
 
 def workshops_including_masterclass(*, masterclass: Masterclass | int) -> QuerySet[Workshop]:

@@ -123,8 +123,12 @@ def user_certificates(*, user) -> QuerySet[Certificate]:
     return (
         Certificate.objects.filter(revoked_at__isnull=True)
         .filter(
-            Q(registration__attendee_user=user)
-            | Q(registration__attendee_email__iexact=user.email)
+            # The user's seats found by their own indexes, not a join to every certificate.
+            Q(
+                registration__in=Registration.objects.filter(
+                    Q(attendee_user=user) | Q(attendee_email__iexact=user.email)
+                ).values("pk")
+            )
             | Q(user=user, masterclass__isnull=False)
         )
         .order_by("-session_ended_on", "-pk")

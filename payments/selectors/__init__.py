@@ -32,6 +32,7 @@ from .memberships import (
 )
 from .orders import (
     order_for_viewer,
+    orders_for_account,
     orders_for_user,
     registration_payment_columns,
     ticket_for_viewer,
@@ -64,6 +65,7 @@ __all__ = [
     "order_for_viewer",
     "order_paid_amount",
     "order_refundable_amount",
+    "orders_for_account",
     "orders_for_user",
     "plan_price_ids",
     "price_cache_key",

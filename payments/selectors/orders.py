@@ -45,6 +45,13 @@ def orders_for_user(*, user) -> QuerySet[Order]:
     return _orders().filter(buyer=user)
 
 
+def orders_for_account(*, user, limit: int = 20) -> QuerySet[Order]:
+    """The user's newest orders as My account lists them: what was bought, not the lines."""
+    return Order.objects.filter(buyer=user).select_related("session__workshop", "masterclass")[
+        :limit
+    ]
+
+
 def ticket_for_viewer(*, code: str, user, signed_link: bool = False) -> Registration:
     """A confirmed ticket for its buyer, its attendee (by account), whoever may view any
     order, or anyone who followed the signed link in the ticket e-mail (``signed_link``)."""

@@ -33,6 +33,11 @@ def funnel_count_record(
     """Add one to today's count for ``workshop_id``; False (and a warning) if it failed."""
     day = day or timezone.localdate()
     try:
+        # In autocommit the UPDATE is its own transaction: one round trip.
+        if not transaction.get_connection().in_atomic_block and _bump(
+            day=day, workshop_id=workshop_id, kind=kind
+        ):
+            return True
         try:
             with transaction.atomic():
                 if _bump(day=day, workshop_id=workshop_id, kind=kind):

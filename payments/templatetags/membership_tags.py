@@ -22,11 +22,14 @@ def membership_banner(context) -> dict:
 
 
 @register.inclusion_tag("payments/includes/membership_status.html", takes_context=True)
-def membership_card(context) -> dict:
+def membership_card(context, any_membership: bool = True) -> dict:
+    """``any_membership`` False: the caller knows the user has no subscription and no
+    active grant (no query for them); the plan offer is read only for non-members."""
     user = context["request"].user
-    offers = selectors.membership_plan_offers()
-    return {
-        "summary": selectors.membership_summary(user=user),
-        "offer": offers["monthly"],
-        "user": user,
-    }
+    summary = (
+        selectors.membership_summary(user=user)
+        if any_membership
+        else selectors.MembershipSummary("none")
+    )
+    offer = selectors.membership_plan_offers()["monthly"] if summary.kind == "none" else None
+    return {"summary": summary, "offer": offer, "user": user}

@@ -28,8 +28,8 @@ BUDGET = {
     "workshop_page_member": (27, 4),
     "library_member": (27, 10),
     "lesson_member": (30, 8),
-    "account_therapist": (26, 14),
-    "register_step": (21, 9),
+    "account_therapist": (18, 6),
+    "register_step": (21, 8),
 }
 
 

@@ -44,8 +44,8 @@ BUDGET = {
     "library_member": 10,  # 9 + the count of series for the library's pages
     "masterclass_member": 8,
     "lesson_member": 8,
-    "account_therapist": 14,
-    "register_step": 9,  # with the funnel count of page opens (a savepointed UPDATE)
+    "account_therapist": 6,
+    "register_step": 8,  # with the funnel count of page opens (a savepointed UPDATE in tests)
     "admin_sessions": 16,
     "admin_sessions_search": 16,
     "admin_registrations": 17,

@@ -187,6 +187,18 @@ def test_funnel_counts_each_step_per_workshop():
     assert rows == {"Shoulder": [30, 6, 4, 3, 2], "Neck": [7, 0, 0, 0, 0]}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_register_page_open_is_counted_with_one_statement_outside_a_transaction():
+    from payments.services.funnel import funnel_count_record
+
+    workshop = WorkshopFactory()
+    assert funnel_count_record(workshop_id=workshop.pk)  # the day's first: inserts the row
+    with CaptureQueriesContext(connection) as ctx:
+        assert funnel_count_record(workshop_id=workshop.pk)
+    assert [query["sql"].split()[0] for query in ctx.captured_queries] == ["UPDATE"]
+    assert FunnelCount.objects.get(workshop=workshop).count == 2
+
+
 def _certificate(registration, *, issued_at):
     return Certificate.objects.create(
         registration=registration,
