@@ -7,7 +7,7 @@ from django.utils.translation import gettext
 
 from courses.models import Registration, RegistrationStatus
 
-from ..models import Order, OrderLine, PaymentMethod
+from ..models import Order, OrderLine, PaymentMethod, Refund
 
 
 def _orders() -> QuerySet[Order]:
@@ -30,15 +30,23 @@ def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
     """The order if ``user`` bought it or may view any order, or for anyone who followed
     the signed order link e-mailed to its buyer (``signed_link``); ``Http404`` otherwise
     (not 403: an order's existence is nobody else's business)."""
-    orders = _orders().select_related("taken_by")
     if not user.is_authenticated and not signed_link:
         raise Http404
-    if not signed_link and not user.has_perm(VIEW_ANY_ORDER):
-        orders = orders.filter(buyer=user)
+    orders = (
+        _orders()
+        .select_related("taken_by")
+        .prefetch_related(
+            Prefetch("refunds", queryset=Refund.objects.select_related("registration"))
+        )
+    )
     try:
-        return orders.get(reference=reference)
+        order = orders.get(reference=reference)
     except (Order.DoesNotExist, ValueError):
         raise Http404 from None
+    # The buyer needs no permission check (it reads the user's permissions: two queries).
+    if signed_link or order.buyer_id == user.pk or user.has_perm(VIEW_ANY_ORDER):
+        return order
+    raise Http404
 
 
 def orders_for_user(*, user) -> QuerySet[Order]:
