@@ -59,6 +59,9 @@ def targets() -> dict[str, tuple[str | None, str]]:
         "library_member": ("member", series.get_parent().url),
         "masterclass_member": ("member", series.url),
         "lesson_member": ("member", lesson.url),
+        "library": (None, series.get_parent().url),
+        "masterclass": (None, series.url),
+        "lesson": (None, lesson.url),
         "account_therapist": ("therapist", reverse("accounts:dashboard")),
         "register_step": ("therapist", reverse("payments:register", args=[session.pk])),
     }

@@ -7,10 +7,10 @@ pages, the stream endpoint and the progress API cannot disagree.
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.apps import apps
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.utils import timezone
 
 from wagtail.models import Page
@@ -20,13 +20,17 @@ from courses.models import LessonProgress, Masterclass
 from courses.playback import playback_token_make, playback_url
 from courses.selectors import (
     ViewerAccess,
+    access_grants_list,
     lesson_progress_for_user,
     lesson_progress_recent,
     masterclass_access_for_user,
     user_membership_grant,
     workshops_including_masterclass,
 )
-from courses.selectors.streaming import video_player_media
+from courses.selectors.streaming import CaptionTrack, video_caption_tracks, video_player_media
+
+from .content_version import content_version
+from .kept import Kept
 
 
 def format_duration(seconds: float | int | None) -> str:
@@ -130,13 +134,162 @@ def masterclass_lesson_refs(masterclass_id: int) -> list[LessonRef]:
     ]
 
 
+@dataclass(frozen=True)
+class LessonEntry:
+    """A live lesson as every viewer sees it: nothing personal, kept per content version."""
+
+    pk: int
+    key: str
+    title: str
+    url: str
+    summary: str
+    is_preview: bool
+    video_id: int | None
+    duration_seconds: int
+    duration: str
+    number: int
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    """A series page and its live lessons in the editor's order, as every viewer sees it.
+
+    ``page`` is shared by every request of the process until the content changes: read
+    it, never change it."""
+
+    page: Page
+    live: bool
+    lessons: tuple[LessonEntry, ...]
+
+    @property
+    def parent_path(self) -> str:
+        return self.page.path[: -Page.steplen]
+
+    @property
+    def total_duration(self) -> str:
+        return format_duration(sum(x.duration_seconds for x in self.lessons if x.video_id))
+
+
+class Catalog:
+    def __init__(self, series: dict[int, SeriesEntry]) -> None:
+        self.series = series  # by page id, in tree order
+        self.by_path = {entry.page.path: entry for entry in series.values()}
+
+    @cached_property
+    def _restricted_paths(self) -> tuple[str, ...]:
+        """Pages with a view restriction (read once, and only for a listing)."""
+        from wagtail.models import PageViewRestriction
+
+        return tuple(PageViewRestriction.objects.values_list("page__path", flat=True))
+
+    def is_public(self, entry: SeriesEntry) -> bool:
+        """Neither the page nor an ancestor has a view restriction (Wagtail's public())."""
+        return not any(entry.page.path.startswith(path) for path in self._restricted_paths)
+
+
+# The masterclass tree is content: the same for every viewer until an editor publishes,
+# unpublishes or moves a page, or changes a masterclass, an instructor or a video (each
+# moves the content version, ``cms.signals``). One per site (lesson URLs are relative to
+# the site that serves them) and content version.
+_catalogs = Kept(size=20)
+
+
+def masterclass_catalog(request) -> Catalog:
+    """Every series with its live lessons: no query while the content is unchanged;
+    built afresh each request when the content version is unknown (cache down)."""
+    version = content_version(request)
+    if version is None:
+        return _catalog_build(request)
+    key = (version, request._get_raw_host(), request.get_port())
+    catalog = _catalogs.get(key)
+    if catalog is None:
+        catalog = _catalogs.put(key, _catalog_build(request))
+    return catalog
+
+
+def _catalog_build(request, only_pk: int | None = None) -> Catalog:
+    """Two queries, however many series and lessons: the series pages (with their
+    masterclass, instructor and cover image) and the live lessons with their videos."""
+    from .models import LessonPage, MasterclassPage
+
+    pages = MasterclassPage.objects.select_related(
+        "masterclass", "instructor__photo", "cover_image"
+    )
+    if only_pk is not None:
+        pages = pages.filter(pk=only_pk)
+    pages = list(pages.order_by("path"))
+    if not pages:
+        return Catalog(series={})
+    lessons = LessonPage.objects.live().defer_streamfields().select_related("video")
+    if only_pk is not None:
+        lessons = lessons.child_of(pages[0])
+    lessons_by_parent: dict[str, list[LessonEntry]] = {}
+    for lesson in lessons.order_by("path"):
+        siblings = lessons_by_parent.setdefault(lesson.path[: -Page.steplen], [])
+        video = lesson.video
+        siblings.append(
+            LessonEntry(
+                pk=lesson.pk,
+                key=lesson_key(lesson),
+                title=lesson.title,
+                url=lesson.get_url(request) or "",
+                summary=lesson.summary,
+                is_preview=lesson.is_preview,
+                video_id=lesson.video_id,
+                duration_seconds=(video.duration_seconds or 0) if video else 0,
+                duration=format_clock(video.duration_seconds) if video else "",
+                number=len(siblings) + 1,
+            )
+        )
+    series = {
+        page.pk: SeriesEntry(
+            page=page,
+            live=page.live,
+            lessons=tuple(lessons_by_parent.get(page.path, ())),
+        )
+        for page in pages
+    }
+    return Catalog(series=series)
+
+
+# Captions and transcripts are content too (a caption's save moves the content version);
+# each viewer's track URLs carry their own token and are made per request.
+_captions = Kept(size=500)
+
+
+def _caption_tracks(request, video) -> list[CaptionTrack]:
+    version = content_version(request)
+    if version is None:
+        return video_caption_tracks(video=video)
+    key = (version, video.pk)
+    tracks = _captions.get(key)
+    if tracks is None:
+        tracks = _captions.put(key, video_caption_tracks(video=video))
+    return tracks
+
+
+def _series_entry(request, series_page: Page) -> SeriesEntry:
+    """The kept entry of ``series_page``; one not in the catalog (a new page in preview)
+    is read on its own."""
+    entry = masterclass_catalog(request).series.get(series_page.pk)
+    if entry is None:
+        entry = _catalog_build(request, only_pk=series_page.pk).series[series_page.pk]
+    return entry
+
+
 @dataclass
 class LessonRow:
-    page: Page
-    number: int
-    duration: str
+    lesson: LessonEntry
     progress: LessonProgress | None
     can_watch: bool
+
+    @property
+    def number(self) -> int:
+        return self.lesson.number
+
+    @property
+    def duration(self) -> str:
+        return self.lesson.duration
 
     @property
     def percent(self) -> int:
@@ -153,9 +306,15 @@ class LessonRow:
 
 @dataclass
 class SeriesSummary:
-    page: Page
+    """One viewer's view of a series: the kept entry, their access and progress."""
+
+    entry: SeriesEntry
     access: ViewerAccess
     lessons: list[LessonRow] = field(default_factory=list)
+
+    @property
+    def page(self) -> Page:
+        return self.entry.page
 
     @property
     def lesson_count(self) -> int:
@@ -163,9 +322,7 @@ class SeriesSummary:
 
     @property
     def total_duration(self) -> str:
-        return format_duration(
-            sum((row.page.video.duration_seconds or 0) for row in self.lessons if row.page.video)
-        )
+        return self.entry.total_duration
 
     @property
     def completed_count(self) -> int:
@@ -177,11 +334,11 @@ class SeriesSummary:
 
     @property
     def preview_count(self) -> int:
-        return sum(1 for row in self.lessons if row.page.is_preview)
+        return sum(1 for row in self.lessons if row.lesson.is_preview)
 
     @property
     def first_preview(self) -> LessonRow | None:
-        return next((row for row in self.lessons if row.page.is_preview), None)
+        return next((row for row in self.lessons if row.lesson.is_preview), None)
 
     @property
     def next_lesson(self) -> LessonRow | None:
@@ -192,94 +349,99 @@ class SeriesSummary:
         return self.lessons[0] if self.lessons else None
 
 
-def _summaries(series_pages: list, user) -> list[SeriesSummary]:
-    """Series with their lessons, access and the viewer's progress: four queries for a
-    whole library, however many masterclasses it lists."""
-    from .models import LessonPage
-
-    if not series_pages:
+def _summaries(entries: list[SeriesEntry], user, grants=None) -> list[SeriesSummary]:
+    """Series with the viewer's access and progress: two queries for a whole library
+    (grants, unless given, and progress), however many masterclasses it lists."""
+    if not entries:
         return []
     access = masterclass_access_for_user(
-        user=user, masterclass_ids={p.masterclass_id for p in series_pages}
+        user=user, masterclass_ids={e.page.masterclass_id for e in entries}, grants=grants
     )
-    lessons_by_parent: dict[str, list] = {}
-    under_any_series = Q()
-    for page in series_pages:
-        under_any_series |= Q(path__startswith=page.path, depth=page.depth + 1)
-    lessons = list(
-        LessonPage.objects.live().filter(under_any_series).select_related("video").order_by("path")
+    progress = lesson_progress_for_user(
+        user=user, lesson_keys=[lesson.key for e in entries for lesson in e.lessons]
     )
-    progress = lesson_progress_for_user(user=user, lesson_keys=[lesson_key(x) for x in lessons])
-    for lesson in lessons:
-        lessons_by_parent.setdefault(lesson.path[: -Page.steplen], []).append(lesson)
     summaries = []
-    for page in series_pages:
-        viewer = access[page.masterclass_id]
+    for entry in entries:
+        viewer = access[entry.page.masterclass_id]
         rows = [
             LessonRow(
-                page=lesson,
-                number=number,
-                duration=format_clock(lesson.video.duration_seconds) if lesson.video else "",
-                progress=progress.get(lesson_key(lesson)),
+                lesson=lesson,
+                progress=progress.get(lesson.key),
                 can_watch=viewer.can_watch or lesson.is_preview,
             )
-            for number, lesson in enumerate(lessons_by_parent.get(page.path, []), start=1)
+            for lesson in entry.lessons
         ]
-        summaries.append(SeriesSummary(page=page, access=viewer, lessons=rows))
+        summaries.append(SeriesSummary(entry=entry, access=viewer, lessons=rows))
     return summaries
 
 
 # Series per library page: a library of a hundred masterclasses renders (and reads the
-# lessons and progress of) one page of them, not all.
+# progress of) one page of them, not all.
 LIBRARY_PAGE_SIZE = 12
 
 
-def library_context(index_page: Page, user, page_number=None) -> dict:
-    from .models import MasterclassPage
-
-    series = (
-        MasterclassPage.objects.child_of(index_page)
-        .live()
-        .public()
-        .select_related("masterclass", "cover_image", "instructor")
-        .order_by("path")
-    )
+def library_context(index_page: Page, request, page_number=None) -> dict:
+    user = request.user
+    catalog = masterclass_catalog(request)
+    series = [
+        entry
+        for entry in catalog.series.values()
+        if entry.live and entry.parent_path == index_page.path and catalog.is_public(entry)
+    ]
     page_obj = Paginator(series, LIBRARY_PAGE_SIZE).get_page(page_number)
+    # One read of the viewer's grants answers both the cards and the membership line.
+    grants = access_grants_list(user=user)
     return {
-        "series_list": _summaries(list(page_obj.object_list), user),
+        "series_list": _summaries(list(page_obj.object_list), user, grants),
         "series_count": page_obj.paginator.count,
         "page_obj": page_obj,
-        "membership": user_membership_grant(user=user) if user.is_authenticated else None,
+        "membership": user_membership_grant(user=user, grants=grants),
     }
 
 
-def series_context(series_page: Page, user) -> dict:
-    summary = _summaries([series_page], user)[0]
+def _masterclass(entry: SeriesEntry, series_page: Page) -> Masterclass:
+    """The kept masterclass of the series, unless a preview shows another one."""
+    if series_page.masterclass_id == entry.page.masterclass_id:
+        return entry.page.masterclass
+    return series_page.masterclass
+
+
+def series_context(series_page: Page, request) -> dict:
+    entry = _series_entry(request, series_page)
+    summary = _summaries([entry], request.user)[0]
+    masterclass = _masterclass(entry, series_page)
     return {
         "summary": summary,
         "access": summary.access,
-        "paywall": paywall_context(series_page.masterclass, summary.access),
+        "masterclass": masterclass,
+        "paywall": paywall_context(request, masterclass, summary.access),
     }
 
 
-def lesson_context(lesson: Page, user) -> dict:
-    series = lesson.get_parent().specific
-    summary = _summaries([series], user)[0]
+def lesson_context(lesson: Page, request) -> dict:
+    user = request.user
+    parent_path = lesson.path[: -Page.steplen]
+    entry = masterclass_catalog(request).by_path.get(parent_path)
+    if entry is None:
+        entry = _series_entry(request, lesson.get_parent())
+    series = entry.page
+    summary = _summaries([entry], user)[0]
     rows = summary.lessons
-    index = next((i for i, row in enumerate(rows) if row.page.pk == lesson.pk), None)
+    index = next((i for i, row in enumerate(rows) if row.lesson.pk == lesson.pk), None)
     current = rows[index] if index is not None else None
     can_watch = summary.access.can_watch or lesson.is_preview
+    masterclass = series.masterclass
     context = {
         "series": series,
         "summary": summary,
         "access": summary.access,
         "can_watch": can_watch,
         "lesson_row": current,
-        "previous_lesson": rows[index - 1].page if index else None,
-        "next_lesson": rows[index + 1].page
+        "previous_lesson": rows[index - 1].lesson if index else None,
+        "next_lesson": rows[index + 1].lesson
         if index is not None and index + 1 < len(rows)
         else None,
-        "paywall": paywall_context(series.masterclass, summary.access),
+        "paywall": paywall_context(request, masterclass, summary.access),
         "resume_at": 0,
     }
     if can_watch and lesson.video_id:
@@ -291,7 +453,9 @@ def lesson_context(lesson: Page, user) -> dict:
         )
         context["playback_token"] = token
         context["stream_url"] = playback_url(token)
-        context["player_media"] = video_player_media(video=lesson.video, token=token)
+        context["player_media"] = video_player_media(
+            video=lesson.video, token=token, captions=_caption_tracks(request, lesson.video)
+        )
         context["chapters"] = lesson_chapters(lesson)
         progress = current.progress if current else None
         # Resume where the viewer left off, unless they had (nearly) finished.
@@ -324,10 +488,22 @@ def masterclass_page_url(masterclass: Masterclass) -> str:
     return (page.get_url() or "") if page else ""
 
 
-def paywall_context(masterclass: Masterclass, access: ViewerAccess) -> Paywall | None:
+# Which workshops include a masterclass is content (a workshop's save or a change of its
+# included masterclasses moves the content version, ``cms.signals``).
+_offers = Kept(size=500)
+
+
+def paywall_context(request, masterclass: Masterclass, access: ViewerAccess) -> Paywall | None:
     if access.can_watch:
         return None
-    return Paywall(masterclass=masterclass, workshops=workshop_offers(masterclass))
+    version = content_version(request)
+    if version is None:
+        return Paywall(masterclass=masterclass, workshops=workshop_offers(masterclass))
+    key = (version, request._get_raw_host(), request.get_port(), masterclass.pk)
+    offers = _offers.get(key)
+    if offers is None:
+        offers = _offers.put(key, workshop_offers(masterclass))
+    return Paywall(masterclass=masterclass, workshops=offers)
 
 
 def workshop_offers(masterclass: Masterclass) -> list[WorkshopOffer]:

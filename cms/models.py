@@ -344,7 +344,7 @@ class MasterclassIndexPage(SeoMixin, Page):
         from .masterclasses import library_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(library_context(self, request.user, request.GET.get("page")))
+        context.update(library_context(self, request, request.GET.get("page")))
         return context
 
 
@@ -397,7 +397,7 @@ class MasterclassPage(SeoMixin, Page):
         from .masterclasses import series_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(series_context(self, request.user))
+        context.update(series_context(self, request))
         return context
 
 
@@ -446,5 +446,5 @@ class LessonPage(SeoMixin, Page):
         from .masterclasses import lesson_context
 
         context = super().get_context(request, *args, **kwargs)
-        context.update(lesson_context(self, request.user))
+        context.update(lesson_context(self, request))
         return context

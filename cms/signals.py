@@ -1,20 +1,35 @@
-from django.db.models.signals import post_delete, post_migrate, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save
 
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
+from courses.models import Instructor, Masterclass, Video, VideoCaption, Workshop
+
 from .content_version import content_version_bump
+
+# Records of the courses app that pages show as content (title, price, instructor,
+# a lesson's duration and transcript, the workshops that include a masterclass): edited
+# in the admin, each save moves the content version.
+SHOWN_ON_PAGES = (
+    Masterclass,
+    Instructor,
+    Video,
+    VideoCaption,
+    Workshop,
+    Workshop.included_masterclasses.through,
+)
 
 
 def content_changed(sender, instance=None, **kwargs) -> None:
-    """Routes, menus and fragments kept per content version (cms.routing, the main
-    navigation, cms.fragments) are stale once a page, its place in the tree, a site, a
-    view restriction or an image (and its renditions) changes."""
+    """Routes, menus, fragments and masterclass pages kept per content version
+    (cms.routing, the main navigation, cms.fragments, cms.masterclasses, the ``kept``
+    template tag) are stale once a page, its place in the tree, a site, a view
+    restriction, an image (and its renditions), or a masterclass, instructor or video
+    that the masterclass pages show changes."""
     image = get_image_model()
-    if sender in (Site, PageViewRestriction, image, image.get_rendition_model()) or isinstance(
-        instance, Page
-    ):
+    shown = (Site, PageViewRestriction, image, image.get_rendition_model(), *SHOWN_ON_PAGES)
+    if sender in shown or isinstance(instance, Page):
         content_version_bump()
 
 
@@ -33,6 +48,7 @@ def connect(app_config) -> None:
         (post_page_move, "moved"),
         (post_save, "saved"),
         (post_delete, "deleted"),
+        (m2m_changed, "m2m-changed"),
     ]:
         signal.connect(content_changed, dispatch_uid=f"cms-content-version-{name}")
     post_migrate.connect(sync_site_after_migrate, sender=app_config, dispatch_uid="cms-site-sync")

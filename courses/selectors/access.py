@@ -100,19 +100,27 @@ class ViewerAccess:
     ends_at: object = None
 
 
+def access_grants_list(*, user, at=None) -> list[AccessGrant]:
+    """All of the user's active grants in one query, for a page that asks several
+    questions of them (``masterclass_access_for_user``, ``user_membership_grant``)."""
+    return list(access_grants_active(user=user, at=at).order_by("ends_at", "pk"))
+
+
 def masterclass_access_for_user(
-    *, user, masterclass_ids: Iterable[int], at=None
+    *, user, masterclass_ids: Iterable[int], at=None, grants: list[AccessGrant] | None = None
 ) -> dict[int, ViewerAccess]:
-    """Access per masterclass id in one query (the library lists many)."""
+    """Access per masterclass id in one query (the library lists many), or none when
+    ``grants`` (``access_grants_list``) are given."""
     ids = list(masterclass_ids)
     none = ViewerAccess(can_watch=False)
     if not _is_active_user(user):
         return dict.fromkeys(ids, none)
-    grants = list(
-        access_grants_active(user=user, at=at)
-        .filter(Q(masterclass__isnull=True) | Q(masterclass_id__in=ids))
-        .order_by("ends_at")
-    )
+    if grants is None:
+        grants = list(
+            access_grants_active(user=user, at=at)
+            .filter(Q(masterclass__isnull=True) | Q(masterclass_id__in=ids))
+            .order_by("ends_at")
+        )
     result = {}
     for masterclass_id in ids:
         matching = [g for g in grants if g.masterclass_id in (None, masterclass_id)]
@@ -134,10 +142,25 @@ def masterclass_access_for_user(
     return result
 
 
-def user_membership_grant(*, user, at=None) -> AccessGrant | None:
-    """The active all-masterclasses grant that lasts longest, if any."""
-    grants = access_grants_active(user=user, at=at).filter(masterclass__isnull=True)
-    return grants.order_by(F("ends_at").desc(nulls_first=True)).first()
+def user_membership_grant(
+    *, user, at=None, grants: list[AccessGrant] | None = None
+) -> AccessGrant | None:
+    """The active all-masterclasses grant that lasts longest, if any (no query when
+    ``grants``, from ``access_grants_list``, are given)."""
+    if grants is not None:
+        memberships = [g for g in grants if g.masterclass_id is None]
+        # Open-ended first, then the latest end; ties to the lowest id, as the query does.
+        return min(
+            memberships,
+            key=lambda g: (
+                g.ends_at is not None,
+                -(g.ends_at.timestamp() if g.ends_at else 0),
+                g.pk,
+            ),
+            default=None,
+        )
+    grants_active = access_grants_active(user=user, at=at).filter(masterclass__isnull=True)
+    return grants_active.order_by(F("ends_at").desc(nulls_first=True)).first()
 
 
 def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, LessonProgress]:

@@ -1,7 +1,7 @@
 """What the lesson player needs beyond the progressive file: the adaptive stream, the
 poster frame, the caption tracks and the transcript, each URL signed for the viewer."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.urls import reverse
 
@@ -43,22 +43,39 @@ class PlayerMedia:
         return self.tracks[0] if self.tracks else None
 
 
-def video_player_media(*, video: Video, token: str) -> PlayerMedia:
-    """Signed URLs and transcript for one viewer's playback token (one query)."""
+def video_caption_tracks(*, video: Video) -> list[CaptionTrack]:
+    """The video's captions and transcripts, preferred language first, without URLs: the
+    same for every viewer, so pages may keep them (one query)."""
     captions = sorted(
         VideoCaption.objects.filter(video=video),
         key=lambda c: (c.language.split("-")[0] != PREFERRED_LANGUAGE, c.language),
     )
-    tracks = [
+    return [
         CaptionTrack(
             language=caption.language,
             label=caption.label,
-            url=reverse(
-                "courses:caption_track", kwargs={"token": token, "language": caption.language}
-            ),
+            url="",
             cues=[TranscriptCue(c["start"], c["end"], c["text"]) for c in caption.cues],
         )
         for caption in captions
+    ]
+
+
+def video_player_media(
+    *, video: Video, token: str, captions: list[CaptionTrack] | None = None
+) -> PlayerMedia:
+    """Signed URLs and transcript for one viewer's playback token (one query, none when
+    the ``captions`` from ``video_caption_tracks`` are given)."""
+    if captions is None:
+        captions = video_caption_tracks(video=video)
+    tracks = [
+        replace(
+            track,
+            url=reverse(
+                "courses:caption_track", kwargs={"token": token, "language": track.language}
+            ),
+        )
+        for track in captions
     ]
     if not video.has_stream:
         return PlayerMedia(tracks=tracks)

@@ -158,7 +158,9 @@ def video_renditions_build(*, video_id: int) -> str:
         stream_renditions=renditions,
     )
     if not video.duration_seconds:
-        _set(video_id, duration_seconds=max(1, round(info.duration)))
+        # A save, not an update: pages that show the duration hear of it (post_save).
+        video.duration_seconds = max(1, round(info.duration))
+        video.save(update_fields=["duration_seconds"])
     if not updated:  # replaced by a newer upload meanwhile
         _discard(saved)
         return StreamStatus.PENDING
