@@ -100,7 +100,7 @@ worker: install ## Run a Celery worker (needs REDIS_URL)
 beat: install ## Run Celery beat (needs REDIS_URL)
 	$(BIN)/celery -A config beat -l info
 
-bench-rush: install ## Checkout rush: 300 buyers, 30 seats, two gunicorn instances (needs DATABASE_URL=postgres://...)
+bench-rush: install ## Checkout rush: 300 buyers, 30 seats, two gunicorn instances (needs DATABASE_URL=postgres://... and REDIS_URL=redis://...)
 	$(PY) bench/rush.py $(RUSH_ARGS)
 
 SEO_URL ?= http://$(HOST):$(PORT)

@@ -1,21 +1,40 @@
 """Checkout rush: N buyers press "Reserve" at the same moment for a session of C seats.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/physiomassage_bench \
-        .venv/bin/python bench/rush.py [--buyers 300] [--capacity 30]
+    REDIS_URL=redis://127.0.0.1:6379/0 \
+        .venv/bin/python bench/rush.py [--buyers 300] [--capacity 30] [--ports 8101 8102]
 
-Starts the site under gunicorn twice (two instances, two ports, the same PostgreSQL), as
-two web servers behind a load balancer would be. Every buyer has their own signed-in
-session; each first opens the attendee page (its own CSRF cookie and form token; not
-timed), then all buyers submit the real registration form at once, alternating between
+Starts the site under gunicorn twice (two instances, two ports, the same PostgreSQL and
+Redis), as two web servers behind a load balancer would be. Every buyer has their own
+signed-in session; each first opens the attendee page (its own CSRF cookie and form token;
+not timed), then all buyers submit the real registration form at once, alternating between
 the two instances. Prints one JSON line:
 
     {"buyers":..,"capacity":..,"held":..,"oversold":..,"errors":..,"p50_ms":..,
      "p99_ms":..,"holds_per_s":..,"all_answered_ms":..,"winners_p99_ms":..,
-     "sold_out_answers":..,"server_cpu_ms_per_answer":..,"load_average":..}
+     "sold_out_answers":..,"server_cpu_ms_per_answer":..,"send_spread_ms":..,
+     "tasks_enqueued":..,"load_average":..}
 
-``held`` must equal ``capacity`` and ``oversold`` must be 0. Stripe is the in-process fake
-(``STRIPE_FAKE_ALLOWED``), so no network call is timed. The database named in
-DATABASE_URL is migrated and gets a fresh workshop session per run.
+``held`` must equal ``capacity`` and ``oversold`` must be 0. Each latency runs from the
+moment that buyer's connection is opened to the last byte of the answer.
+
+As in production, and unlike ``make run``:
+- Redis is required (``REDIS_URL``): the cache is what tells the four workers the seats
+  figure; without it each process would keep its own.
+- Tasks go to the broker (``REDIS_URL``), never run inside the request
+  (``CELERY_TASK_ALWAYS_EAGER`` off): a worker would run them elsewhere. No worker runs
+  here; ``tasks_enqueued`` says how many the rush handed over (0 today: neither a
+  winning hold nor a refusal enqueues anything, so eager tasks never inflated the figures).
+- The buyers' requests all come from one thread (``--client loop``, the default): a
+  selector loop opens and writes all 300 within a few milliseconds (``send_spread_ms``)
+  and times each answer as it arrives. 300 buyers are 300 machines; 300 Python threads
+  here would take CPU from the servers on the same two cores and wait for the GIL to
+  time an answer. ``--client threads`` is the earlier client (one thread and one
+  ``http.client`` connection per buyer), for comparison.
+Stripe is the in-process fake (``STRIPE_FAKE_ALLOWED``), so no network call is timed
+(a real checkout adds Stripe's answer time to each winner's). The settings are
+``config.settings.dev`` with ``DEBUG`` off: production's need real Stripe keys. The
+database named in DATABASE_URL is migrated and gets a fresh workshop session per run.
 """
 
 import argparse
@@ -23,7 +42,9 @@ import http.client
 import json
 import os
 import re
+import selectors
 import signal
+import socket
 import statistics
 import subprocess
 import sys
@@ -43,7 +64,8 @@ ENV = {
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "STRIPE_FAKE_ALLOWED": "1",
     "STRIPE_SECRET_KEY": "",
-    "CELERY_TASK_ALWAYS_EAGER": "1",
+    # Tasks go to the broker (REDIS_URL), as in production; no worker runs them here.
+    "CELERY_TASK_ALWAYS_EAGER": "0",
     "LOG_LEVEL": "WARNING",
     "CONN_MAX_AGE": "600",
     # 300 buyers from one address in seconds is what the per-address limit refuses.
@@ -147,6 +169,11 @@ def cpu_seconds(servers: list[subprocess.Popen]) -> float:
     return total
 
 
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def request(port, method, path, cookies, body=None):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "Host": "127.0.0.1"}
@@ -164,6 +191,102 @@ def request(port, method, path, cookies, body=None):
     return response.status, data
 
 
+SOLD_OUT = b"We could not reserve these seats"
+
+
+def outcome_of(status: int, body: bytes) -> str:
+    if status == 302:
+        return "held"
+    if status == 200 and SOLD_OUT in body:
+        return "sold_out"
+    return f"error {status}"
+
+
+def rush_loop(buyers: list[dict], path: str, timeout: float = 60) -> list[tuple[str, float, float]]:
+    """All buyers' POSTs from this one thread: each buyer's connection is opened and its
+    request written in turn (on loopback both return at once), then every answer is read
+    as it arrives (the servers close the connection after it). Returns (outcome, opened,
+    answered) per buyer."""
+    requests = []
+    for buyer in buyers:
+        body = buyer["body"].encode()
+        cookies = "; ".join(f"{k}={v}" for k, v in buyer["cookies"].items())
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookies}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Referer: http://127.0.0.1:{buyer['port']}{path}\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n"
+        )
+        requests.append(head.encode() + body)
+    selector = selectors.DefaultSelector()
+    results: list[tuple[str, float, float]] = [("error no answer", 0.0, 0.0)] * len(buyers)
+    for index, buyer in enumerate(buyers):
+        opened = time.perf_counter()
+        try:
+            sock = socket.create_connection(("127.0.0.1", buyer["port"]), timeout=timeout)
+            sock.sendall(requests[index])
+        except OSError as error:
+            results[index] = (f"error {error}", opened, time.perf_counter())
+            continue
+        sock.setblocking(False)
+        selector.register(sock, selectors.EVENT_READ, (index, opened, bytearray()))
+    deadline = time.perf_counter() + timeout
+    while selector.get_map() and time.perf_counter() < deadline:
+        for key, _events in selector.select(timeout=1):
+            sock, (index, opened, received) = key.fileobj, key.data
+            try:
+                chunk = sock.recv(65536)
+            except OSError as error:
+                outcome = f"error {error}"
+            else:
+                if chunk:
+                    received += chunk
+                    continue
+                head, _, body = bytes(received).partition(b"\r\n\r\n")
+                status = head.split(b" ", 2)[1] if head.startswith(b"HTTP/") else b"0"
+                outcome = outcome_of(int(status), body)
+            results[index] = (outcome, opened, time.perf_counter())
+            selector.unregister(sock)
+            sock.close()
+    for key in list(selector.get_map().values()):
+        key.fileobj.close()
+    return results
+
+
+def rush_threads(buyers: list[dict], path: str) -> list[tuple[str, float, float]]:
+    """The earlier client: one thread and one ``http.client`` connection per buyer,
+    released together by a barrier."""
+    start = threading.Barrier(len(buyers) + 1)
+    results: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(buyers)
+
+    def buy(index):
+        buyer = buyers[index]
+        start.wait()
+        began = time.perf_counter()
+        try:
+            status, html = request(buyer["port"], "POST", path, buyer["cookies"], buyer["body"])
+            outcome = outcome_of(status, html.encode())
+        except OSError as error:
+            outcome = f"error {error}"
+        results[index] = (outcome, began, time.perf_counter())
+
+    threads = [threading.Thread(target=buy, args=(i,)) for i in range(len(buyers))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def tasks_queued() -> int:
+    """Messages waiting in the broker's default queue (and its priority lists)."""
+    import redis
+
+    broker = redis.Redis.from_url(os.environ["REDIS_URL"])
+    return sum(broker.llen(key) for key in broker.scan_iter(match="celery*", _type="list"))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--buyers", type=int, default=300)
@@ -173,9 +296,17 @@ def main() -> None:
     parser.add_argument(
         "--threads", type=int, default=1, help="threads per worker (1: sync workers)"
     )
+    parser.add_argument(
+        "--client", choices=["loop", "threads"], default="loop", help="see the docstring"
+    )
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
         raise SystemExit("Set DATABASE_URL to a PostgreSQL database (it will be migrated).")
+    if not os.environ.get("REDIS_URL", "").startswith("redis"):
+        raise SystemExit("Set REDIS_URL to a Redis database (the cache and the task broker).")
+    busy = [port for port in args.ports if port_in_use(port)]
+    if busy:
+        raise SystemExit(f"Port {busy[0]} is in use: pick others with --ports.")
 
     session_id, ticket_id, session_keys = setup(args.buyers, args.capacity)
     servers = start_servers(args.ports, args.workers, args.threads)
@@ -206,33 +337,10 @@ def main() -> None:
         with ThreadPoolExecutor(32) as pool:
             list(pool.map(prepare, buyers))
 
-        start = threading.Barrier(len(buyers) + 1)
-        results: list[tuple[str, float, float]] = [("", 0.0, 0.0)] * len(buyers)
-
-        def buy(index):
-            buyer = buyers[index]
-            start.wait()
-            began = time.perf_counter()
-            try:
-                status, html = request(buyer["port"], "POST", path, buyer["cookies"], buyer["body"])
-                if status == 302:
-                    outcome = "held"
-                elif status == 200 and "We could not reserve these seats" in html:
-                    outcome = "sold_out"
-                else:
-                    outcome = f"error {status}"
-            except OSError as error:
-                outcome = f"error {error}"
-            results[index] = (outcome, began, time.perf_counter())
-
-        threads = [threading.Thread(target=buy, args=(i,)) for i in range(len(buyers))]
-        for thread in threads:
-            thread.start()
+        queued_before = tasks_queued()
         cpu_before = cpu_seconds(servers)
-        start.wait()
-        t0 = time.perf_counter()
-        for thread in threads:
-            thread.join()
+        client = rush_loop if args.client == "loop" else rush_threads
+        results = client(buyers, path)
         server_cpu_ms = (cpu_seconds(servers) - cpu_before) * 1000
         first = min(r[1] for r in results)
         last = max(r[2] for r in results)
@@ -254,12 +362,15 @@ def main() -> None:
                     "errors": len(errors),
                     "p50_ms": round(statistics.median(latencies), 1),
                     "p99_ms": pct(latencies, 0.99),
-                    "holds_per_s": round(held / (last - t0), 1),
+                    "holds_per_s": round(held / (last - first), 1),
                     "all_answered_ms": round((last - first) * 1000, 1),
                     "winners_p99_ms": pct(winners, 0.99),
                     "sold_out_answers": sum(1 for o, *_ in results if o == "sold_out"),
                     # Server CPU per answer: the figure a busy machine does not distort.
                     "server_cpu_ms_per_answer": round(server_cpu_ms / len(buyers), 1),
+                    # How long the client took to open every buyer's connection.
+                    "send_spread_ms": round((max(r[1] for r in results) - first) * 1000, 1),
+                    "tasks_enqueued": tasks_queued() - queued_before,
                     "load_average": round(os.getloadavg()[0], 1),
                 }
             )

@@ -48,6 +48,7 @@ from courses.services.door_sync import (
 from courses.services.locking import (
     LockOutsideTransaction,
     session_lock,
+    session_lock_with_ticket_types,
 )
 from courses.services.scheduling import (
     MAX_NEW_DATES,
@@ -124,6 +125,7 @@ __all__ = [
     "session_delete",
     "session_delete_check",
     "session_lock",
+    "session_lock_with_ticket_types",
     "session_registrations_cancel",
     "session_schedule_again",
     "session_validate",

@@ -116,6 +116,9 @@ class Order(models.Model):
         default=0, help_text="How many times the payment link was e-mailed."
     )
     payment_link_sent_at = models.DateTimeField(null=True, blank=True)
+    # Not a field: the lines ``order_create`` just wrote (with their seats and ticket
+    # types), kept on the order it returns so the checkout does not read them back.
+    created_lines: "list[OrderLine] | None" = None
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -58,6 +58,9 @@ def order_create(
             hold_for=hold_for,
             now=now,
             waitlist_entry_id=waitlist_entry_id,
+            # Its errors end this transaction: a savepoint of its own would only cost two
+            # statements, one of them while the session is locked.
+            savepoint=False,
         )
         currencies = {r.currency for r in registrations}
         if len(currencies) != 1:
@@ -76,7 +79,7 @@ def order_create(
             # Held seats always carry an expiry (a database constraint says so).
             hold_expires_at=cast(datetime.datetime, first.hold_expires_at),
         )
-        OrderLine.objects.bulk_create(
+        order.created_lines = OrderLine.objects.bulk_create(
             OrderLine(
                 order=order,
                 registration=r,
@@ -147,7 +150,8 @@ def _checkout_lines(order: Order) -> list[gateway.CheckoutLine]:
             )
         ]
     grouped: OrderedDict[tuple[str, int], int] = OrderedDict()
-    for line in order.lines.select_related("registration__ticket_type"):
+    lines = order.created_lines or order.lines.select_related("registration__ticket_type")
+    for line in lines:
         key = (line.registration.ticket_type.name, line.unit_amount)
         grouped[key] = grouped.get(key, 0) + 1
     # Not a masterclass order, so a session order (a database constraint says so).

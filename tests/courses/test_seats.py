@@ -85,3 +85,28 @@ def test_quantity_choices_for_a_waiting_list_offer_use_the_offers_seats():
     assert quantities.seats_left == 2 and not quantities.sold_out
     assert quantities.by_id()[ticket.pk].most == 2
     assert selectors.session_sold_out(session=ticket.session)
+
+
+def test_the_checkouts_count_compiled_once_counts_each_session_at_each_moment():
+    """The checkout's seat count is compiled once per process: the session and the moment
+    it is asked for still make the figure, as a count compiled afresh would."""
+    from courses.selectors.seats import _seats_left_statements
+
+    expires = timezone.now() + datetime.timedelta(minutes=30)
+    busy = TicketTypeFactory(session__capacity=10)
+    RegistrationFactory.create_batch(3, ticket_type=busy)
+    RegistrationFactory(ticket_type=busy, status=RegistrationStatus.HELD, hold_expires_at=expires)
+    quiet = TicketTypeFactory(session__capacity=4)
+    later = expires + datetime.timedelta(seconds=1)
+    for session, now in [
+        (busy.session, None),
+        (busy.session, later),
+        (quiet.session, None),
+        (quiet.session, later),
+    ]:
+        now = now or timezone.now()
+        count = selectors.session_seats_left_counter(session_id=session.pk, now=now)
+        assert count() == selectors.session_seats_available(session=session, now=now)
+    assert selectors.session_seats_left_counter(session_id=busy.session_id, now=later)() == 7
+    assert selectors.session_seats_left_counter(session_id=0, now=later)() == 0
+    assert len(_seats_left_statements) == 1

@@ -17,7 +17,7 @@ import pytest
 
 from courses import selectors, services
 from courses.errors import CoursesError
-from courses.models import Registration, RegistrationStatus, Session
+from courses.models import Registration, RegistrationStatus, Session, TicketType
 from courses.services import SeatRequest
 from payments import services as payment_services
 from payments.models import Order, OrderStatus, StripeEvent
@@ -53,8 +53,11 @@ def test_control_without_the_lock_the_race_oversells(monkeypatch, slow_count):
     ticket = TicketTypeFactory(session__capacity=30)
     RegistrationFactory.create_batch(27, ticket_type=ticket)  # the last 3 seats
     monkeypatch.setattr(
-        "courses.services.seats.session_lock",
-        lambda *, session_id: Session.objects.get(pk=session_id),
+        "courses.services.seats.session_lock_with_ticket_types",
+        lambda *, session_id, ticket_type_ids: (
+            Session.objects.get(pk=session_id),
+            list(TicketType.objects.filter(session_id=session_id, pk__in=ticket_type_ids)),
+        ),
     )
     rush(_one_seat(ticket, ticket.session_id), THREADS)
     taken = selectors.session_seats_taken(session=ticket.session)

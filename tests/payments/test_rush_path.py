@@ -43,6 +43,54 @@ def test_after_the_last_seat_the_next_buyer_is_told_sold_out_without_counting(cl
     assert Order.objects.count() == 1
 
 
+def _statement(sql: str) -> str:
+    """``SELECT "table"...`` as the table it reads first, other statements by their verb
+    and table, a savepoint as SAVEPOINT or RELEASE."""
+    words = sql.replace('"', "").split()
+    if words[0] == "SELECT":
+        name = words[1].split(".")[0]
+        return f"{name} FOR UPDATE" if "FOR UPDATE" in sql else name
+    if words[0] in ("SAVEPOINT", "RELEASE"):
+        return words[0]
+    return " ".join(words[:3])
+
+
+def test_a_winning_hold_post_runs_ten_queries_four_of_them_behind_the_lock(client):
+    """The statements of one winner of a rush, in order (a regression fails here): the
+    signed-in session and user, the session and its ticket types (the page), then one
+    transaction: the lock with the ticket types asked for, the live count, the seat, the
+    order and its line; then the checkout's ids. No savepoint of the hold's own, nothing
+    read back. (The test runs inside a transaction, so the order's transaction shows as
+    a savepoint here: BEGIN and COMMIT on a server.)"""
+    ticket = TicketTypeFactory(session__capacity=5)
+    client.force_login(UserFactory())
+    url = register_url(ticket.session, **{str(ticket.pk): 1})
+    client.get(url)  # the attendee page: the session's CSRF cookie, as a browser has it
+    # In a rush the seats figure is there: the grant before this one left it.
+    assert selectors.session_seats_left_hint(session_id=ticket.session_id) == 5
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(url, attendee_post([(ticket.pk, "Rush Buyer", "b@example.com")]))
+    assert response.status_code == 302
+    statements = [_statement(query["sql"]) for query in ctx.captured_queries]
+    assert statements == [
+        "django_session",
+        "accounts_user",
+        "courses_session",
+        "courses_tickettype",
+        "SAVEPOINT",
+        "courses_tickettype FOR UPDATE",
+        "courses_session",  # the live count (its subqueries read the registrations)
+        "INSERT INTO courses_registration",
+        "INSERT INTO payments_order",
+        "INSERT INTO payments_orderline",
+        "RELEASE",
+        "UPDATE payments_order SET",
+    ], statements
+    assert 'FOR UPDATE OF "courses_session"' in ctx.captured_queries[5]["sql"]
+    order = Order.objects.get()
+    assert order.stripe_checkout_url and order.lines.count() == 1
+
+
 def test_a_seat_freed_in_a_sold_out_session_goes_to_the_next_buyer_at_once(client):
     ticket = TicketTypeFactory(session__capacity=1)
     taken = RegistrationFactory(ticket_type=ticket)
