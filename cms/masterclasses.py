@@ -16,7 +16,7 @@ from django.utils import timezone
 from wagtail.models import Page
 
 from courses.locators import LessonFacts, LessonRef
-from courses.models import LessonProgress, Masterclass
+from courses.models import LessonProgress, Masterclass, Video
 from courses.playback import playback_token_make, playback_url
 from courses.selectors import (
     ViewerAccess,
@@ -95,9 +95,11 @@ class Chapter:
         return format_clock(self.start)
 
 
-def lesson_chapters(lesson: Page) -> list[Chapter]:
-    """Chapters from the notes' timestamped headings, in time order, within the video."""
-    duration = lesson.video.duration_seconds if lesson.video else None
+def lesson_chapters(lesson: Page, video: Video | None = None) -> list[Chapter]:
+    """Chapters from the notes' timestamped headings, in time order, within the video
+    (``video``: the lesson's, when the caller has it)."""
+    video = video or lesson.video
+    duration = video.duration_seconds if video else None
     chapters = []
     for block in lesson.notes:
         if block.block_type != "heading":
@@ -148,6 +150,7 @@ class LessonEntry:
     duration_seconds: int
     duration: str
     number: int
+    video: Video | None = None  # shared like the entry: read it, never change it
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,7 @@ def _catalog_build(request, only_pk: int | None = None) -> Catalog:
                 duration_seconds=(video.duration_seconds or 0) if video else 0,
                 duration=format_clock(video.duration_seconds) if video else "",
                 number=len(siblings) + 1,
+                video=video,
             )
         )
     series = {
@@ -431,6 +435,9 @@ def lesson_context(lesson: Page, request) -> dict:
     current = rows[index] if index is not None else None
     can_watch = summary.access.can_watch or lesson.is_preview
     masterclass = series.masterclass
+    # The kept video, unless a preview shows the lesson with another one.
+    kept_video = current.lesson.video if current else None
+    video = kept_video if kept_video and kept_video.pk == lesson.video_id else lesson.video
     context = {
         "series": series,
         "summary": summary,
@@ -443,8 +450,9 @@ def lesson_context(lesson: Page, request) -> dict:
         else None,
         "paywall": paywall_context(request, masterclass, summary.access),
         "resume_at": 0,
+        "video": video,
     }
-    if can_watch and lesson.video_id:
+    if can_watch and video:
         token = playback_token_make(
             user=user,
             video_id=lesson.video_id,
@@ -454,9 +462,9 @@ def lesson_context(lesson: Page, request) -> dict:
         context["playback_token"] = token
         context["stream_url"] = playback_url(token)
         context["player_media"] = video_player_media(
-            video=lesson.video, token=token, captions=_caption_tracks(request, lesson.video)
+            video=video, token=token, captions=_caption_tracks(request, video)
         )
-        context["chapters"] = lesson_chapters(lesson)
+        context["chapters"] = lesson_chapters(lesson, video)
         progress = current.progress if current else None
         # Resume where the viewer left off, unless they had (nearly) finished.
         if progress and not progress.completed_at:

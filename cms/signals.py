@@ -6,6 +6,7 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from courses.models import Instructor, Masterclass, Video, VideoCaption, Workshop
+from courses.signals import video_streaming_changed
 
 from .content_version import content_version_bump
 
@@ -52,6 +53,7 @@ def connect(app_config) -> None:
         (post_save, "saved"),
         (post_delete, "deleted"),
         (m2m_changed, "m2m-changed"),
+        (video_streaming_changed, "video-streaming"),
     ]:
         signal.connect(content_changed, dispatch_uid=f"cms-content-version-{name}")
     post_migrate.connect(sync_site_after_migrate, sender=app_config, dispatch_uid="cms-site-sync")

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ..models import StreamStatus, Video
+from ..signals import video_streaming_changed
 from ..storage import private_media_storage
 from .outbox import outbox_add
 
@@ -75,6 +76,7 @@ def video_renditions_request(*, video: Video) -> None:
             stream_source=video.file.name,
         )
         outbox_add(tasks.video_renditions_build, video.pk)
+    video_streaming_changed.send(sender=Video, video_id=video.pk)
 
 
 def rendition_heights(source_height: int) -> list[int]:
@@ -90,6 +92,8 @@ def _even(value: float) -> int:
 
 def _set(video_id: int, **fields) -> None:
     Video.objects.filter(pk=video_id).update(**fields)
+    if "stream_status" in fields:
+        video_streaming_changed.send(sender=Video, video_id=video_id)
 
 
 def video_renditions_build(*, video_id: int) -> str:
@@ -157,6 +161,8 @@ def video_renditions_build(*, video_id: int) -> str:
         stream_folder=folder,
         stream_renditions=renditions,
     )
+    if updated:
+        video_streaming_changed.send(sender=Video, video_id=video_id)
     if not video.duration_seconds:
         # A save, not an update: pages that show the duration hear of it (post_save).
         video.duration_seconds = max(1, round(info.duration))

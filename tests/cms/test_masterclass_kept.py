@@ -164,3 +164,19 @@ def test_a_workshop_that_now_includes_the_masterclass_shows_at_once(client, page
     assert "Low Back Pain Intensive" in _html(client, url)
     workshop.included_masterclasses.clear()
     assert "Low Back Pain Intensive" not in _html(client, url)
+
+
+def test_a_video_whose_stream_changes_shows_it_at_once(page_tree, viewers):
+    from courses.models import StreamStatus, Video
+    from courses.services.transcoding import video_renditions_request
+
+    member, _ = viewers
+    url = page_tree.lesson.url
+    video = page_tree.lesson.video
+    Video.objects.filter(pk=video.pk).update(
+        stream_status=StreamStatus.READY, stream_renditions=[{"height": 360}], stream_folder="hls/x"
+    )
+    assert "data-hls-url=" in _html(member, url)  # now kept with its stream
+    video.refresh_from_db()
+    video_renditions_request(video=video)  # a new build: the stream is not ready any more
+    assert "data-hls-url=" not in _html(member, url)

@@ -27,7 +27,7 @@ BUDGET = {
     "workshop_page": (18, 0),
     "workshop_page_member": (27, 4),
     "library_member": (25, 5),
-    "lesson_member": (30, 7),
+    "lesson_member": (29, 5),
     "account_therapist": (18, 6),
     "register_step": (21, 8),
 }

@@ -32,11 +32,26 @@ def test_public_pages_render_without_the_cache(client, page_tree, redis_down, ca
     from config.cache import FailOpenRedisCache
 
     FailOpenRedisCache._last_warning = 0.0
-    for url in ["/", "/workshops/", page_tree.workshop.url, "/accounts/login/"]:
+    masterclass_pages = [page_tree.masterclasses.url, page_tree.series.url, page_tree.lesson.url]
+    for url in ["/", "/workshops/", page_tree.workshop.url, "/accounts/login/", *masterclass_pages]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert "X-Page-Cache" not in response or response["X-Page-Cache"] == "miss"
     assert "cache unreachable" in caplog.text
+
+
+def test_members_masterclass_pages_render_without_the_cache(client, page_tree, redis_down):
+    from tests.factories import AccessGrantFactory
+
+    member = UserFactory()
+    AccessGrantFactory(user=member)
+    client.force_login(member)
+    for url in [page_tree.masterclasses.url, page_tree.series.url, page_tree.lesson.url]:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "Included in your membership" in response.content.decode() or "<video" in (
+            response.content.decode()
+        )
 
 
 def test_login_and_checkout_work_without_the_cache(client, page_tree, redis_down, password):
