@@ -25,7 +25,7 @@ BUDGET = {
     "home": (18, 1),
     "workshop_index": (18, 0),
     "workshop_page": (18, 0),
-    "workshop_page_member": (27, 4),
+    "workshop_page_member": (27, 3),
     "library_member": (24, 4),
     "lesson_member": (28, 4),
     "account_therapist": (18, 6),

@@ -40,7 +40,7 @@ BUDGET = {
     "home": 1,
     "workshop_index": 0,
     "workshop_page": 0,
-    "workshop_page_member": 4,
+    "workshop_page_member": 3,
     "library_member": 9,  # 8 + the count of series for the library's pages
     "masterclass_member": 7,
     "lesson_member": 7,
