@@ -20,8 +20,7 @@ from courses.models import LessonProgress, Masterclass, Video
 from courses.playback import playback_token_make, playback_url
 from courses.selectors import (
     ViewerAccess,
-    access_grants_list,
-    lesson_progress_for_user,
+    access_grants_and_progress,
     lesson_progress_recent,
     masterclass_access_for_user,
     user_membership_grant,
@@ -353,16 +352,20 @@ class SeriesSummary:
         return self.lessons[0] if self.lessons else None
 
 
-def _summaries(entries: list[SeriesEntry], user, grants=None) -> list[SeriesSummary]:
-    """Series with the viewer's access and progress: two queries for a whole library
-    (grants, unless given, and progress), however many masterclasses it lists."""
+def _viewer_reads(entries: list[SeriesEntry], user) -> tuple[list, dict]:
+    """The viewer's grants and their progress in these series' lessons: one query."""
+    return access_grants_and_progress(
+        user=user, lesson_keys=[lesson.key for e in entries for lesson in e.lessons]
+    )
+
+
+def _summaries(entries: list[SeriesEntry], user, grants, progress) -> list[SeriesSummary]:
+    """Series with the viewer's access and progress (``_viewer_reads``): no query, however
+    many masterclasses a library lists."""
     if not entries:
         return []
     access = masterclass_access_for_user(
         user=user, masterclass_ids={e.page.masterclass_id for e in entries}, grants=grants
-    )
-    progress = lesson_progress_for_user(
-        user=user, lesson_keys=[lesson.key for e in entries for lesson in e.lessons]
     )
     summaries = []
     for entry in entries:
@@ -393,10 +396,11 @@ def library_context(index_page: Page, request, page_number=None) -> dict:
         if entry.live and entry.parent_path == index_page.path and catalog.is_public(entry)
     ]
     page_obj = Paginator(series, LIBRARY_PAGE_SIZE).get_page(page_number)
+    listed = list(page_obj.object_list)
     # One read of the viewer's grants answers both the cards and the membership line.
-    grants = access_grants_list(user=user)
+    grants, progress = _viewer_reads(listed, user)
     return {
-        "series_list": _summaries(list(page_obj.object_list), user, grants),
+        "series_list": _summaries(listed, user, grants, progress),
         "series_count": page_obj.paginator.count,
         "page_obj": page_obj,
         "membership": user_membership_grant(user=user, grants=grants),
@@ -412,7 +416,7 @@ def _masterclass(entry: SeriesEntry, series_page: Page) -> Masterclass:
 
 def series_context(series_page: Page, request) -> dict:
     entry = _series_entry(request, series_page)
-    summary = _summaries([entry], request.user)[0]
+    summary = _summaries([entry], request.user, *_viewer_reads([entry], request.user))[0]
     masterclass = _masterclass(entry, series_page)
     return {
         "summary": summary,
@@ -429,7 +433,7 @@ def lesson_context(lesson: Page, request) -> dict:
     if entry is None:
         entry = _series_entry(request, lesson.get_parent())
     series = entry.page
-    summary = _summaries([entry], user)[0]
+    summary = _summaries([entry], user, *_viewer_reads([entry], user))[0]
     rows = summary.lessons
     index = next((i for i, row in enumerate(rows) if row.lesson.pk == lesson.pk), None)
     current = rows[index] if index is not None else None

@@ -3,6 +3,7 @@
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db import connections
 from django.db.models import (
     Exists,
     F,
@@ -168,6 +169,73 @@ def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, L
         return {}
     rows = LessonProgress.objects.filter(user=user, lesson_key__in=list(lesson_keys))
     return {row.lesson_key: row for row in rows}
+
+
+def _from_row(model, connection, db, values):
+    """A model instance from raw column values, converted as a queryset would (SQLite
+    returns dates as text)."""
+    fields = model._meta.concrete_fields
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        column = field.get_col(model._meta.db_table)
+        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
+            connection
+        ):
+            value = convert(value, column, connection)
+        converted.append(value)
+    return model.from_db(db, [f.attname for f in fields], converted)
+
+
+def access_grants_and_progress(
+    *, user, lesson_keys: Iterable[str], at=None
+) -> tuple[list[AccessGrant], dict[str, LessonProgress]]:
+    """``access_grants_list`` and ``lesson_progress_for_user`` in one statement (UNION ALL
+    of the same two querysets, told apart by a first column): a member's lesson, series or
+    library page needs both, and a round trip costs more than the rows."""
+    keys = list(lesson_keys)
+    if user is None or not user.is_authenticated:
+        return [], {}
+    grant_fields = [f.attname for f in AccessGrant._meta.concrete_fields]
+    progress_fields = [f.attname for f in LessonProgress._meta.concrete_fields]
+    grants_sql, grants_params = (
+        access_grants_active(user=user, at=at)
+        .order_by()
+        .values_list(*grant_fields)
+        .query.sql_with_params()
+    )
+    # Each arm leaves the other's columns NULL (PostgreSQL types them from the other arm).
+    nulls_for_progress = ", NULL" * len(progress_fields)
+    nulls_for_grants = "NULL, " * len(grant_fields)
+    if keys:
+        progress_sql, progress_params = (
+            LessonProgress.objects.filter(user=user, lesson_key__in=keys)
+            .order_by()
+            .values_list(*progress_fields)
+            .query.sql_with_params()
+        )
+        progress_arm = f"SELECT 1, {nulls_for_grants}p.* FROM ({progress_sql}) AS p"  # noqa: S608
+    else:
+        progress_params = ()
+        progress_arm = f"SELECT 1, {nulls_for_grants}{nulls_for_progress[2:]} WHERE 1 = 0"
+    # Only Django's compiled SQL and fixed text are joined; every value is a parameter.
+    sql = f"SELECT 0, g.*{nulls_for_progress} FROM ({grants_sql}) AS g UNION ALL {progress_arm}"  # noqa: S608
+    db = AccessGrant.objects.db
+    connection = connections[db]
+    grants: list[AccessGrant] = []
+    progress: dict[str, LessonProgress] = {}
+    split = 1 + len(grant_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*grants_params, *progress_params))
+        rows = cursor.fetchall()
+    for row in rows:
+        if row[0] == 0:
+            grants.append(_from_row(AccessGrant, connection, db, row[1:split]))
+        else:
+            item = _from_row(LessonProgress, connection, db, row[split:])
+            progress[item.lesson_key] = item
+    # The order of ``access_grants_list``: by end (open-ended last), then id.
+    grants.sort(key=lambda g: (g.ends_at is None, g.ends_at or g.starts_at, g.pk))
+    return grants, progress
 
 
 def lesson_progress_unfinished(*, user) -> QuerySet[LessonProgress]:

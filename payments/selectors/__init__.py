@@ -22,6 +22,8 @@ from .disputes import (
 from .memberships import (
     MembershipSummary,
     PlanOffer,
+    membership_banner_forget,
+    membership_banner_past_due,
     membership_customer_id,
     membership_past_due,
     membership_plan_offers,
@@ -55,6 +57,8 @@ __all__ = [
     "QuoteKind",
     "RefundQuote",
     "SessionCancelPlan",
+    "membership_banner_forget",
+    "membership_banner_past_due",
     "membership_customer_id",
     "membership_past_due",
     "membership_plan_offers",

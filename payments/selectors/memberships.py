@@ -1,10 +1,12 @@
 """Membership plans as offered, and what a user's membership gives them."""
 
+import datetime
 import logging
 from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import transaction
 from django.db.models import QuerySet
 from django.utils.translation import gettext
 
@@ -115,8 +117,47 @@ def membership_customer_id(*, user) -> str:
 
 
 def membership_past_due(*, user) -> Membership | None:
-    """The membership whose last payment failed, for the site-wide banner."""
+    """The membership whose last payment failed."""
     return memberships_for_user(user=user).filter(status=MembershipStatus.PAST_DUE).first()
+
+
+# The banner is on every page a signed-in person opens: a query each time for a state that
+# changes a few times a year. Remembered in the shared cache, forgotten by every save or
+# delete of the user's memberships (payments.signals) and, whatever happens to the cache
+# meanwhile (an outage that loses a forget), after PAST_DUE_SECONDS.
+PAST_DUE_SECONDS = 300
+
+
+def past_due_key(user_id: int) -> str:
+    return f"payments:past-due:{user_id}"
+
+
+@dataclass(frozen=True)
+class PastDue:
+    """A membership of the viewer's whose last payment failed, and when its access ends."""
+
+    access_ends_at: datetime.datetime | None
+
+
+def membership_banner_past_due(*, user) -> PastDue | None:
+    """What the site-wide "your last payment failed" banner needs, or None."""
+    if not user.is_authenticated:
+        return None
+    key = past_due_key(user.pk)
+    kept = cache.get(key)
+    if kept is not None:
+        return kept or None
+    membership = membership_past_due(user=user)
+    state = PastDue(membership.current_period_end) if membership is not None else None
+    cache.set(key, state or False, PAST_DUE_SECONDS)
+    return state
+
+
+def membership_banner_forget(*, user_id: int) -> None:
+    """The user's memberships changed: the banner asks the database again (now, and once
+    the change commits, so a read in between cannot keep the old state)."""
+    cache.delete(past_due_key(user_id))
+    transaction.on_commit(lambda: cache.delete(past_due_key(user_id)))
 
 
 @dataclass(frozen=True)

@@ -10,15 +10,16 @@ register = template.Library()
 @register.inclusion_tag("payments/includes/membership_banner_slot.html", takes_context=True)
 def membership_banner(context) -> dict:
     """The "your last payment failed" banner, for signed-in members whose subscription is
-    past due (one indexed query per page for signed-in visitors, none for others)."""
+    past due (remembered per user between their memberships' changes: a cache read per
+    page for signed-in visitors, nothing for others)."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"show": False}
-    membership = selectors.membership_past_due(user=user)
-    if membership is None:
+    past_due = selectors.membership_banner_past_due(user=user)
+    if past_due is None:
         return {"show": False}
-    return {"show": True, "access_ends_at": membership.current_period_end}
+    return {"show": True, "access_ends_at": past_due.access_ends_at}
 
 
 @register.inclusion_tag("payments/includes/membership_status.html", takes_context=True)

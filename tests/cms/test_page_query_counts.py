@@ -25,9 +25,9 @@ BUDGET = {
     "home": (18, 1),
     "workshop_index": (18, 0),
     "workshop_page": (18, 0),
-    "workshop_page_member": (27, 4),
-    "library_member": (25, 5),
-    "lesson_member": (29, 5),
+    "workshop_page_member": (27, 3),
+    "library_member": (24, 4),
+    "lesson_member": (28, 4),
     "account_therapist": (18, 6),
     "register_step": (21, 8),
 }

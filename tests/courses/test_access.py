@@ -215,3 +215,36 @@ def test_workshop_registration_grants_included_masterclasses(masterclass, other_
     assert AccessGrant.objects.count() == 1
     assert user_can_watch_masterclass(user=attendee, masterclass=masterclass)
     assert not user_can_watch_masterclass(user=attendee, masterclass=other_masterclass)
+
+
+def test_grants_and_progress_in_one_query_are_the_viewers_own(django_assert_num_queries):
+    """``access_grants_and_progress`` answers as ``access_grants_list`` and
+    ``lesson_progress_for_user`` do, in one query, and only with the viewer's rows."""
+    from courses.selectors import (
+        access_grants_and_progress,
+        access_grants_list,
+        lesson_progress_for_user,
+    )
+    from tests.factories import LessonProgressFactory
+
+    viewer, other = UserFactory(), UserFactory()
+    masterclass = MasterclassFactory()
+    AccessGrantFactory(user=viewer, source=AccessSource.MEMBERSHIP)
+    AccessGrantFactory(user=viewer, source=AccessSource.PURCHASE, masterclass=masterclass)
+    AccessGrantFactory(user=viewer, source=AccessSource.PURCHASE, revoked_at=timezone.now())
+    AccessGrantFactory(user=other, source=AccessSource.MEMBERSHIP)
+    LessonProgressFactory(user=viewer, lesson_key="1", position_seconds=30)
+    LessonProgressFactory(user=viewer, lesson_key="3", position_seconds=5)
+    LessonProgressFactory(user=other, lesson_key="2", position_seconds=60)
+
+    with django_assert_num_queries(1):
+        grants, progress = access_grants_and_progress(user=viewer, lesson_keys=["1", "2"])
+    assert [g.pk for g in grants] == [g.pk for g in access_grants_list(user=viewer)]
+    assert grants[0].starts_at == access_grants_list(user=viewer)[0].starts_at
+    assert set(progress) == {"1"}
+    assert progress["1"].position_seconds == 30
+    assert progress["1"].pk == lesson_progress_for_user(user=viewer, lesson_keys=["1"])["1"].pk
+
+    grants, progress = access_grants_and_progress(user=other, lesson_keys=[])
+    assert [g.user_id for g in grants] == [other.pk] and progress == {}
+    assert access_grants_and_progress(user=AnonymousUser(), lesson_keys=["1"]) == ([], {})

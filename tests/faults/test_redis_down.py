@@ -129,3 +129,22 @@ def test_a_registration_post_is_answered_by_the_view_when_the_seats_figure_is_un
     assert client.post(url, form).status_code == 302  # the last seat
     page = client.post(url, form).content.decode()
     assert "We could not reserve these seats." in page
+
+
+def test_a_past_due_member_sees_the_banner_without_the_cache(client, page_tree, redis_down):
+    from django.utils import timezone
+
+    from payments.models import Membership, MembershipStatus
+
+    user = UserFactory()
+    Membership.objects.create(
+        user=user,
+        stripe_customer_id="cus_banner",
+        stripe_subscription_id="sub_banner",
+        plan="monthly",
+        status=MembershipStatus.PAST_DUE,
+        synced_at=timezone.now(),
+    )
+    client.force_login(user)
+    for _ in range(2):  # nothing remembered: asked of the database each time
+        assert "Your last membership payment failed" in client.get("/").content.decode()

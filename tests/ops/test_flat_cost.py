@@ -40,10 +40,10 @@ BUDGET = {
     "home": 1,
     "workshop_index": 0,
     "workshop_page": 0,
-    "workshop_page_member": 4,
-    "library_member": 10,  # 9 + the count of series for the library's pages
-    "masterclass_member": 8,
-    "lesson_member": 8,
+    "workshop_page_member": 3,
+    "library_member": 9,  # 8 + the count of series for the library's pages
+    "masterclass_member": 7,
+    "lesson_member": 7,
     "account_therapist": 6,
     "register_step": 8,  # with the funnel count of page opens (a savepointed UPDATE in tests)
     "admin_sessions": 16,

@@ -319,3 +319,30 @@ def test_lost_renewal_webhook_is_caught_by_the_hourly_resync(user, stripe_fake, 
     )
     assert user_can_watch_masterclass(user=user, masterclass=masterclass, at=after)
     assert memberships.memberships_resync_overdue(now=after) == 0
+
+
+def test_the_banner_costs_no_query_once_known_and_follows_every_change(
+    client, user, stripe_fake, deliver
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    subscription_id = _subscribe(stripe_fake, user)
+    billing.subscription_renew(subscription_id, paid=False)
+    deliver()
+    client.force_login(user)
+    page = reverse("accounts:privacy")  # a page about something else
+    assert BANNER in client.get(page).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        assert BANNER in client.get(page).content.decode()
+    assert not any("payments_membership" in q["sql"] for q in ctx.captured_queries)
+    # Staff settle it by hand in the admin (a save, no webhook): gone on the next page.
+    membership = Membership.objects.get(user=user)
+    membership.status = MembershipStatus.ACTIVE
+    membership.save()
+    assert BANNER not in client.get(page).content.decode()
+    membership.status = MembershipStatus.PAST_DUE
+    membership.save()
+    assert BANNER in client.get(page).content.decode()
+    membership.delete()
+    assert BANNER not in client.get(page).content.decode()
