@@ -3,6 +3,9 @@
 from decimal import Decimal
 
 from django import forms
+from django.forms.renderers import DjangoTemplates
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -70,8 +73,45 @@ class AttendeeForm(forms.Form):
     )
 
 
+# Django's templates for a plain <input>: each includes "django/forms/widgets/input.html".
+_INPUT_TEMPLATES = frozenset(
+    f"django/forms/widgets/{name}.html" for name in ("input", "text", "email", "hidden", "number")
+)
+
+
+def _as_text(value) -> str:
+    """``{{ value|stringformat:'s' }}``: escaped unless already safe."""
+    text = "%s" % (str(value) if isinstance(value, tuple) else value)
+    return text if isinstance(value, SafeData) else conditional_escape(text)
+
+
+class InputRenderer(DjangoTemplates):
+    """Renders plain ``<input>`` widgets in Python, byte for byte as Django's
+    ``input.html`` and ``attrs.html`` do (two template includes per input were most of
+    the attendees step's form cost); every other template goes to Django's renderer."""
+
+    def render(self, template_name, context, request=None):
+        if template_name not in _INPUT_TEMPLATES:
+            return super().render(template_name, context, request)
+        widget = context["widget"]
+        html = ['<input type="', conditional_escape(widget["type"]), '" name="']
+        html.append(conditional_escape(widget["name"]))
+        html.append('"')
+        if widget["value"] is not None:
+            html += [' value="', _as_text(widget["value"]), '"']
+        for name, value in widget["attrs"].items():
+            if value is False:
+                continue
+            html += [" ", conditional_escape(name)]
+            if value is not True:
+                html += ['="', _as_text(value), '"']
+        html.append(">")
+        return mark_safe("".join(html))
+
+
 AttendeeFormSet = forms.formset_factory(
     AttendeeForm,
+    renderer=InputRenderer(),
     extra=0,
     min_num=1,
     validate_min=True,

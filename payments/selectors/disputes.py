@@ -32,7 +32,10 @@ def staff_alert_recipients() -> list[str]:
 
 
 def order_dispute(*, order: Order) -> Dispute | None:
-    """The order's latest dispute, if its payment was ever disputed."""
+    """The order's latest dispute, if its payment was ever disputed (no query when the
+    order was read knowing it has none: ``order_for_viewer``'s ``has_dispute``)."""
+    if not getattr(order, "has_dispute", True):
+        return None
     return order.disputes.order_by("opened_at", "pk").last()
 
 

@@ -1,13 +1,25 @@
 """Orders and tickets, for their owners and staff only: everyone else gets nothing (404)."""
 
-from django.db.models import Case, F, Prefetch, QuerySet, Value, When
+from typing import Any, cast
+
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from courses.models import Registration, RegistrationStatus
 
-from ..models import Order, OrderLine, PaymentMethod, Refund
+from ..models import Dispute, Order, OrderLine, PaymentMethod, Refund
 
 
 def _orders() -> QuerySet[Order]:
@@ -32,21 +44,31 @@ def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
     (not 403: an order's existence is nobody else's business)."""
     if not user.is_authenticated and not signed_link:
         raise Http404
-    orders = (
-        _orders()
-        .select_related("taken_by")
-        .prefetch_related(
-            Prefetch("refunds", queryset=Refund.objects.select_related("registration"))
-        )
+    # Whether any refund or dispute exists rides on the order's own query: most orders
+    # have neither, and then neither is read (the phone booking's staff member, rarer
+    # still, is read by ``taken_by_label`` only for a phone booking).
+    orders = _orders().annotate(
+        has_refunds=Exists(Refund.objects.filter(order=OuterRef("pk"))),
+        has_dispute=Exists(Dispute.objects.filter(order=OuterRef("pk"))),
     )
     try:
         order = orders.get(reference=reference)
     except (Order.DoesNotExist, ValueError):
         raise Http404 from None
     # The buyer needs no permission check (it reads the user's permissions: two queries).
-    if signed_link or order.buyer_id == user.pk or user.has_perm(VIEW_ANY_ORDER):
-        return order
-    raise Http404
+    if not (signed_link or order.buyer_id == user.pk or user.has_perm(VIEW_ANY_ORDER)):
+        raise Http404
+    if order.has_refunds:
+        prefetch_related_objects(
+            [order], Prefetch("refunds", queryset=Refund.objects.select_related("registration"))
+        )
+    else:
+        # As a prefetch of nothing leaves it: ``order.refunds.all()`` is empty without a
+        # query, and a filtered ``order.refunds`` still asks the database.
+        refunds: Any = order.refunds.all()
+        refunds._result_cache, refunds._prefetch_done = [], True
+        cast(Any, order)._prefetched_objects_cache["refunds"] = refunds
+    return order
 
 
 def orders_for_user(*, user) -> QuerySet[Order]:

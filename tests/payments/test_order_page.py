@@ -15,8 +15,9 @@ from tests.factories import RegistrationFactory, TicketTypeFactory, UserFactory
 pytestmark = pytest.mark.django_db
 
 # Queries of the buyer's order page, the session and the user included (lower it when
-# the page gets cheaper).
-ORDER_PAGE_QUERIES = 7
+# the page gets cheaper): with refunds, and without any refund or dispute (most orders).
+ORDER_PAGE_QUERIES = 6
+ORDER_PAGE_QUERIES_PLAIN = 5
 
 
 def _paid_order(buyer) -> Order:
@@ -73,6 +74,16 @@ def test_the_order_page_costs_the_same_queries_whatever_its_seats_and_refunds(cl
         _add_seat_and_refund(order)
     _body, more = _queries(client, order)
     assert more == few, f"queries grew with the rows: {few} -> {more}"
+
+
+def test_an_order_without_refunds_or_disputes_reads_neither(client, page_tree):
+    buyer = UserFactory()
+    order = _paid_order(buyer)
+    client.force_login(buyer)
+    body, queries = _queries(client, order)
+    assert queries <= ORDER_PAGE_QUERIES_PLAIN
+    assert 'data-testid="order-refunds"' not in body
+    assert 'data-testid="order-dispute"' not in body
 
 
 def test_someone_elses_order_is_not_found(client, page_tree):
