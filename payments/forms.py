@@ -86,11 +86,17 @@ def _as_text(value) -> str:
 
 
 class InputRenderer(DjangoTemplates):
-    """Renders plain ``<input>`` widgets in Python, byte for byte as Django's
-    ``input.html`` and ``attrs.html`` do (two template includes per input were most of
-    the attendees step's form cost); every other template goes to Django's renderer."""
+    """Renders plain ``<input>`` widgets (and a form of hidden inputs only) in Python,
+    byte for byte as Django's ``input.html``, ``attrs.html`` and ``div.html`` do (two
+    template includes per input were most of the attendees step's form cost); every
+    other template goes to Django's renderer."""
 
     def render(self, template_name, context, request=None):
+        if template_name == self.form_template_name and not (
+            context["fields"] or context["errors"]
+        ):
+            # A form of hidden inputs only (the management form): they, one after another.
+            return mark_safe("".join(str(field) for field in context["hidden_fields"]))
         if template_name not in _INPUT_TEMPLATES:
             return super().render(template_name, context, request)
         widget = context["widget"]

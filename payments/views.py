@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -71,10 +71,9 @@ def _waitlist_offer(request: HttpRequest, session: Session):
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
     """Step 1 (no quantities): choose tickets. Step 2: sign in, then one attendee per seat.
     POST holds the seats and opens the order's payment step."""
-    session = get_object_or_404(
-        Session.objects.select_related("workshop", "venue").exclude(status=SessionStatus.CANCELLED),
-        pk=session_id,
-    )
+    session = get_object_or_404(Session.objects.select_related("workshop", "venue"), pk=session_id)
+    if session.status == SessionStatus.CANCELLED:
+        raise Http404  # as if it did not exist (checked here: cheaper than in the query)
     now = timezone.now()
     if request.GET.get("offer") and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())  # the offer is for one account
