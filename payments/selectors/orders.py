@@ -1,25 +1,24 @@
 """Orders and tickets, for their owners and staff only: everyone else gets nothing (404)."""
 
-from typing import Any, cast
+from typing import Any
 
 from django.db.models import (
+    BooleanField,
     Case,
-    Exists,
     F,
-    OuterRef,
     Prefetch,
     QuerySet,
     Value,
     When,
-    prefetch_related_objects,
 )
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
 from courses.models import Registration, RegistrationStatus
 
-from ..models import Dispute, Order, OrderLine, PaymentMethod, Refund
+from ..models import Order, OrderLine, PaymentMethod
 
 
 def _orders() -> QuerySet[Order]:
@@ -38,6 +37,19 @@ def _orders() -> QuerySet[Order]:
 VIEW_ANY_ORDER = "payments.view_order"
 
 
+# EXISTS written out: ``Exists(...)`` compiled its subquery anew each time (about 1 ms).
+_HAS_REFUNDS = RawSQL(
+    'EXISTS (SELECT 1 FROM "payments_refund" r WHERE r."order_id" = "payments_order"."id")',
+    (),
+    output_field=BooleanField(),
+)
+_HAS_DISPUTE = RawSQL(
+    'EXISTS (SELECT 1 FROM "payments_dispute" d WHERE d."order_id" = "payments_order"."id")',
+    (),
+    output_field=BooleanField(),
+)
+
+
 def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
     """The order if ``user`` bought it or may view any order, or for anyone who followed
     the signed order link e-mailed to its buyer (``signed_link``); ``Http404`` otherwise
@@ -47,10 +59,9 @@ def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
     # Whether any refund or dispute exists rides on the order's own query: most orders
     # have neither, and then neither is read (the phone booking's staff member, rarer
     # still, is read by ``taken_by_label`` only for a phone booking).
-    orders = _orders().annotate(
-        has_refunds=Exists(Refund.objects.filter(order=OuterRef("pk"))),
-        has_dispute=Exists(Dispute.objects.filter(order=OuterRef("pk"))),
-    )
+    orders = Order.objects.select_related(
+        "session__workshop", "session__venue", "masterclass"
+    ).annotate(has_refunds=_HAS_REFUNDS, has_dispute=_HAS_DISPUTE)
     try:
         order = orders.get(reference=reference)
     except (Order.DoesNotExist, ValueError):
@@ -58,17 +69,22 @@ def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
     # The buyer needs no permission check (it reads the user's permissions: two queries).
     if not (signed_link or order.buyer_id == user.pk or user.has_perm(VIEW_ANY_ORDER)):
         raise Http404
-    if order.has_refunds:
-        prefetch_related_objects(
-            [order], Prefetch("refunds", queryset=Refund.objects.select_related("registration"))
-        )
-    else:
-        # As a prefetch of nothing leaves it: ``order.refunds.all()`` is empty without a
-        # query, and a filtered ``order.refunds`` still asks the database.
-        refunds: Any = order.refunds.all()
-        refunds._result_cache, refunds._prefetch_done = [], True
-        cast(Any, order)._prefetched_objects_cache["refunds"] = refunds
+    _read_related(order, "lines", "registration__ticket_type")
+    _read_related(order, "refunds", "registration", known_empty=not order.has_refunds)
     return order
+
+
+def _read_related(order: Order, name: str, *related: str, known_empty: bool = False) -> None:
+    """Read ``order.<name>`` now (or know it empty: no query) and keep it as a prefetch
+    would: ``order.<name>.all()`` costs nothing after, a filtered one asks the database.
+    For one order the prefetch machinery cost more than the query itself."""
+    rows: Any = getattr(order, name).select_related(*related)
+    if known_empty:
+        rows._result_cache = []
+    else:
+        rows._fetch_all()
+    rows._prefetch_done = True
+    vars(order).setdefault("_prefetched_objects_cache", {})[name] = rows
 
 
 def orders_for_user(*, user) -> QuerySet[Order]:
