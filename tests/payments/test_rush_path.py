@@ -57,7 +57,8 @@ def _statement(sql: str) -> str:
 
 def test_a_winning_hold_post_runs_ten_queries_four_of_them_behind_the_lock(client):
     """The statements of one winner of a rush, in order (a regression fails here): the
-    signed-in session and user, the session and its ticket types (the page), then one
+    workshop session, the signed-in session and user (read when the view first asks who
+    is buying), the session's ticket types (the page), then one
     transaction: the lock with the ticket types asked for, the live count, the seat, the
     order and its line; then the checkout's ids. No savepoint of the hold's own, nothing
     read back. (The test runs inside a transaction, so the order's transaction shows as
@@ -73,9 +74,9 @@ def test_a_winning_hold_post_runs_ten_queries_four_of_them_behind_the_lock(clien
     assert response.status_code == 302
     statements = [_statement(query["sql"]) for query in ctx.captured_queries]
     assert statements == [
+        "courses_session",
         "django_session",
         "accounts_user",
-        "courses_session",
         "courses_tickettype",
         "SAVEPOINT",
         "courses_tickettype FOR UPDATE",
