@@ -171,19 +171,26 @@ def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, L
     return {row.lesson_key: row for row in rows}
 
 
-def _from_row(model, connection, db, values):
-    """A model instance from raw column values, converted as a queryset would (SQLite
-    returns dates as text)."""
+def _row_reader(model, connection, db):
+    """Turns raw column values into a ``model`` instance, converted as a queryset would
+    (SQLite returns dates as text); the converters are looked up once, not per row."""
     fields = model._meta.concrete_fields
-    converted = []
-    for field, value in zip(fields, values, strict=True):
+    names = [f.attname for f in fields]
+    converters = []
+    for field in fields:
         column = field.get_col(model._meta.db_table)
-        for convert in connection.ops.get_db_converters(column) + field.get_db_converters(
-            connection
-        ):
-            value = convert(value, column, connection)
-        converted.append(value)
-    return model.from_db(db, [f.attname for f in fields], converted)
+        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
+        converters.append((column, found))
+
+    def read(values):
+        converted = []
+        for (column, found), value in zip(converters, values, strict=True):
+            for convert in found:
+                value = convert(value, column, connection)
+            converted.append(value)
+        return model.from_db(db, names, converted)
+
+    return read
 
 
 def access_grants_and_progress(
@@ -227,11 +234,13 @@ def access_grants_and_progress(
     with connection.cursor() as cursor:
         cursor.execute(sql, (*grants_params, *progress_params))
         rows = cursor.fetchall()
+    read_grant = _row_reader(AccessGrant, connection, db)
+    read_progress = _row_reader(LessonProgress, connection, db)
     for row in rows:
         if row[0] == 0:
-            grants.append(_from_row(AccessGrant, connection, db, row[1:split]))
+            grants.append(read_grant(row[1:split]))
         else:
-            item = _from_row(LessonProgress, connection, db, row[split:])
+            item = read_progress(row[split:])
             progress[item.lesson_key] = item
     # The order of ``access_grants_list``: by end (open-ended last), then id.
     grants.sort(key=lambda g: (g.ends_at is None, g.ends_at or g.starts_at, g.pk))
