@@ -34,7 +34,11 @@ from .ticket_links import KEY_PARAM, order_link_is_valid, order_link_path, ticke
 
 def _session_context(session: Session, now, offer=None, seats_left=None) -> dict:
     quantities = courses_selectors.ticket_type_quantity_choices(
-        session=session, now=now, offer=offer, seats_left=seats_left
+        session=session,
+        now=now,
+        offer=offer,
+        seats_left=seats_left,
+        ticket_types=courses_selectors.session_ticket_types(session_id=session.pk),
     )
     ticket_types = []
     for row in quantities.ticket_types:
@@ -71,9 +75,9 @@ def _waitlist_offer(request: HttpRequest, session: Session):
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
     """Step 1 (no quantities): choose tickets. Step 2: sign in, then one attendee per seat.
     POST holds the seats and opens the order's payment step."""
-    session = get_object_or_404(Session.objects.select_related("workshop", "venue"), pk=session_id)
-    if session.status == SessionStatus.CANCELLED:
-        raise Http404  # as if it did not exist (checked here: cheaper than in the query)
+    session = courses_selectors.session_with_place(session_id=session_id)
+    if session is None or session.status == SessionStatus.CANCELLED:
+        raise Http404  # a cancelled one as if it did not exist
     now = timezone.now()
     if request.GET.get("offer") and not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())  # the offer is for one account

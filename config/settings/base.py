@@ -129,7 +129,7 @@ if REDIS_URL:
     CACHES = redis_cache_settings(REDIS_URL, env("CACHE_KEY_PREFIX", default="pma"))
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "accounts.sessions"
 # Whole public pages for anonymous visitors (cms.middleware); seats left shown on them may
 # be this many seconds old. 0 turns the cache off.
 PAGE_CACHE_SECONDS = env.int("PAGE_CACHE_SECONDS", default=5)

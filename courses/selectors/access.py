@@ -5,8 +5,11 @@ from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import (
+    CharField,
+    DateTimeField,
     Exists,
     F,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -14,6 +17,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from config.prepared import Param, PreparedRead
 from courses.locators import lesson_facts
 from courses.models import (
     AccessGrant,
@@ -171,25 +175,29 @@ def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, L
     return {row.lesson_key: row for row in rows}
 
 
-def _row_reader(model, connection, db):
-    """Turns raw column values into a ``model`` instance, converted as a queryset would
-    (SQLite returns dates as text); the converters are looked up once, not per row."""
-    fields = model._meta.concrete_fields
-    names = [f.attname for f in fields]
-    converters = []
-    for field in fields:
-        column = field.get_col(model._meta.db_table)
-        found = connection.ops.get_db_converters(column) + field.get_db_converters(connection)
-        converters.append((column, found))
+# The reads of ``access_grants_and_progress``, compiled once per process
+# (``config.prepared``): the grants, and the progress per number of lesson keys.
+_GRANTS_ACTIVE = PreparedRead(
+    lambda: AccessGrant.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=Param("at", DateTimeField())),
+        user_id=Param("user", IntegerField()),
+        starts_at__lte=Param("at", DateTimeField()),
+        revoked_at__isnull=True,
+    ).order_by()
+)
+_progress_reads: dict[int, PreparedRead] = {}
 
-    def read(values):
-        converted = []
-        for (column, found), value in zip(converters, values, strict=True):
-            for convert in found:
-                value = convert(value, column, connection)
-            converted.append(value)
-        return model.from_db(db, names, converted)
 
+def _progress_read(count: int) -> PreparedRead:
+    """The user's progress in ``count`` lessons (keys ``key0`` ... ``key<count-1>``)."""
+    read = _progress_reads.get(count)
+    if read is None:
+        keys = [Param(f"key{i}", CharField()) for i in range(count)]
+        read = _progress_reads[count] = PreparedRead(
+            lambda: LessonProgress.objects.filter(
+                user_id=Param("user", IntegerField()), lesson_key__in=keys
+            ).order_by()
+        )
     return read
 
 
@@ -197,50 +205,36 @@ def access_grants_and_progress(
     *, user, lesson_keys: Iterable[str], at=None
 ) -> tuple[list[AccessGrant], dict[str, LessonProgress]]:
     """``access_grants_list`` and ``lesson_progress_for_user`` in one statement (UNION ALL
-    of the same two querysets, told apart by a first column): a member's lesson, series or
+    of the same two reads, told apart by a first column): a member's lesson, series or
     library page needs both, and a round trip costs more than the rows."""
-    keys = list(lesson_keys)
+    keys = list(dict.fromkeys(lesson_keys))
     if user is None or not user.is_authenticated:
         return [], {}
-    grant_fields = [f.attname for f in AccessGrant._meta.concrete_fields]
-    progress_fields = [f.attname for f in LessonProgress._meta.concrete_fields]
-    grants_sql, grants_params = (
-        access_grants_active(user=user, at=at)
-        .order_by()
-        .values_list(*grant_fields)
-        .query.sql_with_params()
-    )
+    grants_sql, grants_params = _GRANTS_ACTIVE.statement(user=user.pk, at=at or timezone.now())
+    grant_columns = len(AccessGrant._meta.concrete_fields)
+    progress_columns = len(LessonProgress._meta.concrete_fields)
     # Each arm leaves the other's columns NULL (PostgreSQL types them from the other arm).
-    nulls_for_progress = ", NULL" * len(progress_fields)
-    nulls_for_grants = "NULL, " * len(grant_fields)
-    if keys:
-        progress_sql, progress_params = (
-            LessonProgress.objects.filter(user=user, lesson_key__in=keys)
-            .order_by()
-            .values_list(*progress_fields)
-            .query.sql_with_params()
+    nulls_for_progress = ", NULL" * progress_columns
+    nulls_for_grants = "NULL, " * grant_columns
+    progress_read = _progress_read(len(keys)) if keys else None
+    if progress_read is not None:
+        progress_sql, progress_params = progress_read.statement(
+            user=user.pk, **{f"key{i}": key for i, key in enumerate(keys)}
         )
         progress_arm = f"SELECT 1, {nulls_for_grants}p.* FROM ({progress_sql}) AS p"  # noqa: S608
     else:
-        progress_params = ()
+        progress_params = []
         progress_arm = f"SELECT 1, {nulls_for_grants}{nulls_for_progress[2:]} WHERE 1 = 0"
     # Only Django's compiled SQL and fixed text are joined; every value is a parameter.
     sql = f"SELECT 0, g.*{nulls_for_progress} FROM ({grants_sql}) AS g UNION ALL {progress_arm}"  # noqa: S608
-    db = AccessGrant.objects.db
-    connection = connections[db]
-    grants: list[AccessGrant] = []
-    progress: dict[str, LessonProgress] = {}
-    split = 1 + len(grant_fields)
-    with connection.cursor() as cursor:
+    with connections[AccessGrant.objects.db].cursor() as cursor:
         cursor.execute(sql, (*grants_params, *progress_params))
         rows = cursor.fetchall()
-    read_grant = _row_reader(AccessGrant, connection, db)
-    read_progress = _row_reader(LessonProgress, connection, db)
-    for row in rows:
-        if row[0] == 0:
-            grants.append(read_grant(row[1:split]))
-        else:
-            item = read_progress(row[split:])
+    split = 1 + grant_columns
+    grants = _GRANTS_ACTIVE.read([row[1:split] for row in rows if row[0] == 0])
+    progress: dict[str, LessonProgress] = {}
+    if progress_read is not None:
+        for item in progress_read.read([row[split:] for row in rows if row[0] == 1]):
             progress[item.lesson_key] = item
     # The order of ``access_grants_list``: by end (open-ended last), then id.
     grants.sort(key=lambda g: (g.ends_at is None, g.ends_at or g.starts_at, g.pk))

@@ -2,7 +2,6 @@
 expires and no periodic job is needed for availability to be right.
 """
 
-import datetime
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -10,6 +9,8 @@ from django.core.cache import cache
 from django.db import connections
 from django.db.models import (
     Count,
+    DateTimeField,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -19,6 +20,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from config.prepared import Param, PreparedRead
 from courses.models import (
     Registration,
     RegistrationStatus,
@@ -102,63 +104,23 @@ def session_seats_left_counter(*, session_id: int, now) -> Callable[[], int]:
 
     The checkout prepares the seat count before it takes the session lock, so the lock is
     held for the query alone; the statement is compiled once per process and database
-    (``_seats_left_statement``), only the session and the moment change. Each call is a
-    new statement, so under the lock it sees every seat granted before."""
-    alias = Session.objects.db
-    sql, template = _seats_left_statement(alias)
-    moment = connections[alias].ops.adapt_datetimefield_value(now)
-    params = [
-        session_id if param is _SESSION else moment if param is _MOMENT else param
-        for param in template
-    ]
+    (``_SEATS_LEFT``: compiling ``sessions_with_seats`` costs a grant more Python, 3.6 ms,
+    than all its other queries). Each call is a new statement, so under the lock it sees
+    every seat granted before."""
+    sql, params = _SEATS_LEFT.statement(session=session_id, now=now)
 
     def count() -> int:
-        with connections[alias].cursor() as cursor:
+        with connections[Session.objects.db].cursor() as cursor:
             cursor.execute(sql, params)
-            row = cursor.fetchone()
-            names = [column[0] for column in cursor.description or ()]
-        if row is None:
+            rows = cursor.fetchall()
+        if not rows:
             return 0
         counted = Session(pk=session_id)
-        for name, value in zip(names, row, strict=True):
+        for name, value in _SEATS_LEFT.read(rows)[0].items():
             setattr(counted, name, value)
         return availability_of(counted).left
 
     return count
-
-
-# Stand-ins the seat count is compiled with, and what the compiled parameters hold in
-# their place: compiling ``sessions_with_seats`` costs a grant more Python (3.6 ms) than
-# all its other queries, and only these two values differ from one grant to the next.
-_SESSION_STANDIN = -727_272_727
-_MOMENT_STANDIN = datetime.datetime(2000, 1, 1, 0, 0, 0, 314_159, tzinfo=datetime.UTC)
-_SESSION, _MOMENT = object(), object()
-_seats_left_statements: dict[str, tuple[str, tuple]] = {}
-
-
-def _seats_left_statement(alias: str) -> tuple[str, tuple]:
-    """The seat count's SQL for database ``alias`` and its parameters, with ``_SESSION``
-    and ``_MOMENT`` where the session id and the moment go. Compiled on first use."""
-    statement = _seats_left_statements.get(alias)
-    if statement is not None:
-        return statement
-    queryset = sessions_with_seats(
-        Session.objects.using(alias).filter(pk=_SESSION_STANDIN), now=_MOMENT_STANDIN
-    ).values("capacity", "seats_taken", "seats_offered", "seats_waiting")
-    sql, params = queryset.query.get_compiler(using=alias).as_sql()
-    moment = connections[alias].ops.adapt_datetimefield_value(_MOMENT_STANDIN)
-    template = tuple(
-        _SESSION
-        if type(param) is int and param == _SESSION_STANDIN
-        else _MOMENT
-        if param == moment
-        else param
-        for param in params
-    )
-    if template.count(_SESSION) != 1 or _MOMENT not in template:
-        raise RuntimeError("The seat count's stand-ins were not found in its parameters.")
-    _seats_left_statements[alias] = (sql, template)
-    return sql, template
 
 
 def session_seat_counts(*, session: Session, now=None) -> "Availability":
@@ -242,6 +204,15 @@ def sessions_with_seats(queryset: QuerySet[Session], *, now=None) -> QuerySet[Se
             WaitlistEntry.objects.filter(status=WaitlistStatus.WAITING), Sum("seats")
         ),
     )
+
+
+# One session's seat figures at a moment: the checkout's count (``session_seats_left_counter``).
+_SEATS_LEFT = PreparedRead(
+    lambda: sessions_with_seats(
+        Session.objects.filter(pk=Param("session", IntegerField())),
+        now=Param("now", DateTimeField()),
+    ).values("capacity", "seats_taken", "seats_offered", "seats_waiting")
+)
 
 
 def availability_of(session: Session) -> Availability:
@@ -363,7 +334,8 @@ def ticket_type_quantity_choices(
     the ticket types an order asks for. ``seats_left``: the public's seats as the caller
     already counted them (the checkout's POST, which counts again under the lock).
     ``ticket_types``: the session's ticket types as the caller read them (the checkout,
-    with the session lock); they must not carry a ``seats_taken`` counted earlier."""
+    with the session lock; the registration steps, ``session_ticket_types``); they must
+    not carry a ``seats_taken`` counted earlier."""
     now = now or timezone.now()
     if offer is not None:
         seats_left = getattr(offer, "seats_open", None)

@@ -2,12 +2,15 @@
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import (
     BooleanField,
     Case,
     F,
+    IntegerField,
     Prefetch,
     QuerySet,
+    UUIDField,
     Value,
     When,
 )
@@ -16,9 +19,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from config.prepared import Param, PreparedRead
 from courses.models import Registration, RegistrationStatus
 
-from ..models import Order, OrderLine, PaymentMethod
+from ..models import Order, OrderLine, PaymentMethod, Refund
 
 
 def _orders() -> QuerySet[Order]:
@@ -50,41 +54,63 @@ _HAS_DISPUTE = RawSQL(
 )
 
 
+# The order page's reads, the same three statements for every order: compiled once per
+# process (``config.prepared``), they cost the page about 3 ms less than querysets built
+# anew. Whether any refund or dispute exists rides on the order's own query: most orders
+# have neither, and then neither is read.
+_ORDER_FOR_PAGE = PreparedRead(
+    lambda: (
+        Order.objects.select_related("session__workshop", "session__venue", "masterclass")
+        .annotate(has_refunds=_HAS_REFUNDS, has_dispute=_HAS_DISPUTE)
+        .filter(reference=Param("reference", UUIDField()))
+    )
+)
+_ORDER_LINES = PreparedRead(
+    lambda: OrderLine.objects.select_related("registration__ticket_type").filter(
+        order_id=Param("order", IntegerField())
+    )
+)
+_ORDER_REFUNDS = PreparedRead(
+    lambda: Refund.objects.select_related("registration").filter(
+        order_id=Param("order", IntegerField())
+    )
+)
+
+
 def order_for_viewer(*, reference, user, signed_link: bool = False) -> Order:
     """The order if ``user`` bought it or may view any order, or for anyone who followed
     the signed order link e-mailed to its buyer (``signed_link``); ``Http404`` otherwise
-    (not 403: an order's existence is nobody else's business)."""
+    (not 403: an order's existence is nobody else's business). Its lines and refunds are
+    read with it: ``order.lines.all()`` and ``order.refunds.all()`` cost no query after."""
     if not user.is_authenticated and not signed_link:
         raise Http404
-    # Whether any refund or dispute exists rides on the order's own query: most orders
-    # have neither, and then neither is read (the phone booking's staff member, rarer
-    # still, is read by ``taken_by_label`` only for a phone booking).
-    orders = Order.objects.select_related(
-        "session__workshop", "session__venue", "masterclass"
-    ).annotate(has_refunds=_HAS_REFUNDS, has_dispute=_HAS_DISPUTE)
     try:
-        order = orders.get(reference=reference)
-    except (Order.DoesNotExist, ValueError):
+        order = _ORDER_FOR_PAGE.first(reference=reference)
+    except ValidationError:  # not a UUID
         raise Http404 from None
+    if order is None:
+        raise Http404
     # The buyer needs no permission check (it reads the user's permissions: two queries).
+    # The phone booking's staff member, rarer still, is read by ``taken_by_label`` only
+    # for a phone booking.
     if not (signed_link or order.buyer_id == user.pk or user.has_perm(VIEW_ANY_ORDER)):
         raise Http404
-    _read_related(order, "lines", "registration__ticket_type")
-    _read_related(order, "refunds", "registration", known_empty=not order.has_refunds)
+    _keep_related(order, "lines", _ORDER_LINES.all(order=order.pk))
+    refunds = _ORDER_REFUNDS.all(order=order.pk) if order.has_refunds else []
+    _keep_related(order, "refunds", refunds)
     return order
 
 
-def _read_related(order: Order, name: str, *related: str, known_empty: bool = False) -> None:
-    """Read ``order.<name>`` now (or know it empty: no query) and keep it as a prefetch
-    would: ``order.<name>.all()`` costs nothing after, a filtered one asks the database.
-    For one order the prefetch machinery cost more than the query itself."""
-    rows: Any = getattr(order, name).select_related(*related)
-    if known_empty:
-        rows._result_cache = []
-    else:
-        rows._fetch_all()
-    rows._prefetch_done = True
-    vars(order).setdefault("_prefetched_objects_cache", {})[name] = rows
+def _keep_related(order: Order, name: str, rows: list) -> None:
+    """Keep ``rows`` as ``order.<name>``, as a prefetch would (each row's ``order`` is
+    this one): ``order.<name>.all()`` costs nothing after, a filtered one asks the
+    database."""
+    for row in rows:
+        row.order = order
+    related: Any = getattr(order, name).all()
+    related._result_cache = rows
+    related._prefetch_done = True
+    vars(order).setdefault("_prefetched_objects_cache", {})[name] = related
 
 
 def orders_for_user(*, user) -> QuerySet[Order]:

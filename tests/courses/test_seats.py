@@ -90,7 +90,7 @@ def test_quantity_choices_for_a_waiting_list_offer_use_the_offers_seats():
 def test_the_checkouts_count_compiled_once_counts_each_session_at_each_moment():
     """The checkout's seat count is compiled once per process: the session and the moment
     it is asked for still make the figure, as a count compiled afresh would."""
-    from courses.selectors.seats import _seats_left_statements
+    from courses.selectors.seats import _SEATS_LEFT
 
     expires = timezone.now() + datetime.timedelta(minutes=30)
     busy = TicketTypeFactory(session__capacity=10)
@@ -109,4 +109,4 @@ def test_the_checkouts_count_compiled_once_counts_each_session_at_each_moment():
         assert count() == selectors.session_seats_available(session=session, now=now)
     assert selectors.session_seats_left_counter(session_id=busy.session_id, now=later)() == 7
     assert selectors.session_seats_left_counter(session_id=0, now=later)() == 0
-    assert len(_seats_left_statements) == 1
+    assert len(_SEATS_LEFT._compiled) == 1
