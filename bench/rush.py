@@ -100,7 +100,7 @@ def setup(buyers: int, capacity: int) -> tuple[int, int, list[str]]:
     for user in users:
         store = SessionStore()
         store[SESSION_KEY] = str(user.pk)
-        store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        store[BACKEND_SESSION_KEY] = "accounts.backends.AuthenticationBackend"
         store[HASH_SESSION_KEY] = user.get_session_auth_hash()
         store.create()
         cookies.append(store.session_key)

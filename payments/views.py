@@ -32,13 +32,9 @@ from .models import OrderStatus
 from .ticket_links import KEY_PARAM, order_link_is_valid, order_link_path, ticket_link_is_valid
 
 
-def _session_context(session: Session, now, offer=None, seats_left=None) -> dict:
+def _session_context(session: Session, ticket_types, now, offer=None, seats_left=None) -> dict:
     quantities = courses_selectors.ticket_type_quantity_choices(
-        session=session,
-        now=now,
-        offer=offer,
-        seats_left=seats_left,
-        ticket_types=courses_selectors.session_ticket_types(session_id=session.pk),
+        session=session, now=now, offer=offer, seats_left=seats_left, ticket_types=ticket_types
     )
     ticket_types = []
     for row in quantities.ticket_types:
@@ -75,7 +71,7 @@ def _waitlist_offer(request: HttpRequest, session: Session):
 def register(request: HttpRequest, session_id: int) -> HttpResponse:
     """Step 1 (no quantities): choose tickets. Step 2: sign in, then one attendee per seat.
     POST holds the seats and opens the order's payment step."""
-    session = courses_selectors.session_with_place(session_id=session_id)
+    session, ticket_types = courses_selectors.session_with_ticket_types(session_id=session_id)
     if session is None or session.status == SessionStatus.CANCELLED:
         raise Http404  # a cancelled one as if it did not exist
     now = timezone.now()
@@ -92,7 +88,7 @@ def register(request: HttpRequest, session_id: int) -> HttpResponse:
             # figure; the seats are counted live under the lock.
             return _sold_out(request, session, now, _("This session is sold out."))
     offer, offer_problem = _waitlist_offer(request, session)
-    context = _session_context(session, now, offer, seats_left)
+    context = _session_context(session, ticket_types, now, offer, seats_left)
     context["offer_problem"] = offer_problem
     try:
         quantities = parse_quantities(request.GET, context["ticket_types"])

@@ -334,7 +334,7 @@ def ticket_type_quantity_choices(
     the ticket types an order asks for. ``seats_left``: the public's seats as the caller
     already counted them (the checkout's POST, which counts again under the lock).
     ``ticket_types``: the session's ticket types as the caller read them (the checkout,
-    with the session lock; the registration steps, ``session_ticket_types``); they must
+    with the session lock; the registration steps, ``session_with_ticket_types``); they must
     not carry a ``seats_taken`` counted earlier."""
     now = now or timezone.now()
     if offer is not None:

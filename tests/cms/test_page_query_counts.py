@@ -25,11 +25,11 @@ BUDGET = {
     "home": (18, 1),
     "workshop_index": (18, 0),
     "workshop_page": (18, 0),
-    "workshop_page_member": (27, 3),
-    "library_member": (24, 4),
-    "lesson_member": (28, 4),
-    "account_therapist": (18, 6),
-    "register_step": (21, 8),
+    "workshop_page_member": (22, 3),
+    "library_member": (19, 3),
+    "lesson_member": (23, 3),
+    "account_therapist": (13, 5),
+    "register_step": (15, 6),
 }
 
 

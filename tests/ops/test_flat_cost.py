@@ -41,11 +41,11 @@ BUDGET = {
     "workshop_index": 0,
     "workshop_page": 0,
     "workshop_page_member": 3,
-    "library_member": 9,  # 8 + the count of series for the library's pages
-    "masterclass_member": 7,
-    "lesson_member": 7,
-    "account_therapist": 6,
-    "register_step": 8,  # with the funnel count of page opens (a savepointed UPDATE in tests)
+    "library_member": 3,
+    "masterclass_member": 3,
+    "lesson_member": 3,
+    "account_therapist": 5,
+    "register_step": 6,  # with the funnel count of page opens (a savepointed UPDATE in tests)
     "admin_sessions": 16,
     "admin_sessions_search": 16,
     "admin_registrations": 17,

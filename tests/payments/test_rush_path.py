@@ -55,10 +55,10 @@ def _statement(sql: str) -> str:
     return " ".join(words[:3])
 
 
-def test_a_winning_hold_post_runs_ten_queries_four_of_them_behind_the_lock(client):
+def test_a_winning_hold_post_runs_nine_queries_four_of_them_behind_the_lock(client):
     """The statements of one winner of a rush, in order (a regression fails here): the
-    workshop session, the signed-in session and user (read when the view first asks who
-    is buying), the session's ticket types (the page), then one
+    session's ticket types with the workshop session (one statement), the signed-in
+    session and user (read when the view first asks who is buying), then one
     transaction: the lock with the ticket types asked for, the live count, the seat, the
     order and its line; then the checkout's ids. No savepoint of the hold's own, nothing
     read back. (The test runs inside a transaction, so the order's transaction shows as
@@ -74,10 +74,9 @@ def test_a_winning_hold_post_runs_ten_queries_four_of_them_behind_the_lock(clien
     assert response.status_code == 302
     statements = [_statement(query["sql"]) for query in ctx.captured_queries]
     assert statements == [
-        "courses_session",
+        "courses_tickettype",
         "django_session",
         "accounts_user",
-        "courses_tickettype",
         "SAVEPOINT",
         "courses_tickettype FOR UPDATE",
         "courses_session",  # the live count (its subqueries read the registrations)
@@ -87,7 +86,7 @@ def test_a_winning_hold_post_runs_ten_queries_four_of_them_behind_the_lock(clien
         "RELEASE",
         "UPDATE payments_order SET",
     ], statements
-    assert 'FOR UPDATE OF "courses_session"' in ctx.captured_queries[5]["sql"]
+    assert 'FOR UPDATE OF "courses_session"' in ctx.captured_queries[4]["sql"]
     order = Order.objects.get()
     assert order.stripe_checkout_url and order.lines.count() == 1
 
