@@ -42,7 +42,9 @@ class KeptNode(template.Node):
         self.keys = keys
 
     def render(self, context) -> str:
-        request = context.get("request")
+        # A RequestContext's own request: an inclusion tag's new context has no variables
+        # of the page's (no ``request``), but is still for that request.
+        request = getattr(context, "request", None) or context.get("request")
         version = content_version(request) if request is not None else None
         if version is None or getattr(request, "is_preview", False):
             return self._render(context)

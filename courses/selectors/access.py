@@ -164,8 +164,22 @@ def user_membership_grant(
             ),
             default=None,
         )
-    grants_active = access_grants_active(user=user, at=at).filter(masterclass__isnull=True)
-    return grants_active.order_by(F("ends_at").desc(nulls_first=True)).first()
+    if user is None or not user.is_authenticated:
+        return None
+    return _MEMBERSHIP_GRANT.first(user=user.pk, at=at or timezone.now())
+
+
+# The longest-lasting active all-masterclasses grant (My account's membership card, the
+# membership services): one statement, compiled once per process.
+_MEMBERSHIP_GRANT = PreparedRead(
+    lambda: AccessGrant.objects.filter(
+        Q(ends_at__isnull=True) | Q(ends_at__gt=Param("at", DateTimeField())),
+        user_id=Param("user", IntegerField()),
+        starts_at__lte=Param("at", DateTimeField()),
+        revoked_at__isnull=True,
+        masterclass__isnull=True,
+    ).order_by(F("ends_at").desc(nulls_first=True), "pk")[:1]
+)
 
 
 def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, LessonProgress]:

@@ -5,8 +5,10 @@ import hashlib
 from dataclasses import dataclass
 
 from django.db.models import (
+    CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -14,6 +16,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from config.prepared import Param, PreparedRead
 from courses.formatting import local_time
 from courses.models import (
     Certificate,
@@ -117,22 +120,31 @@ def sessions_needing_certificates(*, now=None, within_days: int = 30) -> QuerySe
     )
 
 
-def user_certificates(*, user) -> QuerySet[Certificate]:
+def user_certificates(*, user) -> list[Certificate]:
     """Current certificates whose registration belongs to the user (their account or their
-    sign-in e-mail), and their home-study certificates."""
-    return (
+    sign-in e-mail), and their home-study certificates, newest first."""
+    if not user.is_authenticated:
+        return []
+    return _USER_CERTIFICATES.all(user=user.pk, email=user.email or "")
+
+
+# One statement for My account and the CE transcript, compiled once per process.
+_USER_CERTIFICATES = PreparedRead(
+    lambda: (
         Certificate.objects.filter(revoked_at__isnull=True)
         .filter(
             # The user's seats found by their own indexes, not a join to every certificate.
             Q(
                 registration__in=Registration.objects.filter(
-                    Q(attendee_user=user) | Q(attendee_email__iexact=user.email)
+                    Q(attendee_user_id=Param("user", IntegerField()))
+                    | Q(attendee_email__iexact=Param("email", CharField()))
                 ).values("pk")
             )
-            | Q(user=user, masterclass__isnull=False)
+            | Q(user_id=Param("user", IntegerField()), masterclass__isnull=False)
         )
         .order_by("-session_ended_on", "-pk")
     )
+)
 
 
 def certificate_visible_to(*, certificate: Certificate, user) -> bool:

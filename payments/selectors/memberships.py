@@ -7,9 +7,10 @@ from dataclasses import dataclass, replace
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import IntegerField, QuerySet
 from django.utils.translation import gettext
 
+from config.prepared import Param, PreparedRead
 from courses import selectors as courses_selectors
 from courses.models import AccessGrant
 
@@ -181,11 +182,17 @@ class MembershipSummary:
         return self.grant.ends_at if self.grant else None
 
 
+# The user's ten newest subscriptions (what the summary picks from): compiled once per process.
+_NEWEST_MEMBERSHIPS = PreparedRead(
+    lambda: Membership.objects.filter(user_id=Param("user", IntegerField()))[:10]
+)
+
+
 def membership_summary(*, user) -> MembershipSummary:
     if not user.is_authenticated:
         return MembershipSummary("none")
     grant = courses_selectors.user_membership_grant(user=user)
-    memberships = list(memberships_for_user(user=user)[:10])
+    memberships = _NEWEST_MEMBERSHIPS.all(user=user.pk)
     if grant is not None:
         paid = next(
             (m for m in memberships if m.stripe_subscription_id == grant.source_reference), None

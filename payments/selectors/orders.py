@@ -117,11 +117,18 @@ def orders_for_user(*, user) -> QuerySet[Order]:
     return _orders().filter(buyer=user)
 
 
-def orders_for_account(*, user, limit: int = 20) -> QuerySet[Order]:
-    """The user's newest orders as My account lists them: what was bought, not the lines."""
-    return Order.objects.filter(buyer=user).select_related("session__workshop", "masterclass")[
-        :limit
-    ]
+def orders_for_account(*, user) -> list[Order]:
+    """The user's newest orders (at most ``ACCOUNT_ORDERS``) as My account lists them:
+    what was bought, not the lines."""
+    return _ACCOUNT_ORDERS.all(buyer=user.pk)
+
+
+ACCOUNT_ORDERS = 20
+_ACCOUNT_ORDERS = PreparedRead(
+    lambda: Order.objects.filter(buyer_id=Param("buyer", IntegerField())).select_related(
+        "session__workshop", "masterclass"
+    )[:ACCOUNT_ORDERS]
+)
 
 
 def ticket_for_viewer(*, code: str, user, signed_link: bool = False) -> Registration:

@@ -1,6 +1,7 @@
 """Membership on every page (the past-due banner in base.html) and on My account."""
 
 from django import template
+from django.utils.functional import SimpleLazyObject
 
 from .. import selectors
 
@@ -32,5 +33,8 @@ def membership_card(context, any_membership: bool = True) -> dict:
         if any_membership
         else selectors.MembershipSummary("none")
     )
-    offer = selectors.membership_plan_offers()["monthly"] if summary.kind == "none" else None
+    offer = None
+    if summary.kind == "none":
+        # Read only when the kept offer is rendered (once per content version).
+        offer = SimpleLazyObject(lambda: selectors.membership_plan_offers()["monthly"])
     return {"summary": summary, "offer": offer, "user": user}

@@ -70,3 +70,24 @@ def test_stripe_unreachable_falls_back_to_the_admins_amounts(client, settings, s
     )
     stripe_fake.network_down("get", r"/v1/prices/.*", times=10)
     assert _join_page(client)["year"] == "$290.00"
+
+
+def test_my_account_offers_membership_at_the_price_the_admin_set_last(client, page_tree, settings):
+    """The offer on a non-member's My account is kept per content version: a new price
+    shows on the next page, with no query for the prices in between."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import UserFactory
+
+    settings.STRIPE_PRICE_MONTHLY = settings.STRIPE_PRICE_ANNUAL = ""
+    client.force_login(UserFactory())
+    account = reverse("accounts:dashboard")
+    assert "from $29.00 a month" in client.get(account).content.decode()
+    with CaptureQueriesContext(connection) as ctx:
+        assert "from $29.00 a month" in client.get(account).content.decode()
+    assert not [q for q in ctx.captured_queries if "membershipsettings" in q["sql"]]
+    prices = MembershipSettings.load()
+    prices.monthly_amount = 3100
+    prices.save()
+    assert "from $31.00 a month" in client.get(account).content.decode()
