@@ -39,9 +39,14 @@ def access_grants_active(*, user, at=None) -> QuerySet[AccessGrant]:
     at = at or timezone.now()
     if user is None or not user.is_authenticated:
         return AccessGrant.objects.none()
+    return _grants_counting(user_id=user.pk, at=at)
+
+
+def _grants_counting(*, user_id, at) -> QuerySet[AccessGrant]:
+    """The one rule for a grant that counts (values, or ``Param`` for prepared reads)."""
     return AccessGrant.objects.filter(
         Q(ends_at__isnull=True) | Q(ends_at__gt=at),
-        user=user,
+        user_id=user_id,
         starts_at__lte=at,
         revoked_at__isnull=True,
     )
@@ -172,13 +177,11 @@ def user_membership_grant(
 # The longest-lasting active all-masterclasses grant (My account's membership card, the
 # membership services): one statement, compiled once per process.
 _MEMBERSHIP_GRANT = PreparedRead(
-    lambda: AccessGrant.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=Param("at", DateTimeField())),
-        user_id=Param("user", IntegerField()),
-        starts_at__lte=Param("at", DateTimeField()),
-        revoked_at__isnull=True,
-        masterclass__isnull=True,
-    ).order_by(F("ends_at").desc(nulls_first=True), "pk")[:1]
+    lambda: (
+        _grants_counting(user_id=Param("user", IntegerField()), at=Param("at", DateTimeField()))
+        .filter(masterclass__isnull=True)
+        .order_by(F("ends_at").desc(nulls_first=True), "pk")[:1]
+    )
 )
 
 
@@ -192,11 +195,8 @@ def lesson_progress_for_user(*, user, lesson_keys: Iterable[str]) -> dict[str, L
 # The reads of ``access_grants_and_progress``, compiled once per process
 # (``config.prepared``): the grants, and the progress per number of lesson keys.
 _GRANTS_ACTIVE = PreparedRead(
-    lambda: AccessGrant.objects.filter(
-        Q(ends_at__isnull=True) | Q(ends_at__gt=Param("at", DateTimeField())),
-        user_id=Param("user", IntegerField()),
-        starts_at__lte=Param("at", DateTimeField()),
-        revoked_at__isnull=True,
+    lambda: _grants_counting(
+        user_id=Param("user", IntegerField()), at=Param("at", DateTimeField())
     ).order_by()
 )
 _progress_reads: dict[int, PreparedRead] = {}
