@@ -11,7 +11,7 @@ from django.urls import reverse
 from allauth.account.adapter import get_adapter
 from allauth.usersessions.internal import usersessionkit
 
-from cms.kept import Kept
+from config.kept import Kept
 
 from .selectors.mfa import user_must_set_up_mfa
 

@@ -2,8 +2,9 @@ from django.http import HttpRequest
 
 from wagtail.models import Page, Site
 
+from config.kept import Kept
+
 from .content_version import content_version
-from .kept import Kept
 
 # Per process, per content version and host: a page view costs no query and no cache
 # round trip for the menu; any publish, unpublish, move or delete starts a new version.

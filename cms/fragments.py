@@ -26,10 +26,10 @@ from typing import Any
 from django.core.cache import cache
 from django.http import HttpRequest
 
+from config.kept import Kept
 from courses import seats_version
 
 from .content_version import content_version
-from .kept import Kept
 
 # (name, content version) -> (versions, data), good until: this process's copies.
 _data = Kept(size=500)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from wagtail.models import Page
 
+from config.kept import Kept
 from courses.locators import LessonFacts, LessonRef
 from courses.models import LessonProgress, Masterclass, Video
 from courses.playback import playback_token_make, playback_url
@@ -29,7 +30,6 @@ from courses.selectors import (
 from courses.selectors.streaming import CaptionTrack, video_caption_tracks, video_player_media
 
 from .content_version import content_version
-from .kept import Kept
 
 
 def format_duration(seconds: float | int | None) -> str:

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 
-from .kept import Kept
+from config.kept import Kept
 
 CACHEABLE_FLAG = "cms_page_cacheable"
 _SKIPPED_HEADERS = {"set-cookie", "content-length"}

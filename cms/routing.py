@@ -21,8 +21,9 @@ from wagtail import views as wagtail_views
 from wagtail.models import Page, Site
 from wagtail.url_routing import RouteResult
 
+from config.kept import Kept
+
 from .content_version import content_version
-from .kept import Kept
 
 _sites = Kept(size=100)  # (host, port) -> Site or None
 _routes = Kept(size=2000)  # (host, port, path) -> (page, args, kwargs, restrictions)

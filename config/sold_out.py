@@ -30,7 +30,7 @@ from django_ratelimit.core import is_ratelimited
 from django_ratelimit.exceptions import Ratelimited
 
 from cms.content_version import CONTENT_VERSION_KEY, content_version
-from cms.kept import Kept
+from config.kept import Kept
 from courses import selectors as courses_selectors
 from courses.models import Session, SessionStatus
 from courses.ratelimits import too_many_requests

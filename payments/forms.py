@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.forms.renderers import DjangoTemplates
+from django.utils.functional import cached_property
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
 from django.utils.translation import gettext, ngettext
@@ -115,8 +116,29 @@ class InputRenderer(DjangoTemplates):
         return mark_safe("".join(html))
 
 
+class _AttendeeFormSet(forms.BaseFormSet):
+    @cached_property
+    def management_form(self):
+        """As first shown (unbound), the four hidden inputs depend on the number of seats
+        alone: rendered once per process per count (building and rendering the form each
+        time was a tenth of the step's render). Bound, Django's form, which validates."""
+        if self.is_bound:
+            return super().management_form
+        counts = (self.total_form_count(), self.initial_form_count(), self.min_num, self.max_num)
+        key = (self.prefix, self.auto_id, *counts)
+        html = _management_forms.get(key)
+        if html is None:
+            html = _management_forms[key] = mark_safe(str(super().management_form))
+        return html
+
+
+# (prefix, auto_id, total, initial, min, max) -> HTML: a few per number of seats.
+_management_forms: dict[tuple, str] = {}
+
+
 AttendeeFormSet = forms.formset_factory(
     AttendeeForm,
+    formset=_AttendeeFormSet,
     renderer=InputRenderer(),
     extra=0,
     min_num=1,

@@ -52,8 +52,15 @@ def _fresh_cache():
     from accounts.middleware import activity_written
     from cms import fragments
     from cms.middleware import kept_pages
+    from payments.selectors import memberships
 
-    forgets = (cache.clear, kept_pages.clear, fragments.forget, activity_written.clear)
+    forgets = (
+        cache.clear,
+        kept_pages.clear,
+        fragments.forget,
+        activity_written.clear,
+        memberships._past_due_here.clear,
+    )
     for forget in forgets:
         forget()
     yield

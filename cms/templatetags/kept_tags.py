@@ -24,7 +24,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.utils.translation import get_language
 
 from cms.content_version import content_version
-from cms.kept import Kept
+from config.kept import Kept
 
 register = template.Library()
 

@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass, replace
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.db.models import IntegerField, QuerySet
 from django.utils.translation import gettext
 
+from config.kept import Kept
 from config.prepared import Param, PreparedRead
 from courses import selectors as courses_selectors
 from courses.models import AccessGrant
@@ -125,8 +127,13 @@ def membership_past_due(*, user) -> Membership | None:
 # The banner is on every page a signed-in person opens: a query each time for a state that
 # changes a few times a year. Remembered in the shared cache, forgotten by every save or
 # delete of the user's memberships (payments.signals) and, whatever happens to the cache
-# meanwhile (an outage that loses a forget), after PAST_DUE_SECONDS.
+# meanwhile (an outage that loses a forget), after PAST_DUE_SECONDS. Each process also
+# keeps what it read for PAST_DUE_HERE_SECONDS (no cache round trip while a member moves
+# from page to page): another process's forget reaches it that much later at most, as the
+# page cache's 5 s; the process that forgets sees it at once.
 PAST_DUE_SECONDS = 300
+PAST_DUE_HERE_SECONDS = 10
+_past_due_here = Kept(size=5000)
 
 
 def past_due_key(user_id: int) -> str:
@@ -144,21 +151,29 @@ def membership_banner_past_due(*, user) -> PastDue | None:
     """What the site-wide "your last payment failed" banner needs, or None."""
     if not user.is_authenticated:
         return None
-    key = past_due_key(user.pk)
-    kept = cache.get(key)
-    if kept is not None:
-        return kept or None
-    membership = membership_past_due(user=user)
-    state = PastDue(membership.current_period_end) if membership is not None else None
-    cache.set(key, state or False, PAST_DUE_SECONDS)
-    return state
+    now = time.monotonic()
+    kept = _past_due_here.get(user.pk, now)
+    if kept is None:
+        key = past_due_key(user.pk)
+        kept = cache.get(key)
+        if kept is None:
+            membership = membership_past_due(user=user)
+            kept = PastDue(membership.current_period_end) if membership is not None else False
+            cache.set(key, kept, PAST_DUE_SECONDS)
+        _past_due_here.put(user.pk, kept, until=now + PAST_DUE_HERE_SECONDS)
+    return kept or None
 
 
 def membership_banner_forget(*, user_id: int) -> None:
     """The user's memberships changed: the banner asks the database again (now, and once
     the change commits, so a read in between cannot keep the old state)."""
-    cache.delete(past_due_key(user_id))
-    transaction.on_commit(lambda: cache.delete(past_due_key(user_id)))
+
+    def forget() -> None:
+        _past_due_here.forget(user_id)
+        cache.delete(past_due_key(user_id))
+
+    forget()
+    transaction.on_commit(forget)
 
 
 @dataclass(frozen=True)

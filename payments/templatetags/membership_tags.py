@@ -8,19 +8,21 @@ from .. import selectors
 register = template.Library()
 
 
-@register.inclusion_tag("payments/includes/membership_banner_slot.html", takes_context=True)
-def membership_banner(context) -> dict:
+@register.simple_tag(takes_context=True)
+def membership_banner(context) -> str:
     """The "your last payment failed" banner, for signed-in members whose subscription is
     past due (remembered per user between their memberships' changes: a cache read per
-    page for signed-in visitors, nothing for others)."""
+    page for signed-in visitors, nothing for others). Nothing at all for everyone else,
+    without rendering a template for it."""
     request = context.get("request")
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"show": False}
+        return ""
     past_due = selectors.membership_banner_past_due(user=user)
     if past_due is None:
-        return {"show": False}
-    return {"show": True, "access_ends_at": past_due.access_ends_at}
+        return ""
+    banner = context.template.engine.get_template("payments/includes/membership_banner.html")
+    return banner.render(context.new({"access_ends_at": past_due.access_ends_at}))
 
 
 @register.inclusion_tag("payments/includes/membership_status.html", takes_context=True)

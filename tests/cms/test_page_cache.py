@@ -6,7 +6,7 @@ from django.test import RequestFactory
 import pytest
 
 from cms import middleware
-from cms.kept import Kept
+from config.kept import Kept
 from courses.models import Session
 from tests.factories import RegistrationFactory
 

@@ -346,3 +346,29 @@ def test_the_banner_costs_no_query_once_known_and_follows_every_change(
     assert BANNER in client.get(page).content.decode()
     membership.delete()
     assert BANNER not in client.get(page).content.decode()
+
+
+def test_a_change_another_process_made_shows_on_this_one_within_seconds(
+    client, user, stripe_fake, deliver, monkeypatch
+):
+    """Each process keeps the banner's state a few seconds without asking the cache: a
+    change made elsewhere (the webhook in the worker) shows here once those are up."""
+    import time
+
+    from django.core.cache import cache
+
+    from payments.selectors.memberships import PAST_DUE_HERE_SECONDS, past_due_key
+
+    subscription_id = _subscribe(stripe_fake, user)
+    deliver()
+    client.force_login(user)
+    page = reverse("accounts:privacy")
+    assert BANNER not in client.get(page).content.decode()
+    # Elsewhere: the payment fails and that process forgets the shared state only.
+    Membership.objects.filter(user=user).update(status=MembershipStatus.PAST_DUE)
+    cache.delete(past_due_key(user.pk))
+    assert BANNER not in client.get(page).content.decode()  # still kept here
+    later = time.monotonic() + PAST_DUE_HERE_SECONDS + 1
+    monkeypatch.setattr(time, "monotonic", lambda: later)
+    assert BANNER in client.get(page).content.decode()
+    assert subscription_id

@@ -39,6 +39,10 @@ class Kept:
                 self._entries.popitem(last=False)
         return value
 
+    def forget(self, key: Hashable) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
