@@ -58,11 +58,15 @@ _HAS_DISPUTE = RawSQL(
 # process (``config.prepared``), they cost the page about 3 ms less than querysets built
 # anew. Whether any refund or dispute exists rides on the order's own query: most orders
 # have neither, and then neither is read.
+# A workshop order comes with its session, workshop and venue; a masterclass order (a
+# page of its own, rarer) reads its masterclass when shown. One row: no ORDER BY
+# (PostgreSQL plans each statement anew, and each join and sort costs planning time).
 _ORDER_FOR_PAGE = PreparedRead(
     lambda: (
-        Order.objects.select_related("session__workshop", "session__venue", "masterclass")
+        Order.objects.select_related("session__workshop", "session__venue")
         .annotate(has_refunds=_HAS_REFUNDS, has_dispute=_HAS_DISPUTE)
         .filter(reference=Param("reference", UUIDField()))
+        .order_by()
     )
 )
 _ORDER_LINES = PreparedRead(
