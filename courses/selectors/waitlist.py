@@ -3,6 +3,7 @@
 from django.db.models import (
     F,
     Func,
+    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -10,6 +11,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from config.prepared import Param, PreparedRead
 from courses.models import (
     WAITLIST_ACTIVE,
     Session,
@@ -91,11 +93,23 @@ def user_active_waitlist_entries(*, user) -> dict[int, WaitlistEntry]:
     sessions a page shows (``user_waitlist_entry`` for each would cost one per session)."""
     if user is None or not user.is_authenticated:
         return {}
-    entries = WaitlistEntry.objects.filter(user=user, status__in=WAITLIST_ACTIVE)
     found: dict[int, WaitlistEntry] = {}
-    for entry in entries.select_related("ticket_type").order_by("pk"):
+    for entry in _ACTIVE_ENTRIES.all(user=user.pk):
         found.setdefault(entry.session_id, entry)
     return found
+
+
+# On every workshop page and registration step a signed-in person opens: compiled once
+# per process.
+_ACTIVE_ENTRIES = PreparedRead(
+    lambda: (
+        WaitlistEntry.objects.filter(
+            user_id=Param("user", IntegerField()), status__in=WAITLIST_ACTIVE
+        )
+        .select_related("ticket_type")
+        .order_by("pk")
+    )
+)
 
 
 def user_waitlist_upcoming(*, user, now) -> QuerySet[WaitlistEntry]:

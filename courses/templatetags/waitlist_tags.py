@@ -28,12 +28,13 @@ def _entry_state(entry, now) -> None:
         entry.position = selectors.waitlist_position(entry=entry)
 
 
-@register.inclusion_tag("courses/includes/waitlist_panel.html", takes_context=True)
+@register.simple_tag(takes_context=True)
 def waitlist_panel(
     context, session: Session, sold_out: bool = True, form: WaitlistJoinForm | None = None
-) -> dict:
+) -> str:
     """Join the waiting list (signed in), sign in to join (anonymous), or the viewer's
-    place in line / open offer. Renders nothing when there is nothing to say."""
+    place in line / open offer. Nothing at all, without rendering a template, when there
+    is nothing to say (most sessions: not sold out, no entry)."""
     request = context["request"]
     user = request.user
     now = timezone.now()
@@ -47,30 +48,37 @@ def waitlist_panel(
         and not entry.offer_is_open(now)
     ):
         entry = None  # lapsed: the beat job is about to move the list on
+    show_join = sold_out and entry is None and session.registration_is_open(now)
+    if entry is None and not show_join:
+        return ""
     if entry is not None:
         entry.session = session
         _entry_state(entry, now)
-    open_for_joining = sold_out and session.registration_is_open(now)
     join_url = reverse("courses:waitlist_join", kwargs={"session_id": session.pk})
-    if open_for_joining and entry is None and user.is_authenticated and form is None:
+    if show_join and user.is_authenticated and form is None:
         form = WaitlistJoinForm(
             session=session,
             seat_limit=selectors.waitlist_seat_limit(session=session),
             prefix=waitlist_form_prefix(session.pk),
         )
-    return {
-        "request": request,
-        "user": user,
-        "session": session,
-        "entry": entry,
-        "show_join": open_for_joining and entry is None,
-        "form": form,
-        "join_url": join_url,
-        "login_url": f"{reverse('account_login')}?next={join_url}",
-        "offer_hours": settings.WAITLIST_OFFER_HOURS,
-        "back_url": request.get_full_path(),
-        "csrf_token": context.get("csrf_token"),
-    }
+    panel = context.template.engine.get_template("courses/includes/waitlist_panel.html")
+    return panel.render(
+        context.new(
+            {
+                "request": request,
+                "user": user,
+                "session": session,
+                "entry": entry,
+                "show_join": show_join,
+                "form": form,
+                "join_url": join_url,
+                "login_url": f"{reverse('account_login')}?next={join_url}",
+                "offer_hours": settings.WAITLIST_OFFER_HOURS,
+                "back_url": request.get_full_path(),
+                "csrf_token": context.get("csrf_token"),
+            }
+        )
+    )
 
 
 @register.inclusion_tag("courses/includes/account_waitlist.html", takes_context=True)
