@@ -111,7 +111,7 @@ def _buyer_order():
     from payments.models import Order, OrderStatus
 
     return (
-        Order.objects.filter(status=OrderStatus.PAID, session__isnull=False)
+        Order.objects.filter(status=OrderStatus.PAID, session__isnull=False, buyer__isnull=False)
         .select_related("buyer")
         .order_by("-pk")
         .first()

@@ -92,9 +92,7 @@ pages = {
     "account": paths["account_therapist"],
 }
 # The demo's own accounts have no order: the newest paid workshop order and its buyer.
-from payments.models import Order, OrderStatus
-order = (Order.objects.filter(status=OrderStatus.PAID, session__isnull=False)
-         .select_related("buyer").order_by("-pk").first())
+order = inprocess._buyer_order()
 buyer = Client(HTTP_HOST="127.0.0.1", HTTP_X_REAL_IP="127.0.0.1")
 buyer.force_login(order.buyer)
 clients["buyer"] = buyer

@@ -9,9 +9,10 @@ it. A ``PreparedRead`` compiles its queryset once per process and database, with
 values and builds the instances the way Django's own iterator does (``select_related``
 objects, annotations, the fields' converters), so callers get ordinary model instances.
 
-Only shapes that never change between calls belong here: a queryset whose filters depend
-on the caller (an optional filter, an ``__in`` list) is two queries, not one. The
-queryset is built lazily, on first use, so models and settings are ready. Queries still
+Only shapes that never change between calls belong here: a queryset whose shape depends
+on the caller (an optional filter, an ``__in`` list of any length) needs one
+``PreparedRead`` per shape (``courses.selectors.access._progress_read``). The queryset is
+built lazily, on first use, so models and settings are ready. Queries still
 go through ``connection.cursor()``: query counts, ``CaptureQueriesContext``, the
 debug toolbar and transactions see them as any other query.
 

@@ -141,8 +141,9 @@ SEATS_CACHE_SECONDS = 5
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "accounts.backends.AuthenticationBackend",
-    # Sessions signed in through these before keep working until they expire
-    # (SESSION_COOKIE_AGE); they never sign anyone in (the first backend stops sign-in).
+    # Sessions signed in through these before keep working until they expire (two weeks,
+    # SESSION_COOKIE_AGE): remove both once this has run that long. They never sign anyone
+    # in (the first backend stops sign-in).
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

@@ -167,6 +167,20 @@ def test_saved_contact_details_show_in_the_footer_on_the_next_request(client, pa
     assert "+1 213 555 0199" in client.get("/").content.decode()
 
 
+def test_the_kept_footer_turns_to_the_new_year_at_midnight(client, page_tree, monkeypatch):
+    import datetime
+
+    from django.utils import timezone
+
+    this_year = timezone.localdate()
+    assert f"&copy; {this_year.year} " in client.get("/").content.decode()
+    new_year = datetime.date(this_year.year + 1, 1, 1)
+    monkeypatch.setattr(timezone, "localdate", lambda *args, **kwargs: new_year)
+    client.cookies.clear()
+    body = client.get("/workshops/").content.decode()
+    assert f"&copy; {new_year.year} " in body
+
+
 def test_a_preview_is_never_kept(client, page_tree, django_user_model):
     """An editor's unsaved draft must not reach visitors through the kept HTML."""
     from wagtail.models import Page
