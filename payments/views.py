@@ -36,17 +36,17 @@ def _session_context(session: Session, ticket_types, now, offer=None, seats_left
     quantities = courses_selectors.ticket_type_quantity_choices(
         session=session, now=now, offer=offer, seats_left=seats_left, ticket_types=ticket_types
     )
-    ticket_types = []
+    shown = []
     for row in quantities.ticket_types:
         ticket_type = row.ticket_type
         ticket_type.available_now = row.on_sale
         ticket_type.left = row.left
         ticket_type.choices = row.choices
-        ticket_types.append(ticket_type)
+        shown.append(ticket_type)
     return {
         "session": session,
         "workshop": session.workshop,
-        "ticket_types": ticket_types,
+        "ticket_types": shown,
         "seats_left": quantities.seats_left,
         "sold_out": quantities.sold_out,
         "registration_open": session.registration_is_open(now),
